@@ -1,0 +1,10 @@
+"""The portal's API as one Chalice app: wiring only. Code lives in chalicelib/."""
+
+from chalicelib.http import PortalApp, body_size_guard
+from chalicelib.logs import configure_logging
+from chalicelib.routes import register_all
+
+configure_logging()
+app = PortalApp(app_name="nmo-portal")
+app.register_middleware(body_size_guard, "http")
+register_all(app)

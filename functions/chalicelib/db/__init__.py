@@ -1,0 +1,1 @@
+"""Storage: PynamoDB models (the single definition of every table's keys) and repositories."""

@@ -1,0 +1,108 @@
+"""Catalog elements (ДПП ПК programs, ИОМ, events) and the per-specialty listing of published ones."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from .base import PortalModel
+
+
+class EventDay(MapAttribute):  # type: ignore[type-arg]
+    """One accredited day of an event (a multi-day congress is one accredited element per day)."""
+
+    date = UnicodeAttribute()  # ISO date
+    starts_at = UnicodeAttribute()  # ISO datetime with offset
+    ends_at = UnicodeAttribute()
+    hours = NumberAttribute()
+
+
+class ByStatusIndex(GlobalSecondaryIndex):  # type: ignore[type-arg]
+    class Meta:
+        index_name = "by-status"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True)  # starts_on#element_id
+
+
+class ByOrganizerIndex(GlobalSecondaryIndex):  # type: ignore[type-arg]
+    class Meta:
+        index_name = "by-organizer"
+        projection = AllProjection()
+
+    organizer_id = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)  # created_at ISO#element_id
+
+
+class CatalogElement(PortalModel):
+    """A program, module or event. Events also carry their own seat counter (the only hot item
+    a popular event creates)."""
+
+    table = "catalog"
+
+    class Meta(PortalModel.Meta):
+        pass
+
+    element_id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()  # dpp_pk | iom | event
+    status = UnicodeAttribute()  # draft | on_review | published | rejected | cancelled | finished
+    sort_key = UnicodeAttribute()  # starts_on#element_id (or 9999-12-31#id for undated programs)
+    title = UnicodeAttribute()
+    description = UnicodeAttribute(default="")  # safe Markdown subset
+    program = UnicodeAttribute(default="")
+    specialties = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    hours = NumberAttribute()  # total ЗЕТ
+    starts_on = UnicodeAttribute(null=True)
+    ends_on = UnicodeAttribute(null=True)
+    days = ListAttribute(of=EventDay, default=list)  # type: ignore[arg-type]
+    format = UnicodeAttribute(null=True)  # in_person | online
+    city = UnicodeAttribute(null=True)
+    address = UnicodeAttribute(null=True)
+    url = UnicodeAttribute(null=True)
+    contact = UnicodeAttribute(null=True)
+    organizer_id = UnicodeAttribute()
+    created_key = UnicodeAttribute()
+    organizer_name = UnicodeAttribute(default="")
+    external_id = UnicodeAttribute(null=True)  # provider's own code (imports are idempotent on it)
+    capacity = NumberAttribute(null=True)
+    seats_taken = NumberAttribute(default=0)
+    waitlist_seq = NumberAttribute(default=0)  # tickets handed out to the waiting list so far
+    waitlist_length = NumberAttribute(default=0)
+    rejection_reason = UnicodeAttribute(null=True)
+    created_by = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    published_at = UTCDateTimeAttribute(null=True)
+    version = NumberAttribute(default=0)
+
+    by_status = ByStatusIndex()
+    by_organizer = ByOrganizerIndex()
+
+
+class SpecialtyListing(PortalModel):
+    """A published element as listed under one specialty (one item per specialty it is accredited
+    for), so `GET /api/catalog/elements?specialty=` is one Query, never a scan."""
+
+    table = "catalog-by-specialty"
+
+    class Meta(PortalModel.Meta):
+        pass
+
+    specialty = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True)  # starts_on#element_id
+    element_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    title = UnicodeAttribute()
+    hours = NumberAttribute()
+    starts_on = UnicodeAttribute(null=True)
+    ends_on = UnicodeAttribute(null=True)
+    format = UnicodeAttribute(null=True)
+    city = UnicodeAttribute(null=True)
+    organizer_name = UnicodeAttribute(default="")

@@ -1,0 +1,85 @@
+"""Credit records (the ledger of a person's ЗЕТ), confirmation codes, and provider rows waiting
+for a person's first login."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from .base import PortalModel
+
+
+class CreditRecord(PortalModel):
+    """One credited element. record_id sorts by completion date (`YYYY-MM-DD#<id>`), so the
+    cabinet's first page is one Query."""
+
+    table = "credits"
+
+    class Meta(PortalModel.Meta):
+        pass
+
+    oid = UnicodeAttribute(hash_key=True)
+    record_id = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()  # dpp_pk | iom | event
+    title = UnicodeAttribute()
+    hours = NumberAttribute()
+    completed_on = UnicodeAttribute()
+    specialty = UnicodeAttribute()
+    source = UnicodeAttribute()  # provider_import | code | correction
+    document = UnicodeAttribute(null=True)  # удостоверение number, code, …
+    element_id = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+
+
+class CodesByHolderIndex(GlobalSecondaryIndex):  # type: ignore[type-arg]
+    class Meta:
+        index_name = "by-holder"
+        projection = AllProjection()
+
+    issued_to = UnicodeAttribute(hash_key=True)
+    issued_key = UnicodeAttribute(range_key=True)  # issued_at ISO#code
+
+
+class ConfirmationCode(PortalModel):
+    """An individual confirmation code: single use, bound to an event day and a specialty."""
+
+    table = "codes"
+
+    class Meta(PortalModel.Meta):
+        pass
+
+    code = UnicodeAttribute(hash_key=True)  # normalised, without separators
+    event_id = UnicodeAttribute()
+    day = UnicodeAttribute()  # ISO date
+    specialty = UnicodeAttribute()
+    hours = NumberAttribute()
+    title = UnicodeAttribute()
+    issued_to = UnicodeAttribute(null=True)  # oid of the attendee; None for codes handed on paper
+    issued_key = UnicodeAttribute(null=True)
+    issued_at = UTCDateTimeAttribute()
+    expires_on = UnicodeAttribute()  # ISO date, last day it can be redeemed
+    redeemed_at = UTCDateTimeAttribute(null=True)
+    redeemed_by = UnicodeAttribute(null=True)
+    record_id = UnicodeAttribute(null=True)
+
+    by_holder = CodesByHolderIndex()
+
+
+class PendingCredit(PortalModel):
+    """A provider's completion row for a СНИЛС that has not logged in yet; applied at first login."""
+
+    table = "pending-credits"
+
+    class Meta(PortalModel.Meta):
+        pass
+
+    snils = UnicodeAttribute(hash_key=True)
+    record_id = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()
+    title = UnicodeAttribute()
+    hours = NumberAttribute()
+    completed_on = UnicodeAttribute()
+    specialty = UnicodeAttribute()
+    document = UnicodeAttribute(null=True)
+    element_id = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()

@@ -1,0 +1,52 @@
+"""Registrations for events: by event (organizer's list), by person (cabinet), the waiting list."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+
+from .base import PortalModel
+
+
+class ByPersonIndex(GlobalSecondaryIndex):  # type: ignore[type-arg]
+    class Meta:
+        index_name = "by-person"
+        projection = AllProjection()
+
+    oid = UnicodeAttribute(hash_key=True)
+    registered_key = UnicodeAttribute(range_key=True)  # registered_at ISO#event_id
+
+
+class WaitlistIndex(GlobalSecondaryIndex):  # type: ignore[type-arg]
+    """Sparse: only waitlisted registrations carry `wait_seq`, so the head of the line is one
+    Query with Limit=1 and a position is a COUNT of the tickets ahead."""
+
+    class Meta:
+        index_name = "waitlist"
+        projection = KeysOnlyProjection()
+
+    event_id = UnicodeAttribute(hash_key=True)
+    wait_seq = NumberAttribute(range_key=True)
+
+
+class Registration(PortalModel):
+    table = "registrations"
+
+    class Meta(PortalModel.Meta):
+        pass
+
+    event_id = UnicodeAttribute(hash_key=True)
+    oid = UnicodeAttribute(range_key=True)
+    registration_id = UnicodeAttribute()  # opaque id shown to organizers (not the oid)
+    status = UnicodeAttribute()  # confirmed | waitlisted | cancelled | event_cancelled
+    specialty = UnicodeAttribute(null=True)
+    wait_seq = NumberAttribute(null=True)
+    registered_key = UnicodeAttribute()
+    registered_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    # Denormalised for the organizer's list (no per-row lookups); the person's own data.
+    full_name = UnicodeAttribute(default="")
+    attendance = MapAttribute(default=dict)  # type: ignore[var-annotated]  # day ISO → minutes
+
+    by_person = ByPersonIndex()
+    waitlist = WaitlistIndex()

@@ -1,0 +1,45 @@
+"""Catalog vocabulary: kinds of elements, formats, statuses, identifiers of elements."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+
+KINDS = {
+    "dpp_pk": "ДПП повышения квалификации",
+    "iom": "Интерактивный образовательный модуль",
+    "event": "Образовательное мероприятие",
+}
+KINDS_SHORT = {"dpp_pk": "ДПП ПК", "iom": "ИОМ", "event": "Мероприятие"}
+FORMATS = {"in_person": "очно", "online": "онлайн"}
+STATUSES = {
+    "draft": "черновик",
+    "on_review": "на рассмотрении",
+    "published": "опубликовано",
+    "rejected": "отклонено",
+    "cancelled": "отменено",
+    "finished": "завершено",
+}
+_ID_PREFIX = {"dpp_pk": "pk", "iom": "iom", "event": "ev"}
+# Undated programs (always open) sort after every dated element.
+UNDATED = "9999-12-31"
+
+
+def _b32(raw: bytes, length: int) -> str:
+    return base64.b32encode(raw).decode("ascii").lower().rstrip("=")[:length]
+
+
+def new_element_id(kind: str) -> str:
+    """A fresh id for an element entered in the portal (stable URL: /catalog/e/<id>/)."""
+    return f"{_ID_PREFIX[kind]}-{_b32(secrets.token_bytes(10), 12)}"
+
+
+def imported_element_id(kind: str, provider_key: str, external_id: str) -> str:
+    """The same provider row always maps to the same element: re-imports are idempotent."""
+    digest = hashlib.sha256(f"{kind}\x1f{provider_key}\x1f{external_id}".encode()).digest()
+    return f"{_ID_PREFIX[kind]}-{_b32(digest, 12)}"
+
+
+def catalog_sort_key(starts_on: str | None, element_id: str) -> str:
+    return f"{starts_on or UNDATED}#{element_id}"

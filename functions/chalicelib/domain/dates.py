@@ -1,0 +1,53 @@
+"""Dates as the API speaks them (ISO) and as pages show them (ДД.ММ.ГГГГ)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..errors import InvalidInput
+
+MSK = dt.timezone(dt.timedelta(hours=3), "MSK")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def parse_iso_date(value: object, *, field: str, label: str) -> dt.date:
+    text = value.strip() if isinstance(value, str) else ""
+    if len(text) != 10:
+        raise InvalidInput(f"Поле «{label}»: ожидается дата в формате ГГГГ-ММ-ДД.", field=field)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"Поле «{label}»: нет такой даты, ожидается ГГГГ-ММ-ДД.", field=field
+        ) from exc
+
+
+def parse_iso_datetime(value: object, *, field: str, label: str) -> dt.datetime:
+    """An ISO datetime with an explicit offset (local times without one are ambiguous)."""
+    if not isinstance(value, str):
+        raise InvalidInput(
+            f"Поле «{label}»: ожидается дата и время, например 2026-12-01T10:00:00+03:00.",
+            field=field,
+        )
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise InvalidInput(
+            f"Поле «{label}»: ожидается дата и время, например 2026-12-01T10:00:00+03:00.",
+            field=field,
+        ) from exc
+    if parsed.tzinfo is None:
+        raise InvalidInput(
+            f"Поле «{label}»: укажите часовой пояс, например +03:00.", field=field
+        )
+    return parsed
+
+
+def ru_date(value: str | dt.date | None) -> str:
+    if not value:
+        return ""
+    d = dt.date.fromisoformat(value) if isinstance(value, str) else value
+    return d.strftime("%d.%m.%Y")

@@ -1,0 +1,143 @@
+"""The HTTP edge shared by every route: the one error shape, JSON bodies, size limits.
+
+This is the one place that maps domain errors to HTTP (api.md): `{"error": {code, message, field}}`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import logging
+import traceback
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from chalice import Chalice, Response
+from chalice.app import Request
+
+from .errors import DomainError, InvalidInput, PayloadTooLarge, TooManyAttempts
+from .settings import get_settings
+
+log = logging.getLogger("nmo.http")
+
+JSON_TYPE = "application/json; charset=utf-8"
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def dumps(data: Any) -> str:
+    # ensure_ascii=False: Cyrillic as UTF-8 is a third of the size of \\uXXXX escapes.
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_default)
+
+
+def json_response(
+    data: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    merged = {"Content-Type": JSON_TYPE, "Cache-Control": "no-store"}
+    if headers:
+        merged.update(headers)
+    return Response(body=dumps(data), status_code=status, headers=merged)
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "field": field}}
+
+
+def error_response(err: DomainError) -> Response:
+    headers: dict[str, str] = {}
+    if isinstance(err, TooManyAttempts):
+        headers["Retry-After"] = str(err.retry_after)
+    return json_response(error_body(err.code, err.message, err.field), err.status, headers)
+
+
+def internal_error_response() -> Response:
+    return json_response(
+        error_body(
+            "internal_error",
+            "Внутренняя ошибка сервиса. Попробуйте ещё раз через минуту; "
+            "если ошибка повторяется, напишите в поддержку.",
+        ),
+        500,
+    )
+
+
+def log_unexpected(exc: BaseException, path: str) -> None:
+    # Only the type and the stack: exception messages may carry personal data (СНИЛС, names).
+    stack = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("unhandled %s on %s\n%s", type(exc).__name__, path, stack)
+
+
+class PortalApp(Chalice):
+    """Chalice with the portal's error mapping around every view."""
+
+    def _get_view_function_response(  # type: ignore[override]
+        self, view_function: Callable[..., Any], function_args: dict[str, Any]
+    ) -> Response:
+        try:
+            response = view_function(**function_args)
+            if not isinstance(response, Response):
+                response = json_response(response)
+            self._validate_response(response)
+            return response
+        except DomainError as err:
+            return error_response(err)
+        except Exception as exc:  # the last line of defence: never a stack trace outside
+            path = getattr(self.current_request, "path", "?")
+            log_unexpected(exc, path)
+            return internal_error_response()
+
+
+def body_size_guard(request: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Refuse bodies over the limit before any view parses them (413)."""
+    limit = get_settings().max_body_bytes
+    declared = request.headers.get("content-length")
+    too_large = False
+    if declared is not None:
+        try:
+            too_large = int(declared) > limit
+        except ValueError:
+            return error_response(InvalidInput("Неверный заголовок Content-Length."))
+    raw = request.raw_body or b""
+    if too_large or len(raw) > limit:
+        return error_response(
+            PayloadTooLarge(
+                f"Тело запроса больше {limit // 1024} КБ. Уменьшите объём данных.", field=None
+            )
+        )
+    return get_response(request)
+
+
+def json_body(request: Request) -> dict[str, Any]:
+    """The request body as a JSON object, or a 400 that says what is wrong in Russian."""
+    raw = request.raw_body or b""
+    if not raw.strip():
+        raise InvalidInput("Тело запроса пустое: ожидается JSON-объект.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("Тело запроса не в кодировке UTF-8.") from exc
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidInput("Тело запроса не является корректным JSON.") from exc
+    if not isinstance(data, dict):
+        raise InvalidInput("Тело запроса должно быть JSON-объектом.")
+    return data
+
+
+def query_params(request: Request) -> dict[str, str]:
+    return dict(request.query_params or {})
+
+
+def header(request: Request, name: str) -> str | None:
+    value = request.headers.get(name)
+    return value if value is None else str(value)

@@ -1,0 +1,17 @@
+"""Logging setup: English, one line per event, never personal data (СНИЛС, names, tokens)."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+
+def configure_logging() -> None:
+    level = os.environ.get("NMO_LOG_LEVEL", "INFO").upper()
+    root = logging.getLogger("nmo")
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(level)
+    root.propagate = False

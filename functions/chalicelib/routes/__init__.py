@@ -1,0 +1,12 @@
+"""HTTP routes, one Blueprint per area; `register_all` joins them in one place."""
+
+from __future__ import annotations
+
+from chalice import Chalice
+
+
+def register_all(app: Chalice) -> None:
+    from . import auth, catalog, events, me, meta, moderation, organizer
+
+    for module in (meta, catalog, auth, me, events, organizer, moderation):
+        app.register_blueprint(module.bp)

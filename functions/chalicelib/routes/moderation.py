@@ -1,0 +1,7 @@
+"""Routes of the moderation area (filled in by its issue)."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+bp = Blueprint(__name__)

@@ -1,0 +1,1 @@
+"""Use cases: plain functions taking what they need and raising `errors.DomainError`."""

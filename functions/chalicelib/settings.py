@@ -1,0 +1,103 @@
+"""Configuration read from the environment on first use, never at import.
+
+moto only intercepts clients made after it starts, and the Chalice test client sets stage
+variables only during a request, so nothing here may run at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_lock = threading.Lock()
+_current: Settings | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str = "local"
+    region: str = "eu-central-1"
+    table_prefix: str = "nmo-local-"
+    # Every endpoint is overridable so the same code runs on moto, on AWS, or on a
+    # DynamoDB/S3-compatible service of a Russian cloud (152-ФЗ data residency).
+    dynamodb_endpoint: str | None = None
+    s3_endpoint: str | None = None
+    site_bucket: str = ""
+    # Public origin of the portal (site + /api on one origin), e.g. https://nmo.example.ru
+    public_url: str = "http://127.0.0.1:8000"
+    session_key: str = ""
+    session_ttl_seconds: int = 8 * 3600
+    esia_base_url: str = "http://127.0.0.1:8001"
+    esia_client_id: str = "NMOPORTAL"
+    esia_scope: str = "openid fullname birthdate gender snils"
+    esia_signer: str = "local"  # "local" (in-process GOST) or "remote" (HTTPS signing service)
+    esia_key_file: str = ""
+    esia_cert_file: str = ""
+    esia_signer_url: str = ""
+    esia_signer_token: str = ""
+    # ЕСИА token certificates (PEM files); two at once during yearly rotation.
+    esia_token_certs: tuple[str, ...] = field(default_factory=tuple)
+    esia_timeout_seconds: float = 10.0
+    max_body_bytes: int = 1024 * 1024
+
+    @property
+    def is_local_http(self) -> bool:
+        """Plain-HTTP localhost is the only place a session cookie may lack `Secure`."""
+        return self.public_url.startswith(("http://127.0.0.1", "http://localhost"))
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def _optional(name: str) -> str | None:
+    value = _env(name)
+    return value or None
+
+
+def load_from_environment() -> Settings:
+    certs = tuple(p for p in _env("NMO_ESIA_TOKEN_CERTS").split(os.pathsep) if p)
+    return Settings(
+        stage=_env("NMO_STAGE", "local"),
+        region=_env("AWS_REGION", _env("AWS_DEFAULT_REGION", "eu-central-1")),
+        table_prefix=_env("NMO_TABLE_PREFIX", "nmo-local-"),
+        dynamodb_endpoint=_optional("NMO_DYNAMODB_ENDPOINT"),
+        s3_endpoint=_optional("NMO_S3_ENDPOINT"),
+        site_bucket=_env("NMO_SITE_BUCKET"),
+        public_url=_env("NMO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+        session_key=_env("NMO_SESSION_KEY"),
+        session_ttl_seconds=int(_env("NMO_SESSION_TTL_SECONDS", str(8 * 3600))),
+        esia_base_url=_env("NMO_ESIA_BASE_URL", "http://127.0.0.1:8001").rstrip("/"),
+        esia_client_id=_env("NMO_ESIA_CLIENT_ID", "NMOPORTAL"),
+        esia_scope=_env("NMO_ESIA_SCOPE", "openid fullname birthdate gender snils"),
+        esia_signer=_env("NMO_ESIA_SIGNER", "local"),
+        esia_key_file=_env("NMO_ESIA_KEY_FILE"),
+        esia_cert_file=_env("NMO_ESIA_CERT_FILE"),
+        esia_signer_url=_env("NMO_ESIA_SIGNER_URL"),
+        esia_signer_token=_env("NMO_ESIA_SIGNER_TOKEN"),
+        esia_token_certs=certs,
+        esia_timeout_seconds=float(_env("NMO_ESIA_TIMEOUT_SECONDS", "10")),
+        max_body_bytes=int(_env("NMO_MAX_BODY_BYTES", str(1024 * 1024))),
+    )
+
+
+def get_settings() -> Settings:
+    global _current
+    if _current is None:
+        with _lock:
+            if _current is None:
+                _current = load_from_environment()
+    return _current
+
+
+def reset_settings() -> None:
+    """Forget cached settings so the next use re-reads the environment (tests, CLI)."""
+    global _current
+    with _lock:
+        _current = None
+
+
+def reference_dir() -> Path:
+    return Path(__file__).parent / "reference"

@@ -1,0 +1,57 @@
+"""Shared fixtures: in-process moto for storage, the Chalice test client, settings per test."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "functions"))
+
+# Fake credentials before anything builds a client: nothing in the tests may reach AWS.
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
+os.environ.pop("AWS_PROFILE", None)
+
+
+@pytest.fixture
+def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from chalicelib.db import connection
+    from chalicelib.settings import reset_settings
+
+    monkeypatch.setenv("NMO_TABLE_PREFIX", "nmo-test-")
+    monkeypatch.setenv("NMO_SESSION_KEY", "test-session-key-0123456789abcdef")
+    monkeypatch.delenv("NMO_DYNAMODB_ENDPOINT", raising=False)
+    reset_settings()
+    connection.unbind()
+    yield
+    reset_settings()
+    connection.unbind()
+
+
+@pytest.fixture
+def dynamodb(settings_env: None) -> Iterator[None]:
+    """Fresh tables in in-process moto. Not for concurrency tests: moto is not atomic under
+    threads (measured.md); those use the serialised embedded server instead."""
+    from moto import mock_aws
+
+    from chalicelib.db.connection import create_tables
+
+    with mock_aws():
+        create_tables()
+        yield
+
+
+@pytest.fixture
+def client(dynamodb: None) -> Iterator[object]:
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app) as c:
+        yield c
