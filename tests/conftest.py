@@ -38,9 +38,8 @@ def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def dynamodb(settings_env: None) -> Iterator[None]:
     """Fresh tables in in-process moto. Not for concurrency tests: moto is not atomic under
     threads (measured.md); those use the serialised embedded server instead."""
-    from moto import mock_aws
-
     from chalicelib.db.connection import create_tables
+    from moto import mock_aws
 
     with mock_aws():
         create_tables()
@@ -49,9 +48,8 @@ def dynamodb(settings_env: None) -> Iterator[None]:
 
 @pytest.fixture
 def client(dynamodb: None) -> Iterator[object]:
-    from chalice.test import Client
-
     from app import app
+    from chalice.test import Client
 
     with Client(app) as c:
         yield c

@@ -42,7 +42,7 @@ def dumps(data: Any) -> str:
 def json_response(
     data: Any, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
-    merged = {"Content-Type": JSON_TYPE, "Cache-Control": "no-store"}
+    merged: dict[str, str | list[str]] = {"Content-Type": JSON_TYPE, "Cache-Control": "no-store"}
     if headers:
         merged.update(headers)
     return Response(body=dumps(data), status_code=status, headers=merged)
@@ -86,7 +86,7 @@ class PortalApp(Chalice):
             response = view_function(**function_args)
             if not isinstance(response, Response):
                 response = json_response(response)
-            self._validate_response(response)
+            self._validate_response(response)  # type: ignore[attr-defined]
             return response
         except DomainError as err:
             return error_response(err)
@@ -119,6 +119,8 @@ def body_size_guard(request: Request, get_response: Callable[[Request], Response
 def json_body(request: Request) -> dict[str, Any]:
     """The request body as a JSON object, or a 400 that says what is wrong in Russian."""
     raw = request.raw_body or b""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
     if not raw.strip():
         raise InvalidInput("Тело запроса пустое: ожидается JSON-объект.")
     try:

@@ -45,7 +45,9 @@ def build_openapi(app: Chalice) -> dict[str, Any]:
                     "200": {"description": "Успешно"},
                     "default": {
                         "description": "Ошибка",
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                        },
                     },
                 },
             }

@@ -20,8 +20,6 @@ def test_openapi_lists_every_route_with_a_russian_summary(client):
 
 def test_body_over_one_megabyte_is_refused_with_413(client):
     body = json.dumps({"x": "a" * (1024 * 1024 + 10)})
-    resp = client.http.post(
-        "/api/health", body=body, headers={"Content-Type": "application/json"}
-    )
+    resp = client.http.post("/api/health", body=body, headers={"Content-Type": "application/json"})
     assert resp.status_code == 413
     assert resp.json_body["error"]["code"] == "payload_too_large"

@@ -41,7 +41,7 @@ def get_element(element_id: str) -> CatalogElement | None:
         return None
 
 
-def listing_for(element: CatalogElement, specialty: str) -> SpecialtyListing:
+def listing_for(element: CatalogElement, specialty: Any) -> SpecialtyListing:
     return SpecialtyListing(
         specialty=specialty,
         sort_key=catalog_sort_key(element.starts_on, element.element_id),
@@ -70,7 +70,9 @@ def save_element(element: CatalogElement, previous: CatalogElement | None = None
             for s in previous.specialties
         }
     new_listings = (
-        [listing_for(element, s) for s in element.specialties] if element.status == "published" else []
+        [listing_for(element, s) for s in element.specialties]
+        if element.status == "published"
+        else []
     )
     new_keys = {(x.specialty, x.sort_key) for x in new_listings}
     with TransactWrite(connection=connection()) as tx:

@@ -53,8 +53,9 @@ def ensure_bound() -> Connection:
         shared.client.meta.events.register("before-call.dynamodb.*", _count_call)
         for model in ALL_MODELS:
             model.Meta.table_name = table_name(model, settings)
-            model.Meta.region = settings.region
-            model.Meta.host = settings.dynamodb_endpoint
+            meta: Any = model.Meta
+            meta.region = settings.region
+            meta.host = settings.dynamodb_endpoint
             model._connection = None
             table_conn = model._get_connection()
             shared.add_meta_table(table_conn.get_meta_table())

@@ -40,9 +40,7 @@ def parse_iso_datetime(value: object, *, field: str, label: str) -> dt.datetime:
             field=field,
         ) from exc
     if parsed.tzinfo is None:
-        raise InvalidInput(
-            f"Поле «{label}»: укажите часовой пояс, например +03:00.", field=field
-        )
+        raise InvalidInput(f"Поле «{label}»: укажите часовой пояс, например +03:00.", field=field)
     return parsed
 
 

@@ -38,11 +38,11 @@ def _by_code() -> dict[str, Specialty]:
     return {s.code: s for s in all_specialties()}
 
 
-def get_specialty(code: str) -> Specialty | None:
+def get_specialty(code: object) -> Specialty | None:
     return _by_code().get(str(code).strip())
 
 
-def specialty_name(code: str) -> str:
+def specialty_name(code: object) -> str:
     spec = get_specialty(code)
     return spec.name if spec else str(code)
 

@@ -42,7 +42,5 @@ def clean_text(
     if required and not text:
         raise InvalidInput(f"Поле «{label}» обязательно.", field=field)
     if len(text) > max_length:
-        raise InvalidInput(
-            f"Поле «{label}» длиннее {max_length} символов.", field=field
-        )
+        raise InvalidInput(f"Поле «{label}» длиннее {max_length} символов.", field=field)
     return text

@@ -21,4 +21,6 @@ def list_elements() -> Any:
 @bp.route("/api/events/{event_id}", methods=["GET"])
 def get_event(event_id: str) -> Any:
     """Опубликованное мероприятие: места, лист ожидания, открыта ли запись."""
-    return json_response(catalog.get_published_event(event_id), headers={"Cache-Control": "no-cache"})
+    return json_response(
+        catalog.get_published_event(event_id), headers={"Cache-Control": "no-cache"}
+    )

@@ -21,4 +21,5 @@ def health() -> Any:
 @bp.route("/api/openapi.json", methods=["GET"])
 def openapi() -> Any:
     """Описание API в формате OpenAPI 3."""
-    return json_response(build_openapi(bp._current_app))  # type: ignore[attr-defined]
+    app: Any = bp._current_app  # type: ignore[attr-defined]
+    return json_response(build_openapi(app))

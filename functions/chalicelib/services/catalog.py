@@ -100,7 +100,12 @@ def event_view(event: CatalogElement) -> dict[str, Any]:
             "program": event.program,
             "specialties": [{"code": c, "name": specialty_name(c)} for c in event.specialties],
             "days": [
-                {"date": d.date, "starts_at": d.starts_at, "ends_at": d.ends_at, "hours": _num(d.hours)}
+                {
+                    "date": d.date,
+                    "starts_at": d.starts_at,
+                    "ends_at": d.ends_at,
+                    "hours": _num(d.hours),
+                }
                 for d in event.days
             ],
             "address": event.address,
@@ -114,6 +119,10 @@ def event_view(event: CatalogElement) -> dict[str, Any]:
 
 def get_published_event(event_id: str) -> dict[str, Any]:
     element = catalog_repo.get_element(event_id) if len(event_id) <= 64 else None
-    if element is None or element.kind != "event" or element.status not in ("published", "finished", "cancelled"):
+    if (
+        element is None
+        or element.kind != "event"
+        or element.status not in ("published", "finished", "cancelled")
+    ):
         raise NotFound("Мероприятие не найдено или ещё не опубликовано.", field="id")
     return event_view(element)

@@ -40,7 +40,7 @@ class AttemptCounter(PortalModel):
         pass
 
     key = UnicodeAttribute(hash_key=True)  # purpose#subject#window
-    count = NumberAttribute(default=0)
+    attempts = NumberAttribute(default=0)
     expires_at = TTLAttribute()
 
 
