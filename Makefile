@@ -1,0 +1,52 @@
+# Two commands for a newcomer: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-dev system-test-deps lint typecheck unit bench clean
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@ $(VENV)/.installed-run
+
+install: $(VENV)/.installed-run
+install-dev: $(VENV)/.installed-dev
+
+## make run: embedded DynamoDB + ЕСИА emulator + site and API on one origin (Ctrl-C stops all).
+run: $(VENV)/.installed-run
+	$(VENV)/bin/nmo serve --port $(PORT)
+
+## Debian packages the tests need: chromium (browser tests), the GOST engine for OpenSSL
+## (cross-checking our signatures). Installed only when missing.
+system-test-deps:
+	@need=""; \
+	command -v chromium >/dev/null 2>&1 || need="$$need chromium"; \
+	openssl engine gost >/dev/null 2>&1 || need="$$need libengine-gost-openssl"; \
+	if [ -n "$$need" ]; then \
+		echo "installing Debian packages:$$need"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$need; \
+	fi
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check functions tests bench site/hooks
+	$(VENV)/bin/ruff format --check functions tests bench site/hooks
+
+typecheck: $(VENV)/.installed-dev
+	$(VENV)/bin/mypy
+
+test: $(VENV)/.installed-dev system-test-deps lint typecheck
+	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+clean:
+	rm -rf build var/site .pytest_cache .mypy_cache .ruff_cache
