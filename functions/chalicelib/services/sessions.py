@@ -1,0 +1,168 @@
+"""Browser sessions: a signed, expiring cookie naming a session the person's record still lists.
+
+The cookie carries `oid`, a session id and an expiry, signed with HMAC-SHA256. The session id
+must still be in `Specialist.session_ids` (one GetItem, which every personal request does anyway),
+so «Выйти» really ends that session even if the cookie was copied. The CSRF token is derived from
+the session id with the same key, so it needs no storage.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from chalice.app import Request
+
+from ..db import people_repo
+from ..db.models import Specialist
+from ..errors import Forbidden, NotLoggedIn
+from ..settings import get_settings
+
+COOKIE_NAME = "nmo_session"
+CSRF_HEADER = "X-CSRF-Token"
+MAX_SESSIONS_PER_PERSON = 10
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@dataclass(frozen=True)
+class SessionClaims:
+    oid: str
+    sid: str
+    expires_at: int
+
+
+def _key() -> bytes:
+    key = get_settings().session_key
+    if len(key) < 16:
+        # A misconfiguration, not bad input: refuse to run with a guessable key.
+        raise RuntimeError("NMO_SESSION_KEY is not configured (at least 16 characters)")
+    return key.encode("utf-8")
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text.encode("ascii") + b"=" * (-len(text) % 4))
+
+
+def _sign(payload: bytes, purpose: str) -> str:
+    return _b64(hmac.new(_key(), purpose.encode() + b"\x00" + payload, hashlib.sha256).digest())
+
+
+def encode_cookie_value(claims: SessionClaims) -> str:
+    payload = json.dumps(
+        {"oid": claims.oid, "sid": claims.sid, "exp": claims.expires_at}, separators=(",", ":")
+    ).encode()
+    return f"{_b64(payload)}.{_sign(payload, 'session')}"
+
+
+def decode_cookie_value(value: str, now: float | None = None) -> SessionClaims | None:
+    """The claims of a well-signed, unexpired cookie, else None (never raises on garbage)."""
+    try:
+        body, signature = value.split(".", 1)
+        payload = _unb64(body)
+        if not hmac.compare_digest(_sign(payload, "session"), signature):
+            return None
+        data = json.loads(payload)
+        claims = SessionClaims(str(data["oid"]), str(data["sid"]), int(data["exp"]))
+    except (ValueError, KeyError, TypeError, UnicodeError):
+        return None
+    if claims.expires_at <= (now if now is not None else time.time()):
+        return None
+    return claims
+
+
+def csrf_token_for(sid: str) -> str:
+    return _sign(sid.encode(), "csrf")
+
+
+def _cookie(value: str, max_age: int) -> str:
+    parts = [f"{COOKIE_NAME}={value}", "Path=/", "HttpOnly", "SameSite=Lax", f"Max-Age={max_age}"]
+    if not get_settings().is_local_http:
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
+def read_cookie(request: Request, name: str) -> str | None:
+    raw = request.headers.get("cookie") or ""
+    for part in raw.split(";"):
+        key, _, val = part.strip().partition("=")
+        if key == name:
+            return val
+    return None
+
+
+def start_session(person: Specialist) -> tuple[str, str]:
+    """Open a session for a person; returns (Set-Cookie header value, csrf token)."""
+    ttl = get_settings().session_ttl_seconds
+    claims = SessionClaims(person.oid, secrets.token_urlsafe(18), int(time.time()) + ttl)
+    people_repo.add_session(person.oid, claims.sid, keep=MAX_SESSIONS_PER_PERSON)
+    return _cookie(encode_cookie_value(claims), ttl), csrf_token_for(claims.sid)
+
+
+def clear_cookie() -> str:
+    return _cookie("", 0)
+
+
+def session_claims(request: Request) -> SessionClaims | None:
+    value = read_cookie(request, COOKIE_NAME)
+    return decode_cookie_value(value) if value else None
+
+
+def current_person(request: Request) -> Specialist:
+    """The logged-in person, or 401. Checks signature, expiry and that the session is still open."""
+    claims = session_claims(request)
+    if claims is None:
+        raise NotLoggedIn("Войдите через Госуслуги, чтобы продолжить.")
+    person = people_repo.get_specialist(claims.oid)
+    if person is None or claims.sid not in (person.session_ids or []):
+        raise NotLoggedIn("Сеанс завершён. Войдите через Госуслуги ещё раз.")
+    return person
+
+
+def require_csrf(request: Request) -> None:
+    """State-changing requests with a cookie session must echo the session's CSRF token."""
+    if request.method.upper() in _SAFE_METHODS:
+        return
+    claims = session_claims(request)
+    if claims is None:
+        return  # no session: the route itself answers 401
+    sent = request.headers.get(CSRF_HEADER.lower()) or ""
+    if not hmac.compare_digest(sent.encode(), csrf_token_for(claims.sid).encode()):
+        raise Forbidden(
+            "Запрос отклонён защитой от подделки (CSRF). Обновите страницу и повторите.",
+            code="csrf_failed",
+        )
+
+
+def authenticated(request: Request, *, role: str | None = None) -> Specialist:
+    """The person behind a request, checked for CSRF on writes and, if given, for a role."""
+    require_csrf(request)
+    person = current_person(request)
+    if role is not None and role not in (person.roles or []):
+        raise Forbidden("Недостаточно прав для этого действия.", code="forbidden")
+    return person
+
+
+def end_session(request: Request) -> None:
+    claims = session_claims(request)
+    if claims is not None:
+        people_repo.remove_session(claims.oid, claims.sid)
+
+
+def csrf_for_request(request: Request) -> str | None:
+    claims = session_claims(request)
+    return csrf_token_for(claims.sid) if claims else None
+
+
+def session_cookie_header(claims: SessionClaims) -> dict[str, Any]:
+    """Test and CLI helper: the Cookie header for a session."""
+    return {"Cookie": f"{COOKIE_NAME}={encode_cookie_value(claims)}"}

@@ -1,0 +1,47 @@
+"""`nmo`: the portal's admin command line. Each command group lives in `nmo_cli.commands.*`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+from collections.abc import Sequence
+
+# Command groups, each a module with `register(subparsers)` that sets `func` on its parsers.
+COMMAND_MODULES = (
+    "nmo_cli.commands.serve",  # serve, dynamodb-local
+    "nmo_cli.commands.db",  # db init | backup | restore
+    "nmo_cli.commands.catalog",  # catalog import
+    "nmo_cli.commands.demo",  # demo seed
+    "nmo_cli.commands.roles",  # roles grant | revoke
+    "nmo_cli.commands.site",  # site build | publish
+    "nmo_cli.commands.esia",  # esia keygen | emulator
+    "nmo_cli.commands.credits",  # credits import
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nmo", description="Портал НМО: администрирование и локальный запуск"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in COMMAND_MODULES:
+        if importlib.util.find_spec(name) is None:
+            continue
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result = args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
