@@ -9,12 +9,13 @@ import datetime as dt
 import decimal
 import json
 import logging
+import threading
 import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from chalice import Chalice, Response
-from chalice.app import Request
+from chalice.app import Request, RestAPIEventHandler
 
 from .errors import DomainError, InvalidInput, PayloadTooLarge, TooManyAttempts
 from .settings import get_settings
@@ -76,17 +77,17 @@ def log_unexpected(exc: BaseException, path: str) -> None:
     log.error("unhandled %s on %s\n%s", type(exc).__name__, path, stack)
 
 
-class PortalApp(Chalice):
-    """Chalice with the portal's error mapping around every view."""
+class _PortalEventHandler(RestAPIEventHandler):
+    """Chalice's REST handler with the portal's error mapping around every view."""
 
-    def _get_view_function_response(  # type: ignore[override]
+    def _get_view_function_response(
         self, view_function: Callable[..., Any], function_args: dict[str, Any]
     ) -> Response:
         try:
             response = view_function(**function_args)
             if not isinstance(response, Response):
                 response = json_response(response)
-            self._validate_response(response)  # type: ignore[attr-defined]
+            self._validate_response(response)
             return response
         except DomainError as err:
             return error_response(err)
@@ -94,6 +95,46 @@ class PortalApp(Chalice):
             path = getattr(self.current_request, "path", "?")
             log_unexpected(exc, path)
             return internal_error_response()
+
+
+class PortalApp(Chalice):
+    """Chalice with the portal's error mapping, and a per-thread current request.
+
+    Lambda runs one request per container at a time, but the local server and tests run many
+    threads through one app object: Chalice keeps `current_request` on the app, so it is made
+    thread-local here.
+    """
+
+    _local = threading.local()
+
+    @property  # type: ignore[override]
+    def current_request(self) -> Request | None:
+        return getattr(self._local, "request", None)
+
+    @current_request.setter
+    def current_request(self, value: Request | None) -> None:
+        self._local.request = value
+
+    @property  # type: ignore[override]
+    def lambda_context(self) -> Any:
+        return getattr(self._local, "context", None)
+
+    @lambda_context.setter
+    def lambda_context(self, value: Any) -> None:
+        self._local.context = value
+
+    def __call__(self, event: Any, context: Any) -> dict[str, Any]:
+        # Same as Chalice.__call__, with the portal's handler class.
+        self.lambda_context = context
+        handler = _PortalEventHandler(
+            self.routes,
+            self.api,
+            self.log,
+            self.debug,
+            middleware_handlers=self._get_middleware_handlers("http"),
+        )
+        self.current_request = handler.create_request_object(event, context)
+        return handler(event, context)
 
 
 def body_size_guard(request: Request, get_response: Callable[[Request], Response]) -> Response:

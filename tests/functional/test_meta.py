@@ -23,3 +23,49 @@ def test_body_over_one_megabyte_is_refused_with_413(client):
     resp = client.http.post("/api/health", body=body, headers={"Content-Type": "application/json"})
     assert resp.status_code == 413
     assert resp.json_body["error"]["code"] == "payload_too_large"
+
+
+def test_unknown_catalog_specialty_gets_a_russian_400_naming_the_field(client):
+    resp = client.http.get("/api/catalog/elements?specialty=99999")
+    assert resp.status_code == 400
+    body = resp.json_body
+    assert body["error"]["field"] == "specialty"
+    assert "специальност" in body["error"]["message"]
+
+
+def test_unexpected_failure_is_a_500_in_the_error_shape_without_a_stack_trace(client, monkeypatch):
+    from chalicelib.services import catalog
+
+    def boom(params):
+        raise RuntimeError("secret detail 112-233-445 95")
+
+    monkeypatch.setattr(catalog, "list_published", boom)
+    resp = client.http.get("/api/catalog/elements")
+    assert resp.status_code == 500
+    assert resp.json_body["error"]["code"] == "internal_error"
+    assert "secret" not in resp.body.decode()
+
+
+def test_malformed_json_body_gets_400_not_500():
+    from chalice.app import Request
+    from chalicelib.errors import InvalidInput
+    from chalicelib.http import json_body
+
+    for raw in (b"{not json", b"\xff\xfe", b"[1,2]", b""):
+        req = Request(
+            {
+                "body": raw.decode("latin-1"),
+                "isBase64Encoded": False,
+                "headers": {},
+                "multiValueQueryStringParameters": None,
+                "pathParameters": None,
+                "requestContext": {"httpMethod": "POST", "resourcePath": "/x"},
+                "stageVariables": None,
+            }
+        )
+        try:
+            json_body(req)
+        except InvalidInput as err:
+            assert err.message
+        else:
+            raise AssertionError(f"{raw!r} accepted")
