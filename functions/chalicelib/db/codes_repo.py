@@ -1,0 +1,82 @@
+"""Confirmation codes storage: issuing (alone or inside a TransactWrite) and lookup.
+
+Issuing at attendance (events area):
+
+    with TransactWrite(connection=connection()) as tx:
+        item = codes_repo.issue_in(tx, event_id=..., day="2026-12-01", specialty="76", hours=6,
+                                   title="…", issued_to=oid, expires_on="2027-03-01")
+
+The put carries `attribute_not_exists(code)`, so a (75-bit, practically impossible) collision
+cancels the transaction instead of overwriting someone's code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.transactions import TransactWrite
+
+from ..domain.codes import new_code
+from .connection import ensure_bound
+from .models import ConfirmationCode
+
+
+def new_code_item(
+    *,
+    event_id: str,
+    day: str,
+    specialty: str,
+    hours: float,
+    title: str,
+    issued_to: str | None,
+    expires_on: str,
+    code: str | None = None,
+    now: dt.datetime | None = None,
+) -> ConfirmationCode:
+    """A ConfirmationCode item with a fresh code, not yet saved."""
+    ensure_bound()
+    now = now or dt.datetime.now(dt.UTC)
+    code = code or new_code()
+    return ConfirmationCode(
+        code=code,
+        event_id=event_id,
+        day=day,
+        specialty=specialty,
+        hours=hours,
+        title=title,
+        issued_to=issued_to,
+        # Only codes bound to a person go into the by-holder index (sparse).
+        issued_key=f"{now.isoformat()}#{code}" if issued_to else None,
+        issued_at=now,
+        expires_on=expires_on,
+    )
+
+
+def issue_in(tx: TransactWrite, **fields: Any) -> ConfirmationCode:
+    """Create a code inside a transaction (fields as `new_code_item`); returns the item."""
+    item = new_code_item(**fields)
+    tx.save(item, condition=ConfirmationCode.code.does_not_exist())
+    return item
+
+
+def issue(**fields: Any) -> ConfirmationCode:
+    """Create one code on its own (demo data, tests)."""
+    item = new_code_item(**fields)
+    item.save(condition=ConfirmationCode.code.does_not_exist())
+    return item
+
+
+def get_code(code: str) -> ConfirmationCode | None:
+    ensure_bound()
+    try:
+        return ConfirmationCode.get(code, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def codes_issued_to(oid: str, *, limit: int = 100) -> list[ConfirmationCode]:
+    """Codes issued to one person, newest first (one Query on the by-holder index)."""
+    ensure_bound()
+    return list(ConfirmationCode.by_holder.query(oid, scan_index_forward=False, limit=limit))
