@@ -1,0 +1,284 @@
+"""`nmo serve` (the whole local stack) and `nmo dynamodb-local` (the embedded DynamoDB alone)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("nmo.serve")
+
+LOCAL_TABLE_PREFIX = "nmo-local-"
+
+
+def register(sub: Any) -> None:
+    serve = sub.add_parser("serve", help="запустить портал локально (DynamoDB, ЕСИА, сайт и API)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve.add_argument("--esia-port", type=int, default=None, help="по умолчанию порт+1; 0 — любой")
+    serve.add_argument(
+        "--dynamodb-port", type=int, default=None, help="по умолчанию порт+2; 0 — любой"
+    )
+    serve.add_argument("--var", default="var", help="каталог локальных данных")
+    serve.add_argument("--site-dir", default="build/site")
+    serve.add_argument("--no-seed", action="store_true", help="не загружать демо-данные")
+    serve.add_argument("--no-build", action="store_true", help="не собирать сайт")
+    serve.add_argument(
+        "--ready-file", default=None, help="записать сюда JSON с адресами, когда всё готово"
+    )
+    serve.set_defaults(func=run_serve)
+
+    ddb = sub.add_parser(
+        "dynamodb-local", help="встроенная DynamoDB (moto, с блокировкой и снимками)"
+    )
+    ddb.add_argument("--host", default="127.0.0.1")
+    ddb.add_argument("--port", type=int, default=8002)
+    ddb.add_argument("--data", default="var/dynamodb", help="каталог снимков; '' — без сохранения")
+    ddb.add_argument("--interval", type=float, default=2.0, help="секунд между снимками")
+    ddb.add_argument("--ready-file", default=None)
+    ddb.set_defaults(func=run_dynamodb)
+
+
+def _write_ready(path: str | None, data: dict[str, Any]) -> None:
+    if not path:
+        return
+    tmp = Path(path + ".tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _wait_for_ready(
+    path: Path, proc: subprocess.Popen[bytes], timeout: float = 60
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists():
+            return dict(json.loads(path.read_text(encoding="utf-8")))
+        if proc.poll() is not None:
+            raise SystemExit(f"embedded DynamoDB exited with code {proc.returncode}")
+        time.sleep(0.05)
+    raise SystemExit("embedded DynamoDB did not start in time")
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+
+
+def run_dynamodb(args: argparse.Namespace) -> int:
+    from nmo_cli.embedded_dynamodb import EmbeddedDynamoDB
+
+    _logging()
+    data_dir = Path(args.data).resolve() if args.data else None
+    db = EmbeddedDynamoDB(args.host, args.port, data_dir, args.interval)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    db.start()
+    _write_ready(args.ready_file, {"url": db.url})
+    log.info("embedded DynamoDB on %s (requests serialised; snapshots in %s)", db.url, data_dir)
+    stop.wait()
+    db.stop()
+    log.info("embedded DynamoDB stopped; snapshot written")
+    return 0
+
+
+def _session_key(var_dir: Path) -> str:
+    """A random key made once per checkout and kept under var/ (local runs only)."""
+    path = var_dir / "session.key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def _run_cli(argv: list[str], env: dict[str, str]) -> None:
+    subprocess.run([sys.executable, "-m", "nmo_cli.cli", *argv], env=env, check=True)  # noqa: S603
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    _logging()
+    var_dir = Path(args.var).resolve()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    esia_port = args.port + 1 if args.esia_port is None else args.esia_port
+    ddb_port = args.port + 2 if args.dynamodb_port is None else args.dynamodb_port
+    if args.port == 0:
+        esia_port = 0 if args.esia_port is None else esia_port
+        ddb_port = 0 if args.dynamodb_port is None else ddb_port
+
+    children: list[subprocess.Popen[bytes]] = []
+    servers: list[Any] = []
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        # 1. The embedded DynamoDB, in its own process (moto's backends are process-global).
+        ready = var_dir / "dynamodb.ready"
+        ready.unlink(missing_ok=True)
+        ddb = subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                "-m",
+                "nmo_cli.cli",
+                "dynamodb-local",
+                "--host",
+                args.host,
+                "--port",
+                str(ddb_port),
+                "--data",
+                str(var_dir / "dynamodb"),
+                "--ready-file",
+                str(ready),
+            ],
+            start_new_session=False,
+        )
+        children.append(ddb)
+        ddb_url = _wait_for_ready(ready, ddb)["url"]
+
+        # 2. The origin's socket first, so the ЕСИА emulator knows the redirect URI.
+        site_dir = Path(args.site_dir).resolve()
+        site_dir.mkdir(parents=True, exist_ok=True)
+        origin_socket_server = _bind_origin(args.host, args.port)
+        public_url = f"http://{args.host}:{origin_socket_server.server_address[1]}"
+
+        # 3. The ЕСИА emulator (a separate server on its own port, in a thread here).
+        from nmo_cli.esia_emulator import emulator_env, make_emulator_server, prepare_local_esia
+
+        files = prepare_local_esia(var_dir / "esia")
+        emulator = make_emulator_server(
+            args.host, esia_port, files, [f"{public_url}/api/auth/esia/callback"]
+        )
+        servers.append(emulator)
+        threading.Thread(target=emulator.serve_forever, name="esia", daemon=True).start()
+        esia_url = f"http://{args.host}:{emulator.port}"
+
+        # 4. The API's configuration, as the Lambda would get it from its stage.
+        env = {
+            **os.environ,
+            "NMO_STAGE": "local",
+            "NMO_TABLE_PREFIX": LOCAL_TABLE_PREFIX,
+            "NMO_DYNAMODB_ENDPOINT": ddb_url,
+            "NMO_PUBLIC_URL": public_url,
+            "NMO_SESSION_KEY": _session_key(var_dir),
+            "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+            "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+            "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "eu-central-1"),
+            **emulator_env(files, esia_url),
+        }
+        os.environ.update(env)
+        from chalicelib.db.connection import create_tables, unbind
+        from chalicelib.settings import get_settings, reset_settings
+
+        reset_settings()
+        unbind()
+        create_tables()
+
+        # 5. Demo data once per data directory; the site built from what is published.
+        seeded_marker = var_dir / "dynamodb" / ".seeded"
+        if not args.no_seed and not seeded_marker.exists():
+            log.info("loading demo data (first run)")
+            _run_cli(["demo", "seed"], env)
+            seeded_marker.write_text(time.strftime("%Y-%m-%dT%H:%M:%S"), encoding="utf-8")
+        if not args.no_build:
+            log.info("building the site into %s", site_dir)
+            _run_cli(["site", "build", "--out", str(site_dir)], env)
+
+        # 6. Site + API on one origin.
+        from app import app as chalice_app
+
+        from nmo_cli.devserver import DEFAULT_CSP, PortalOrigin
+
+        origin_socket_server.app = PortalOrigin(
+            site_dir,
+            chalice_app,
+            max_body=get_settings().max_body_bytes,
+            csp=_csp(site_dir) or DEFAULT_CSP,
+        )
+        servers.append(origin_socket_server)
+        threading.Thread(
+            target=origin_socket_server.serve_forever, name="origin", daemon=True
+        ).start()
+        _write_ready(
+            args.ready_file,
+            {
+                "url": public_url,
+                "esia_url": esia_url,
+                "dynamodb_url": ddb_url,
+                "table_prefix": LOCAL_TABLE_PREFIX,
+            },
+        )
+        _banner(public_url, esia_url, ddb_url, var_dir)
+        while not stop.is_set():
+            if ddb.poll() is not None:
+                log.error("embedded DynamoDB exited (code %s); stopping", ddb.returncode)
+                return 1
+            stop.wait(0.5)
+        return 0
+    finally:
+        for server in servers:
+            server.shutdown()
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        log.info("stopped")
+
+
+def _bind_origin(host: str, port: int) -> Any:
+    from werkzeug.serving import make_server
+
+    from nmo_cli.devserver import QuietHandler
+
+    def not_ready(environ: Any, start_response: Any) -> list[bytes]:
+        start_response("503 Service Unavailable", [("Content-Type", "text/plain; charset=utf-8")])
+        return ["Портал запускается…".encode()]
+
+    return make_server(host, port, not_ready, threaded=True, request_handler=QuietHandler)
+
+
+def _csp(site_dir: Path) -> str | None:
+    try:
+        from nmo_cli.site_build import content_security_policy
+    except ImportError:
+        return None
+    return str(content_security_policy(site_dir))
+
+
+def _banner(public_url: str, esia_url: str, ddb_url: str, var_dir: Path) -> None:
+    print(
+        f"""
+  Портал НМО запущен: {public_url}
+
+  Что попробовать:
+    • Каталог: {public_url}/  (фильтры по специальности, поиск «кардиологии»)
+    • Вход через Госуслуги (эмулятор ЕСИА {esia_url}): выберите «Врач-терапевт (подтверждённая)»
+      и откройте личный кабинет {public_url}/cabinet/
+    • Организатор и модератор: войдите под соответствующей персоной эмулятора,
+      {public_url}/organizer/ и {public_url}/moderation/
+    • API: {public_url}/api/catalog/elements?specialty=76 , {public_url}/api/openapi.json
+
+  Данные: встроенная DynamoDB {ddb_url} (запросы выполняются по одному), снимки в
+  {var_dir / "dynamodb"}. Остановить: Ctrl-C.
+""",
+        flush=True,
+    )

@@ -1,0 +1,284 @@
+"""The local origin: the built static site at `/` and the Chalice app at `/api/*`, one server.
+
+This is the CDN's routing (architecture.md) in one process: same origin, first-party cookies,
+the same security headers the CDN adds. Requests to the API go through Chalice's LocalGateway,
+i.e. the same API Gateway event shape the Lambda sees.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import mimetypes
+import socket
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+log = logging.getLogger("nmo.devserver")
+
+mimetypes.add_type("text/calendar", ".ics")
+mimetypes.add_type("application/manifest+json", ".webmanifest")
+mimetypes.add_type("text/javascript", ".js")
+
+_TEXT_TYPES = (
+    "text/",
+    "application/json",
+    "application/javascript",
+    "image/svg+xml",
+    "application/manifest+json",
+    "application/xml",
+)
+_STATUS_TEXT = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    301: "Moved Permanently",
+    302: "Found",
+    303: "See Other",
+    304: "Not Modified",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    410: "Gone",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
+
+DEFAULT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+    "form-action 'self'; base-uri 'self'; frame-ancestors 'none'; object-src 'none'"
+)
+
+
+def _status_line(code: int) -> str:
+    return f"{code} {_STATUS_TEXT.get(code, 'Status')}"
+
+
+def _error_json(code: str, message: str) -> bytes:
+    from chalicelib.http import dumps, error_body
+
+    return dumps(error_body(code, message)).encode("utf-8")
+
+
+def security_headers(csp: str) -> list[tuple[str, str]]:
+    return [
+        ("Content-Security-Policy", csp),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ]
+
+
+class PortalOrigin:
+    """WSGI app: `/api/*` into the Chalice app, everything else from the built site."""
+
+    def __init__(self, site_dir: Path, chalice_app: Any, *, max_body: int, csp: str) -> None:
+        from chalice.config import Config
+        from chalice.local import LocalGateway
+
+        self.site_dir = site_dir.resolve()
+        self.max_body = max_body
+        self.headers = security_headers(csp)
+        config = Config.create(
+            chalice_stage="local",
+            app_name="nmo-portal",
+            lambda_timeout=29,
+            lambda_memory_size=512,
+        )
+        self.gateway = LocalGateway(chalice_app, config)
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "/")
+        if path == "/api" or path.startswith("/api/"):
+            return self.api(environ, start_response)
+        return self.static(environ, start_response)
+
+    # API -------------------------------------------------------------------------------
+
+    def api(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        from chalice.local import LocalGatewayException
+
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            return self._send(
+                start_response,
+                400,
+                _error_json("invalid_input", "Неверный заголовок Content-Length."),
+                "application/json; charset=utf-8",
+            )
+        if length > self.max_body:
+            # Refuse before reading: a huge body must not be buffered (API Gateway does the same).
+            return self._send(
+                start_response,
+                413,
+                _error_json(
+                    "payload_too_large", f"Тело запроса больше {self.max_body // 1024} КБ."
+                ),
+                "application/json; charset=utf-8",
+                close=True,
+            )
+        body = environ["wsgi.input"].read(length) if length else b""
+        headers = {
+            key[5:].replace("_", "-").lower(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = environ["CONTENT_TYPE"]
+        if length:
+            headers["content-length"] = str(length)
+        raw_uri = (
+            environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "/")
+        )
+        method = environ.get("REQUEST_METHOD", "GET")
+        try:
+            response = self.gateway.handle_request(
+                method=method, path=raw_uri, headers=headers, body=body or None
+            )
+        except LocalGatewayException as exc:
+            status = 404 if exc.CODE == 403 else exc.CODE
+            return self._send(
+                start_response,
+                status,
+                _error_json("not_found", "Такого адреса API нет."),
+                "application/json; charset=utf-8",
+            )
+        status = int(response["statusCode"])
+        out_headers: list[tuple[str, str]] = []
+        for name, value in (response.get("headers") or {}).items():
+            out_headers.append((name, str(value)))
+        for name, values in (response.get("multiValueHeaders") or {}).items():
+            out_headers.extend((name, str(v)) for v in values)
+        raw_body = response.get("body") or b""
+        if response.get("isBase64Encoded"):
+            payload = base64.b64decode(raw_body)
+        else:
+            payload = raw_body.encode("utf-8") if isinstance(raw_body, str) else raw_body
+        out_headers.extend(self.headers)
+        out_headers.append(("Content-Length", str(len(payload))))
+        start_response(_status_line(status), out_headers)
+        return [b"" if method == "HEAD" else payload]
+
+    # Static site -----------------------------------------------------------------------
+
+    def static(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method not in ("GET", "HEAD"):
+            return self._send(
+                start_response,
+                405,
+                b"",
+                "text/plain; charset=utf-8",
+                extra=[("Allow", "GET, HEAD")],
+            )
+        raw_path = environ.get("PATH_INFO", "/")
+        try:
+            # WSGI gives the path as latin-1 decoded bytes; the site's file names are UTF-8.
+            rel = raw_path.encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            return self._not_found(start_response)
+        target = (self.site_dir / rel.lstrip("/")).resolve()
+        if not target.is_relative_to(self.site_dir):
+            return self._not_found(start_response)
+        if target.is_dir():
+            if not raw_path.endswith("/"):
+                query = environ.get("QUERY_STRING")
+                location = raw_path + "/" + (f"?{query}" if query else "")
+                return self._send(
+                    start_response,
+                    301,
+                    b"",
+                    "text/plain; charset=utf-8",
+                    extra=[("Location", location)],
+                )
+            target = target / "index.html"
+        if not target.is_file():
+            return self._not_found(start_response)
+        content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if content_type.startswith(_TEXT_TYPES):
+            content_type += "; charset=utf-8"
+        data = target.read_bytes()
+        rel_posix = target.relative_to(self.site_dir).as_posix()
+        if rel_posix.startswith("assets/") and any(c.isdigit() for c in target.stem[-8:]):
+            cache = "public, max-age=31536000, immutable"
+        else:
+            cache = "no-cache"
+        return self._send(
+            start_response,
+            200,
+            b"" if method == "HEAD" else data,
+            content_type,
+            extra=[("Cache-Control", cache)],
+            length=len(data),
+        )
+
+    def _not_found(self, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        page = self.site_dir / "404.html"
+        body = page.read_bytes() if page.is_file() else "Страница не найдена".encode()
+        return self._send(start_response, 404, body, "text/html; charset=utf-8")
+
+    def _send(
+        self,
+        start_response: Callable[..., Any],
+        status: int,
+        body: bytes,
+        content_type: str,
+        *,
+        extra: list[tuple[str, str]] | None = None,
+        close: bool = False,
+        length: int | None = None,
+    ) -> Iterable[bytes]:
+        headers = [
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(body) if length is None else length)),
+        ]
+        headers.extend(extra or [])
+        headers.extend(self.headers)
+        if close:
+            headers.append(("Connection", "close"))
+        start_response(_status_line(status), headers)
+        return [body]
+
+
+class QuietHandler(WSGIRequestHandler):
+    """No Nagle (measured.md: keep-alive clients waited ~40 ms per request); and access logs
+    without query strings, which may carry ЕСИА codes or states."""
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        path = self.path.split("?", 1)[0]
+        log.info("%s %s %s", self.command, path, code)
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        if type == "error":
+            log.warning(message.split("?", 1)[0], *args)
+
+
+def make_origin_server(
+    host: str, port: int, site_dir: Path, chalice_app: Any, *, max_body: int, csp: str
+) -> BaseWSGIServer:
+    origin = PortalOrigin(site_dir, chalice_app, max_body=max_body, csp=csp)
+    return make_server(host, port, origin, threaded=True, request_handler=QuietHandler)

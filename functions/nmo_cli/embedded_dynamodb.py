@@ -1,0 +1,294 @@
+"""The embedded DynamoDB of the local stack: moto in server mode, serialised and persisted.
+
+moto is not atomic under concurrent requests (measured.md: conditional updates oversold, cancelled
+transactions restored stale copies), while real DynamoDB makes every item write and transaction
+atomic. So every request to this endpoint runs under one global lock: the product code relies only
+on DynamoDB's guarantees, and this stand-in honours them.
+
+Persistence: after any write, the tables are snapshotted to `<data_dir>/snapshot.jsonl` at most
+every `interval` seconds (write to a temp file, fsync, atomic rename) and once more at a clean stop.
+A crash loses at most the last interval. On start the snapshot is loaded back.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+log = logging.getLogger("nmo.dynamodb")
+
+SNAPSHOT_NAME = "snapshot.jsonl"
+_READ_ONLY_TARGETS = (
+    "GetItem",
+    "BatchGetItem",
+    "Query",
+    "Scan",
+    "DescribeTable",
+    "ListTables",
+    "DescribeTimeToLive",
+    "DescribeContinuousBackups",
+    "ListTagsOfResource",
+    "TransactGetItems",
+    "DescribeEndpoints",
+)
+
+
+class SerialisedApp:
+    """WSGI middleware: one request at a time into moto, and a dirty flag for the snapshotter."""
+
+    def __init__(self, app: Callable[..., Any]) -> None:
+        self._app = app
+        self.lock = threading.Lock()
+        self.dirty = threading.Event()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        with self.lock:
+            # The body must be consumed and the response fully produced inside the lock.
+            result = self._app(environ, start_response)
+            try:
+                body = b"".join(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close:
+                    close()
+            if not target.endswith(_READ_ONLY_TARGETS):
+                self.dirty.set()
+        return [body]
+
+
+def _dynamodb_backend() -> Any:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    return dynamodb_backends[DEFAULT_ACCOUNT_ID]
+
+
+def _table_items(table: Any) -> Iterator[dict[str, Any]]:
+    for value in list(table.items.values()):
+        if table.has_range_key:
+            for item in list(value.values()):
+                yield item.to_json()["Attributes"]
+        else:
+            yield value.to_json()["Attributes"]
+
+
+def _encode(value: Any) -> Any:
+    """moto's item JSON keeps binary values as bytes; the snapshot stores them as base64."""
+    if isinstance(value, bytes):
+        return {"__b64__": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    return value
+
+
+def snapshot_lines() -> Iterable[str]:
+    """Every item of every table in every region, as JSON lines. Call with the lock held."""
+    for region, backend in list(_dynamodb_backend().items()):
+        for name, table in list(backend.tables.items()):
+            for item in _table_items(table):
+                yield json.dumps(
+                    {"region": region, "table": name, "item": _encode(item)},
+                    ensure_ascii=False,
+                    separators=(",", ":"),
+                )
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"__b64__"}:
+            return base64.b64decode(value["__b64__"])
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+class EmbeddedDynamoDB:
+    """moto server on 127.0.0.1 with a global lock and a periodic snapshot under data_dir."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        data_dir: Path | None = None,
+        interval: float = 2.0,
+    ) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+
+        self.app = SerialisedApp(DomainDispatcherApplication(create_backend_app))
+        self.server: BaseWSGIServer = make_server(
+            host, port, self.app, threaded=True, request_handler=MotoRequestHandler
+        )
+        self.data_dir = data_dir
+        self.interval = interval
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def snapshot_path(self) -> Path | None:
+        return self.data_dir / SNAPSHOT_NAME if self.data_dir else None
+
+    def start(self) -> None:
+        # moto's backends are process-global: this endpoint starts from an empty store.
+        from moto.dynamodb.models import dynamodb_backends
+
+        dynamodb_backends.reset()
+        serve = threading.Thread(target=self.server.serve_forever, name="dynamodb", daemon=True)
+        serve.start()
+        self._threads.append(serve)
+        if self.snapshot_path is not None:
+            self.data_dir.mkdir(parents=True, exist_ok=True)  # type: ignore[union-attr]
+            self.restore()
+            saver = threading.Thread(target=self._snapshot_loop, name="snapshot", daemon=True)
+            saver.start()
+            self._threads.append(saver)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.server.shutdown()
+        if self.snapshot_path is not None:
+            self.snapshot()
+
+    # Persistence ---------------------------------------------------------------------------
+
+    def _snapshot_loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            if self.app.dirty.is_set():
+                self.snapshot()
+
+    def snapshot(self) -> int:
+        """Write a consistent snapshot (taken under the request lock). Returns the item count."""
+        path = self.snapshot_path
+        if path is None:
+            return 0
+        tmp = path.with_suffix(".tmp")
+        count = 0
+        started = time.monotonic()
+        with self.app.lock:
+            self.app.dirty.clear()
+            with tmp.open("w", encoding="utf-8") as fh:
+                for line in snapshot_lines():
+                    fh.write(line + "\n")
+                    count += 1
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        log.debug("snapshot: %d items in %.3fs", count, time.monotonic() - started)
+        return count
+
+    def restore(self) -> int:
+        """Load the snapshot through the endpoint itself: tables come from the current models,
+        items are written as they were. Items of tables that no longer exist are skipped."""
+        path = self.snapshot_path
+        if path is None or not path.exists():
+            return 0
+        import boto3
+
+        clients: dict[str, Any] = {}
+        pending: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        count = 0
+
+        def flush(region: str, table: str) -> None:
+            batch = pending.pop((region, table), [])
+            if not batch:
+                return
+            client = clients[region]
+            request: dict[str, Any] = {table: [{"PutRequest": {"Item": i}} for i in batch]}
+            while request:
+                resp = client.batch_write_item(RequestItems=request)
+                request = resp.get("UnprocessedItems") or {}
+
+        existing: dict[str, set[str]] = {}
+        unknown: set[str] = set()
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                if not line.strip():
+                    continue
+                rec = json.loads(line)
+                region, table = rec["region"], rec["table"]
+                if region not in clients:
+                    clients[region] = boto3.client(
+                        "dynamodb",
+                        region_name=region,
+                        endpoint_url=self.url,
+                        aws_access_key_id="local",
+                        aws_secret_access_key="local",  # noqa: S106 - moto accepts anything
+                    )
+                    existing[region] = set(clients[region].list_tables().get("TableNames", []))
+                if table in unknown:
+                    continue
+                if table not in existing[region]:
+                    if not _ensure_table(clients[region], table):
+                        unknown.add(table)
+                        continue
+                    existing[region].add(table)
+                key = (region, table)
+                pending.setdefault(key, []).append(_decode(rec["item"]))
+                if len(pending[key]) == 25:
+                    flush(region, table)
+                count += 1
+        for region, table in list(pending):
+            flush(region, table)
+        self.app.dirty.clear()
+        log.info("restored %d items from %s", count, path)
+        return count
+
+
+def table_definition(model: Any, table: str) -> dict[str, Any]:
+    """CreateTable arguments for a portal model under a given real table name."""
+    schema = model._get_schema()
+    kwargs: dict[str, Any] = {
+        "TableName": table,
+        "KeySchema": schema["key_schema"],
+        "AttributeDefinitions": schema["attribute_definitions"],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    gsis = [
+        {
+            "IndexName": index["index_name"],
+            "KeySchema": index["key_schema"],
+            "Projection": index["projection"],
+        }
+        for index in schema["global_secondary_indexes"]
+    ]
+    if gsis:
+        kwargs["GlobalSecondaryIndexes"] = gsis
+    return kwargs
+
+
+def _ensure_table(client: Any, table: str) -> bool:
+    """Create a table of the portal's models by its real name (prefix + logical name)."""
+    from chalicelib.db.models import ALL_MODELS
+
+    for model in sorted(ALL_MODELS, key=lambda m: -len(m.table)):
+        if table.endswith(model.table):
+            client.create_table(**table_definition(model, table))
+            if model.ttl_attribute:
+                client.update_time_to_live(
+                    TableName=table,
+                    TimeToLiveSpecification={"Enabled": True, "AttributeName": model.ttl_attribute},
+                )
+            return True
+    log.warning("snapshot has items of an unknown table %s; skipped", table)
+    return False

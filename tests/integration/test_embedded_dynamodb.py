@@ -1,0 +1,110 @@
+"""The embedded DynamoDB: serialised (no overselling under threads) and persisted across restarts."""
+
+from __future__ import annotations
+
+import concurrent.futures
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from nmo_cli.embedded_dynamodb import EmbeddedDynamoDB
+
+
+def _client(url: str):
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=url,
+        region_name="eu-central-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+
+
+@pytest.fixture
+def embedded(tmp_path: Path):
+    db = EmbeddedDynamoDB(port=0, data_dir=tmp_path / "ddb", interval=0.2)
+    db.start()
+    yield db
+    db.stop()
+
+
+def _make_counter_table(client) -> None:
+    client.create_table(
+        TableName="seats",
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+    )
+    client.put_item(TableName="seats", Item={"id": {"S": "e"}, "taken": {"N": "0"}})
+
+
+def test_conditional_updates_from_many_threads_never_oversell(embedded):
+    client = _client(embedded.url)
+    _make_counter_table(client)
+
+    def take_seat(_: int) -> bool:
+        try:
+            client.update_item(
+                TableName="seats",
+                Key={"id": {"S": "e"}},
+                UpdateExpression="ADD taken :one",
+                ConditionExpression="taken < :cap",
+                ExpressionAttributeValues={":one": {"N": "1"}, ":cap": {"N": "25"}},
+            )
+            return True
+        except ClientError as err:
+            assert err.response["Error"]["Code"] == "ConditionalCheckFailedException"
+            return False
+
+    with concurrent.futures.ThreadPoolExecutor(32) as pool:
+        granted = sum(pool.map(take_seat, range(120)))
+    item = client.get_item(TableName="seats", Key={"id": {"S": "e"}})["Item"]
+    assert granted == 25
+    assert item["taken"]["N"] == "25"
+
+
+def test_data_survives_a_clean_restart(tmp_path: Path):
+    from chalicelib.db.models import Specialist
+
+    first = EmbeddedDynamoDB(port=0, data_dir=tmp_path / "ddb", interval=0.2)
+    first.start()
+    client = _client(first.url)
+    from nmo_cli.embedded_dynamodb import table_definition
+
+    client.create_table(**table_definition(Specialist, "nmo-local-specialists"))
+    client.put_item(
+        TableName="nmo-local-specialists",
+        Item={
+            "oid": {"S": "42"},
+            "last_name": {"S": "Петров"},
+            "roles": {"L": [{"S": "specialist"}]},
+            "photo": {"B": b"\x00\xff"},
+        },
+    )
+    first.stop()
+
+    second = EmbeddedDynamoDB(port=0, data_dir=tmp_path / "ddb", interval=0.2)
+    second.start()
+    try:
+        item = _client(second.url).get_item(
+            TableName="nmo-local-specialists", Key={"oid": {"S": "42"}}
+        )["Item"]
+    finally:
+        second.stop()
+    assert item["last_name"]["S"] == "Петров"
+    assert item["photo"]["B"] == b"\x00\xff"
+
+
+def test_periodic_snapshot_is_written_after_a_write_without_a_stop(embedded):
+    import time
+
+    client = _client(embedded.url)
+    _make_counter_table(client)
+    deadline = time.monotonic() + 10
+    path = embedded.snapshot_path
+    while time.monotonic() < deadline:
+        if path.exists() and '"seats"' in path.read_text():
+            break
+        time.sleep(0.05)
+    assert '"seats"' in path.read_text()
