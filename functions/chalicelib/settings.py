@@ -28,6 +28,13 @@ class Settings:
     # Public origin of the portal (site + /api on one origin), e.g. https://nmo.example.ru
     public_url: str = "http://127.0.0.1:8000"
     session_key: str = ""
+    # Names of stored secrets (SSM parameter name, or Secrets Manager ARN / "secretsmanager:<id>")
+    # used when the plain value is empty; chalicelib.secrets reads them on first use.
+    session_key_param: str = ""
+    esia_key_param: str = ""
+    esia_signer_token_param: str = ""
+    ssm_endpoint: str | None = None
+    secretsmanager_endpoint: str | None = None
     session_ttl_seconds: int = 8 * 3600
     esia_base_url: str = "http://127.0.0.1:8001"
     esia_client_id: str = "NMOPORTAL"
@@ -68,6 +75,11 @@ def load_from_environment() -> Settings:
         site_bucket=_env("NMO_SITE_BUCKET"),
         public_url=_env("NMO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
         session_key=_env("NMO_SESSION_KEY"),
+        session_key_param=_env("NMO_SESSION_KEY_PARAM"),
+        esia_key_param=_env("NMO_ESIA_KEY_PARAM"),
+        esia_signer_token_param=_env("NMO_ESIA_SIGNER_TOKEN_PARAM"),
+        ssm_endpoint=_optional("NMO_SSM_ENDPOINT"),
+        secretsmanager_endpoint=_optional("NMO_SECRETSMANAGER_ENDPOINT"),
         session_ttl_seconds=int(_env("NMO_SESSION_TTL_SECONDS", str(8 * 3600))),
         esia_base_url=_env("NMO_ESIA_BASE_URL", "http://127.0.0.1:8001").rstrip("/"),
         esia_client_id=_env("NMO_ESIA_CLIENT_ID", "NMOPORTAL"),

@@ -22,6 +22,7 @@ from chalice.app import Request
 from ..db import people_repo
 from ..db.models import Specialist
 from ..errors import Forbidden, NotLoggedIn
+from ..secrets import session_key
 from ..settings import get_settings
 
 COOKIE_NAME = "nmo_session"
@@ -38,7 +39,7 @@ class SessionClaims:
 
 
 def _key() -> bytes:
-    key = get_settings().session_key
+    key = session_key()  # NMO_SESSION_KEY, else the stored secret named by NMO_SESSION_KEY_PARAM
     if len(key) < 16:
         # A misconfiguration, not bad input: refuse to run with a guessable key.
         raise RuntimeError("NMO_SESSION_KEY is not configured (at least 16 characters)")
