@@ -1,0 +1,40 @@
+"""`nmo demo seed [--today YYYY-MM-DD]`: the demo region's catalog, organisations and roles."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from typing import Any
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("дата в формате ГГГГ-ММ-ДД") from exc
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from chalicelib.db.connection import create_tables
+
+    from ..demo_data import seed_demo
+
+    create_tables()
+    summary = seed_demo(args.today)
+    for line in summary.lines():
+        print(line)
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    demo = subparsers.add_parser("demo", help="демонстрационные данные")
+    sub = demo.add_subparsers(dest="demo_command", required=True)
+    seed = sub.add_parser(
+        "seed",
+        help="создать демонстрационный каталог, организации и роли (недостающее; "
+        "существующее не меняется)",
+    )
+    seed.add_argument(
+        "--today", type=_date, default=None, help="дата отсчёта прошедших и будущих событий"
+    )
+    seed.set_defaults(func=_seed)
