@@ -6,5 +6,7 @@ from chalicelib.routes import register_all
 
 configure_logging()
 app = PortalApp(app_name="nmo-portal")
+# Spreadsheet exports are binary: API Gateway must pass them base64-encoded.
+app.api.binary_types.append("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 app.register_middleware(body_size_guard, "http")
 register_all(app)

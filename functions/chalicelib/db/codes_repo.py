@@ -20,7 +20,7 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.codes import new_code
 from .connection import ensure_bound
-from .models import ConfirmationCode
+from .models import AttemptCounter, ConfirmationCode
 
 
 def new_code_item(
@@ -80,3 +80,27 @@ def codes_issued_to(oid: str, *, limit: int = 100) -> list[ConfirmationCode]:
     """Codes issued to one person, newest first (one Query on the by-holder index)."""
     ensure_bound()
     return list(ConfirmationCode.by_holder.query(oid, scan_index_forward=False, limit=limit))
+
+
+def wrong_attempts(key: str) -> int:
+    """Wrong codes entered in the window named by `key` (expired counters count as none)."""
+    ensure_bound()
+    try:
+        item = AttemptCounter.get(key, consistent_read=True)
+    except DoesNotExist:
+        return 0
+    expires = item.expires_at
+    if expires is not None and expires <= dt.datetime.now(dt.UTC):
+        return 0  # TTL deletes lazily; the window is over
+    return int(item.attempts or 0)
+
+
+def count_wrong_attempt(key: str, *, expires_at: int) -> None:
+    """One more wrong code in the window (an atomic ADD; the item expires with the window)."""
+    ensure_bound()
+    AttemptCounter(key).update(
+        actions=[
+            AttemptCounter.attempts.add(1),
+            AttemptCounter.expires_at.set(dt.datetime.fromtimestamp(expires_at, dt.UTC)),
+        ]
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .base import PortalModel
 from .catalog import CatalogElement, EventDay, SpecialtyListing
-from .credits import ConfirmationCode, CreditRecord, PendingCredit
+from .credits import ConfirmationCode, CreditRecord, CreditTotal, PendingCredit
 from .housekeeping import AttemptCounter, AuditEntry, LoginState
 from .people import Organization, SnilsOwner, Specialist, SpecialtyRecord
 from .registrations import Registration
@@ -19,6 +19,7 @@ ALL_MODELS: tuple[type[PortalModel], ...] = (
     CreditRecord,
     ConfirmationCode,
     PendingCredit,
+    CreditTotal,
     LoginState,
     AttemptCounter,
     AuditEntry,
@@ -31,6 +32,7 @@ __all__ = [
     "CatalogElement",
     "ConfirmationCode",
     "CreditRecord",
+    "CreditTotal",
     "EventDay",
     "LoginState",
     "Organization",

@@ -3,7 +3,12 @@ for a person's first login."""
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from .base import PortalModel
@@ -80,6 +85,37 @@ class PendingCredit(PortalModel):
     hours = NumberAttribute()
     completed_on = UnicodeAttribute()
     specialty = UnicodeAttribute()
+    # Every specialty the element is accredited for; the one credited is chosen at first login
+    # among the person's own specialties.
+    candidate_specialties = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     document = UnicodeAttribute(null=True)
     element_id = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+
+
+class CreditTotal(PortalModel):
+    """Per-person aggregates, so the cabinet's cycles cost one Query whatever the record count.
+
+    Items of one person (hash `oid`):
+    - `bucket = "cycle#<specialty>#<cycle start>#<year:02d>"`: hours of one cycle year by kind,
+      bumped (ADD) in the same transaction as each credit write;
+    - `bucket = "summary"`: `basis` (fingerprint of the cycle boundaries the buckets were computed
+      for) and `seq` (bumped by every credit write). Credit writes require the basis they computed
+      against; a rebuild after specialties change requires `seq` unchanged. Either side losing the
+      race retries, so no credit is ever missed or counted twice.
+    """
+
+    table = "credit-totals"
+
+    class Meta(PortalModel.Meta):
+        pass
+
+    oid = UnicodeAttribute(hash_key=True)
+    bucket = UnicodeAttribute(range_key=True)
+    dpp_pk = NumberAttribute(null=True)
+    iom = NumberAttribute(null=True)
+    event = NumberAttribute(null=True)
+    records = NumberAttribute(null=True)
+    basis = UnicodeAttribute(null=True)
+    seq = NumberAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)

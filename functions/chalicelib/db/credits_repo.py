@@ -1,0 +1,323 @@
+"""Credit records and their per-person aggregates: the one place that builds their keys.
+
+Every credit write is one TransactWrite: the record (put if absent), the aggregate bucket of its
+cycle year (ADD), the person's summary (seq +1, guarded by the cycle basis), the audit entry, and
+whatever the caller adds (the redeemed code, the deleted pending row).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import json
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from .audit_repo import new_entry
+from .connection import connection, ensure_bound
+from .models import CreditRecord, CreditTotal, PendingCredit
+
+SUMMARY = "summary"
+BUCKET_PREFIX = "cycle#"
+PAGE_SIZE = 50
+MAX_REBUILD_ATTEMPTS = 5
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def person_subject(oid: str) -> str:
+    """The audit subject of a person's credit record."""
+    return f"person#{oid}"
+
+
+def bucket_key(specialty: str, cycle_start: str, year: int) -> str:
+    return f"{BUCKET_PREFIX}{specialty}#{cycle_start}#{year:02d}"
+
+
+def parse_bucket_key(bucket: str) -> tuple[str, str, int] | None:
+    if not bucket.startswith(BUCKET_PREFIX):
+        return None
+    specialty, start, year = bucket[len(BUCKET_PREFIX) :].split("#")
+    return specialty, start, int(year)
+
+
+def new_record_id(completed_on: str, token: str | None = None) -> str:
+    """`YYYY-MM-DD#<id>`: sorts by completion date. A deterministic token makes imports idempotent."""
+    return f"{completed_on}#{token or secrets.token_hex(8)}"
+
+
+def import_token(*parts: str) -> str:
+    return "imp-" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """Where a credit counts: a cycle year of one specialty (None when it counts nowhere)."""
+
+    specialty: str
+    cycle_start: str
+    year: int
+
+
+@dataclass(frozen=True)
+class CreditWrite:
+    """Why a credit write was cancelled, read from the cancellation reasons (never guessed)."""
+
+    record_exists: bool = False
+    basis_changed: bool = False
+    extra_failed: bool = False
+
+
+def add_credit(
+    record: CreditRecord,
+    *,
+    bucket: Bucket | None,
+    basis: str,
+    actor: str,
+    action: str,
+    extra: Callable[[TransactWrite], int] | None = None,
+) -> CreditWrite | None:
+    """Write one credit atomically; None on success, else which condition failed.
+
+    `extra(tx)` adds the caller's own items and returns how many it added (their position in the
+    transaction follows the record, bucket and summary).
+    """
+    ensure_bound()
+    now = _now()
+    audit = new_entry(
+        person_subject(record.oid),
+        actor,
+        action,
+        before=None,
+        after=credit_view(record),
+    )
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            extra_count = extra(tx) if extra else 0
+            tx.save(record, condition=CreditRecord.record_id.does_not_exist())
+            if bucket is not None:
+                kind_attr = getattr(CreditTotal, record.kind)
+                tx.update(
+                    CreditTotal(
+                        record.oid, bucket_key(bucket.specialty, bucket.cycle_start, bucket.year)
+                    ),
+                    actions=[
+                        kind_attr.add(record.hours),
+                        CreditTotal.records.add(1),
+                        CreditTotal.updated_at.set(now),
+                    ],
+                )
+            tx.update(
+                CreditTotal(record.oid, SUMMARY),
+                actions=[
+                    CreditTotal.seq.add(1),
+                    CreditTotal.basis.set(basis),
+                    CreditTotal.updated_at.set(now),
+                ],
+                condition=CreditTotal.basis.does_not_exist() | (CreditTotal.basis == basis),
+            )
+            tx.save(audit)
+    except TransactWriteError as err:
+        return _reasons(err, extra_count=extra_count, has_bucket=bucket is not None)
+    return None
+
+
+def _reasons(err: TransactWriteError, *, extra_count: int, has_bucket: bool) -> CreditWrite:
+    reasons = list(err.cancellation_reasons or [])
+    if not reasons:
+        raise err  # not a condition failure (throttling, validation): let it surface
+
+    def failed(index: int) -> bool:
+        reason = reasons[index] if index < len(reasons) else None
+        return reason is not None and reason.code == "ConditionalCheckFailed"
+
+    record_at = extra_count
+    summary_at = extra_count + (2 if has_bucket else 1)
+    outcome = CreditWrite(
+        record_exists=failed(record_at),
+        basis_changed=failed(summary_at),
+        extra_failed=any(failed(i) for i in range(extra_count)),
+    )
+    if not (outcome.record_exists or outcome.basis_changed or outcome.extra_failed):
+        raise err  # e.g. TransactionConflict: the caller's retry policy does not apply
+    return outcome
+
+
+def credit_view(record: CreditRecord) -> dict[str, Any]:
+    return {
+        "id": record.record_id,
+        "kind": record.kind,
+        "title": record.title,
+        "hours": _num(record.hours),
+        "completed_on": record.completed_on,
+        "specialty": record.specialty,
+        "source": record.source,
+        "document": record.document,
+    }
+
+
+def _num(value: Any) -> int | float:
+    f = float(value)
+    return int(f) if f.is_integer() else f
+
+
+def totals(oid: str) -> list[CreditTotal]:
+    """Every aggregate item of a person: one Query (a few dozen small items at most)."""
+    ensure_bound()
+    return list(CreditTotal.query(oid, consistent_read=True))
+
+
+def summary_seq(items: list[CreditTotal]) -> int | None:
+    for item in items:
+        if item.bucket == SUMMARY:
+            return int(item.seq or 0)
+    return None
+
+
+def replace_totals(
+    oid: str,
+    *,
+    basis: str,
+    expected_seq: int | None,
+    stale: list[str],
+    buckets: dict[str, dict[str, float]],
+) -> bool:
+    """Swap a person's buckets for recomputed ones, only if no credit was written meanwhile.
+
+    Returns False when `seq` moved (a credit arrived during the rebuild): the caller recomputes.
+    """
+    ensure_bound()
+    now = _now()
+    guard: Any = (
+        CreditTotal.seq.does_not_exist()
+        if expected_seq is None
+        else CreditTotal.seq == expected_seq
+    )
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.update(
+                CreditTotal(oid, SUMMARY),
+                actions=[CreditTotal.basis.set(basis), CreditTotal.updated_at.set(now)],
+                condition=guard,
+            )
+            for key in stale:
+                if key not in buckets:
+                    tx.delete(CreditTotal(oid, key))
+            for key, hours in buckets.items():
+                tx.save(
+                    CreditTotal(
+                        oid,
+                        key,
+                        dpp_pk=hours.get("dpp_pk", 0),
+                        iom=hours.get("iom", 0),
+                        event=hours.get("event", 0),
+                        records=hours.get("records", 0),
+                        updated_at=now,
+                    )
+                )
+    except TransactWriteError as err:
+        reasons = err.cancellation_reasons or []
+        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+            return False
+        raise
+    return True
+
+
+def all_records(oid: str) -> Iterator[CreditRecord]:
+    """Every record of a person, oldest first (export and rebuilds; paginated by PynamoDB)."""
+    ensure_bound()
+    return iter(CreditRecord.query(oid, consistent_read=True))
+
+
+def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
+    if not last_key:
+        return None
+    raw = json.dumps(last_key, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, oid: str) -> dict[str, Any]:
+    """A cursor of this person's own listing, or ValueError (another person's keys included)."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode() + b"=" * (-len(cursor) % 4))
+        data = json.loads(raw)
+    except (ValueError, binascii.Error, UnicodeError) as exc:
+        raise ValueError("bad cursor") from exc
+    if not isinstance(data, dict) or set(data) != {"oid", "record_id"}:
+        raise ValueError("bad cursor")
+    if data["oid"] != {"S": oid} or not isinstance(data["record_id"], dict):
+        raise ValueError("cursor of another listing")
+    record = data["record_id"].get("S")
+    if not isinstance(record, str) or not 0 < len(record) <= 200:
+        raise ValueError("bad cursor")
+    return data
+
+
+def page(
+    oid: str, *, specialty: str | None, cursor: dict[str, Any] | None, limit: int = PAGE_SIZE
+) -> tuple[list[CreditRecord], dict[str, Any] | None]:
+    """Newest first; one Query per page (a specialty filter may make a page shorter)."""
+    ensure_bound()
+    result = CreditRecord.query(
+        oid,
+        scan_index_forward=False,
+        last_evaluated_key=cursor,
+        filter_condition=(CreditRecord.specialty == specialty) if specialty else None,
+        page_size=limit,
+    )
+    # Exactly one Query: take the first page as DynamoDB returns it, even if a filter shortened it.
+    try:
+        raw = next(result.page_iter)
+    except StopIteration:
+        return [], None
+    items = [CreditRecord.from_raw_data(item) for item in raw.get("Items", [])]
+    return items, result.page_iter.last_evaluated_key
+
+
+def pending_for(snils: str) -> list[PendingCredit]:
+    ensure_bound()
+    return list(PendingCredit.query(snils, consistent_read=True))
+
+
+def save_pending(item: PendingCredit) -> bool:
+    """Keep a provider row for someone not logged in yet; False when it is already kept."""
+    ensure_bound()
+    audit = new_entry(
+        f"snils-pending#{hashlib.sha256(item.snils.encode()).hexdigest()[:16]}",
+        "admin-cli",
+        "credit_pending",
+        after={"record_id": item.record_id, "title": item.title, "hours": _num(item.hours)},
+    )
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.save(item, condition=PendingCredit.record_id.does_not_exist())
+            tx.save(audit)
+    except TransactWriteError as err:
+        reasons = err.cancellation_reasons or []
+        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+            return False
+        raise
+    return True
+
+
+def record_exists(oid: str, record_id: str) -> bool:
+    ensure_bound()
+    try:
+        CreditRecord.get(oid, record_id, attributes_to_get=["record_id"])
+    except CreditRecord.DoesNotExist:
+        return False
+    return True
+
+
+def delete_pending(item: PendingCredit) -> None:
+    ensure_bound()
+    item.delete()

@@ -1,0 +1,284 @@
+"""The person's credit record: cycles and progress, the ledger, exports, history, pending imports.
+
+Progress is drawn from per-person aggregates (db.credits_repo) kept in the same transaction as
+every credit write, so `GET /api/me/cycles` is the session's GetItem plus one Query. When the
+person's specialties or admission dates change, the aggregates are rebuilt from the records
+(bounded by that person's record count, and rare).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from pynamodb.transactions import TransactWrite
+
+from ..db import credits_repo
+from ..db.audit_repo import history as audit_history
+from ..db.models import CreditRecord, PendingCredit, Specialist
+from ..domain.catalog import KINDS_SHORT
+from ..domain.cycles import Admission, Credit, Cycle, basis, cycles_for, progress, tally_from_totals
+from ..domain.dates import MSK, utcnow
+from ..domain.rules import CREDIT_KINDS, rule_book
+from ..domain.specialties import specialty_name
+from ..errors import Conflict, InvalidInput
+
+log = logging.getLogger("nmo.credits")
+
+SOURCES = {
+    "provider_import": "данные провайдера ДПП ПК / ИОМ",
+    "code": "индивидуальный код подтверждения",
+    "correction": "исправление администратором",
+}
+MAX_WRITE_ATTEMPTS = 4
+
+
+def today_msk() -> dt.date:
+    """Dates of the cabinet are Moscow dates (the region's and the orders' calendar)."""
+    return utcnow().astimezone(MSK).date()
+
+
+def person_cycles(person: Specialist) -> list[Cycle]:
+    admissions = []
+    for record in person.specialties or []:
+        try:
+            admitted = dt.date.fromisoformat(record.admitted_on)
+        except (TypeError, ValueError):
+            log.warning("specialist has an unreadable admission date; cycle skipped")
+            continue
+        admissions.append(Admission(record.code, admitted, record.rule_set))
+    return cycles_for(admissions, rule_book())
+
+
+def bucket_for(cycles: list[Cycle], specialty: str, kind: str, completed_on: str) -> Any:
+    """The aggregate bucket a credit bumps, or None when it counts in no current cycle."""
+    credit = Credit(kind, 0.0, dt.date.fromisoformat(completed_on), specialty)
+    for cycle in cycles:
+        year = cycle.counts(credit)
+        if year is not None:
+            return credit_bucket(cycle, year)
+    return None
+
+
+def credit_bucket(cycle: Cycle, year: int) -> credits_repo.Bucket:
+    return credits_repo.Bucket(cycle.specialty, cycle.starts.isoformat(), year)
+
+
+# --- aggregates ------------------------------------------------------------------------------
+
+
+def rebuild_totals(person: Specialist) -> None:
+    """Recompute a person's aggregates from their records for their current cycles."""
+    for _ in range(credits_repo.MAX_REBUILD_ATTEMPTS):
+        fresh = _reload(person)
+        cycles = person_cycles(fresh)
+        items = credits_repo.totals(fresh.oid)
+        seq = credits_repo.summary_seq(items)
+        buckets: dict[str, dict[str, float]] = {}
+        for record in credits_repo.all_records(fresh.oid):
+            bucket = bucket_for(cycles, record.specialty, record.kind, record.completed_on)
+            if bucket is None or record.kind not in CREDIT_KINDS:
+                continue
+            key = credits_repo.bucket_key(bucket.specialty, bucket.cycle_start, bucket.year)
+            per = buckets.setdefault(key, {"records": 0.0})
+            per[record.kind] = per.get(record.kind, 0.0) + float(record.hours)
+            per["records"] += 1
+        stale = [i.bucket for i in items if i.bucket != credits_repo.SUMMARY]
+        if credits_repo.replace_totals(
+            fresh.oid, basis=basis(cycles), expected_seq=seq, stale=stale, buckets=buckets
+        ):
+            return
+    raise Conflict(
+        "Запись о баллах сейчас обновляется. Повторите через несколько секунд.", code="busy"
+    )
+
+
+def _reload(person: Specialist) -> Specialist:
+    from ..db import people_repo
+
+    return people_repo.get_specialist(person.oid) or person
+
+
+def cycles_view(person: Specialist, today: dt.date | None = None) -> list[dict[str, Any]]:
+    today = today or today_msk()
+    cycles = person_cycles(person)
+    items = credits_repo.totals(person.oid)
+    summary = next((i for i in items if i.bucket == credits_repo.SUMMARY), None)
+    if summary is not None and summary.basis != basis(cycles):
+        # Specialties changed since the aggregates were computed (or a rebuild was interrupted).
+        rebuild_totals(person)
+        items = credits_repo.totals(person.oid)
+    by_cycle: dict[tuple[str, str], dict[int, dict[str, float]]] = {}
+    for item in items:
+        parsed = credits_repo.parse_bucket_key(item.bucket)
+        if parsed is None:
+            continue
+        specialty, start, year = parsed
+        by_cycle.setdefault((specialty, start), {})[year] = {
+            kind: float(getattr(item, kind) or 0) for kind in CREDIT_KINDS
+        }
+    views = []
+    for cycle in cycles:
+        counted = tally_from_totals(
+            cycle, by_cycle.get((cycle.specialty, cycle.starts.isoformat()), {})
+        )
+        view = progress(cycle, counted, today)
+        view["specialty_name"] = specialty_name(cycle.specialty)
+        views.append(view)
+    return views
+
+
+# --- writing credits -------------------------------------------------------------------------
+
+
+def write_credit(
+    person: Specialist,
+    record: CreditRecord,
+    *,
+    actor: str,
+    action: str,
+    extra: Callable[[TransactWrite], int] | None = None,
+) -> credits_repo.CreditWrite | None:
+    """Write one credit with its aggregates; retries after rebuilding when specialties moved.
+
+    Returns None on success, or the failed condition (record already there, or the caller's own).
+    """
+    current = person
+    for _ in range(MAX_WRITE_ATTEMPTS):
+        cycles = person_cycles(current)
+        bucket = bucket_for(cycles, record.specialty, record.kind, record.completed_on)
+        outcome = credits_repo.add_credit(
+            record, bucket=bucket, basis=basis(cycles), actor=actor, action=action, extra=extra
+        )
+        if outcome is None:
+            return None
+        if outcome.record_exists or outcome.extra_failed:
+            return outcome
+        rebuild_totals(current)
+        current = _reload(current)
+    raise Conflict(
+        "Запись о баллах сейчас обновляется. Повторите через несколько секунд.", code="busy"
+    )
+
+
+def choose_specialty(person: Specialist, candidates: list[str]) -> str:
+    """The person's own specialty among those an element is accredited for (first match)."""
+    own = [s.code for s in person.specialties or []]
+    for code in candidates:
+        if code in own:
+            return code
+    return candidates[0]
+
+
+def apply_pending_credits(person: Specialist) -> int:
+    """Move provider rows kept for this person's СНИЛС into their record (at login); idempotent.
+
+    Returns how many credits were added. Each row moves in one transaction that also deletes it,
+    so two logins at once cannot credit a row twice.
+    """
+    if not person.snils:
+        return 0
+    added = 0
+    for pending in credits_repo.pending_for(person.snils):
+        candidates = [str(c) for c in pending.candidate_specialties or []] or [pending.specialty]
+        record = CreditRecord(
+            oid=person.oid,
+            record_id=pending.record_id,
+            kind=pending.kind,
+            title=pending.title,
+            hours=pending.hours,
+            completed_on=pending.completed_on,
+            specialty=choose_specialty(person, candidates),
+            source="provider_import",
+            document=pending.document,
+            element_id=pending.element_id,
+            created_at=utcnow(),
+        )
+
+        def delete_pending(tx: TransactWrite, item: PendingCredit = pending) -> int:
+            tx.delete(item, condition=PendingCredit.record_id.exists())
+            return 1
+
+        outcome = write_credit(
+            person, record, actor="system", action="credit_imported", extra=delete_pending
+        )
+        if outcome is None:
+            added += 1
+        elif outcome.record_exists:
+            # Already credited (an earlier login got there first): drop the leftover row.
+            credits_repo.delete_pending(pending)
+    return added
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def list_credits(person: Specialist, params: dict[str, str]) -> dict[str, Any]:
+    specialty = params.get("specialty") or None
+    if specialty is not None and specialty not in {s.code for s in person.specialties or []}:
+        raise InvalidInput("Такой специальности нет в вашем профиле.", field="specialty")
+    cursor = None
+    if params.get("cursor"):
+        try:
+            cursor = credits_repo.decode_cursor(params["cursor"], person.oid)
+        except ValueError as exc:
+            raise InvalidInput("Неверный курсор страницы.", field="cursor") from exc
+    items, last = credits_repo.page(person.oid, specialty=specialty, cursor=cursor)
+    return {
+        "items": [credit_item(r) for r in items],
+        "cursor": credits_repo.encode_cursor(last),
+    }
+
+
+def credit_item(record: CreditRecord) -> dict[str, Any]:
+    view = credits_repo.credit_view(record)
+    view["kind_name"] = KINDS_SHORT.get(record.kind, record.kind)
+    view["specialty_name"] = specialty_name(record.specialty)
+    view["source_name"] = SOURCES.get(record.source, record.source)
+    return view
+
+
+def all_credits(person: Specialist) -> list[dict[str, Any]]:
+    """The whole record, newest first (exports)."""
+    items = [credit_item(r) for r in credits_repo.all_records(person.oid)]
+    items.sort(key=lambda v: v["id"], reverse=True)
+    return items
+
+
+_ACTIONS = {
+    "credit_imported": "Зачтён элемент из данных провайдера",
+    "credit_code_redeemed": "Зачтён код подтверждения",
+    "credit_corrected": "Запись исправлена",
+    "credit_deleted": "Запись удалена",
+    "specialties_changed": "Изменены специальности",
+    "consent_changed": "Изменено согласие на передачу данных в ЕГИСЗ",
+}
+
+
+def _actor_text(actor: str, oid: str) -> str:
+    if actor == oid:
+        return "вы"
+    if actor == "system":
+        return "портал (автоматически)"
+    if actor in ("admin-cli", "admin"):
+        return "администратор портала"
+    return "сотрудник портала"  # never another person's oid
+
+
+def history_view(person: Specialist) -> dict[str, Any]:
+    entries = audit_history(credits_repo.person_subject(person.oid), limit=100)
+    return {
+        "items": [
+            {
+                "at": e.at.isoformat(),
+                "action": e.action,
+                "action_text": _ACTIONS.get(e.action, e.action),
+                "actor": _actor_text(e.actor, person.oid),
+                "before": e.before,
+                "after": e.after,
+            }
+            for e in entries
+        ]
+    }
