@@ -57,10 +57,18 @@ def listing_for(element: CatalogElement, specialty: Any) -> SpecialtyListing:
     )
 
 
-def save_element(element: CatalogElement, previous: CatalogElement | None = None) -> None:
+def save_element(
+    element: CatalogElement,
+    previous: CatalogElement | None = None,
+    *,
+    condition: Any = None,
+    extra: Iterable[Any] = (),
+) -> None:
     """Write an element and keep its per-specialty listings in step, in one transaction.
 
     Published elements are listed under each of their specialties; anything else is not listed.
+    `condition` guards the element's write (e.g. an unchanged version); `extra` items (audit
+    entries) are saved in the same transaction.
     """
     ensure_bound()
     old_keys = set()
@@ -76,7 +84,9 @@ def save_element(element: CatalogElement, previous: CatalogElement | None = None
     )
     new_keys = {(x.specialty, x.sort_key) for x in new_listings}
     with TransactWrite(connection=connection()) as tx:
-        tx.save(element)
+        tx.save(element, condition=condition)
+        for item in extra:
+            tx.save(item)
         for listing in new_listings:
             tx.save(listing)
         for specialty, sort_key in old_keys - new_keys:

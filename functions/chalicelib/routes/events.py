@@ -1,7 +1,53 @@
-"""Routes of the events area (filled in by its issue)."""
+"""Registration for events (specialist): register, cancel, the cabinet's list, a calendar file."""
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from ..http import json_body, json_response, query_params
+from ..services import calendar, registration, sessions
 
 bp = Blueprint(__name__)
+
+
+@bp.route("/api/events/{event_id}/registrations", methods=["POST"])
+def register(event_id: str) -> Any:
+    """Записаться на мероприятие: место или лист ожидания; повтор возвращает ту же запись."""
+    request = bp.current_request
+    person = sessions.authenticated(request)
+    raw = request.raw_body or b""
+    body = json_body(request) if raw.strip() else {}
+    data, status = registration.register(person, event_id, body)
+    return json_response(data, status)
+
+
+@bp.route("/api/events/{event_id}/registrations/me", methods=["DELETE"])
+def cancel(event_id: str) -> Any:
+    """Отменить свою запись; место переходит первому в листе ожидания."""
+    person = sessions.authenticated(bp.current_request)
+    return json_response(registration.cancel(person, event_id))
+
+
+@bp.route("/api/me/registrations", methods=["GET"])
+def my_registrations() -> Any:
+    """Мои записи на мероприятия: статус и место в листе ожидания."""
+    request = bp.current_request
+    person = sessions.authenticated(request)
+    return json_response(registration.my_registrations(person, query_params(request)))
+
+
+@bp.route("/api/events/{event_id}/calendar.ics", methods=["GET"])
+def calendar_file(event_id: str) -> Any:
+    """Файл календаря (.ics) с днями опубликованного мероприятия."""
+    body = calendar.event_calendar(event_id)
+    return Response(
+        body=body,
+        status_code=200,
+        headers={
+            "Content-Type": "text/calendar; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="event-{event_id}.ics"',
+            "Cache-Control": "no-cache",
+        },
+    )

@@ -35,6 +35,9 @@ class WaitlistIndex(GlobalSecondaryIndex):  # type: ignore[type-arg]
 
 
 class Registration(PortalModel):
+    """One person's place at one event. Keyed (event_id, oid), so a person can hold at most one
+    registration per event whatever the number of clicks."""
+
     table = "registrations"
 
     class Meta(PortalModel.Meta):
@@ -52,6 +55,13 @@ class Registration(PortalModel):
     # Denormalised for the organizer's list (no per-row lookups); the person's own data.
     full_name = UnicodeAttribute(default="")
     attendance = MapAttribute(default=dict)  # type: ignore[var-annotated]  # day ISO → minutes
+    # day ISO → confirmation code issued for it (a code per person, day and specialty, once).
+    codes = MapAttribute(default=dict)  # type: ignore[var-annotated]
+    # Denormalised for the cabinet list (one Query shows titles and dates).
+    event_title = UnicodeAttribute(default="")
+    event_starts_at = UnicodeAttribute(null=True)
+    promoted_at = UTCDateTimeAttribute(null=True)
+    cancelled_at = UTCDateTimeAttribute(null=True)
 
     by_person = ByPersonIndex()
     waitlist = WaitlistIndex()

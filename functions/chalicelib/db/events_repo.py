@@ -1,0 +1,94 @@
+"""Event storage for organizers and moderators: read, list by organizer or status, and write a
+changed event with its audit entry in one transaction, guarded against concurrent changes.
+
+Whole-item writes go through `catalog_repo.save_element` (it keeps the specialty listings in
+step). The guard compares the version and the live seat counters, so a write prepared from a stale
+read can never roll back seats taken by registrations in the meantime; the caller re-reads and
+retries instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+
+from . import catalog_repo
+from .connection import ensure_bound
+from .models import AuditEntry, CatalogElement
+
+LIST_LIMIT = 100
+
+
+class StaleEvent(Exception):
+    """The event changed between the read and the write: re-read and decide again."""
+
+
+def get_event(event_id: str) -> CatalogElement | None:
+    """A consistent read (decisions are made on it); None for unknown or non-event ids."""
+    ensure_bound()
+    if not event_id or len(event_id) > 64:
+        return None
+    try:
+        element = CatalogElement.get(event_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+    return element if element.kind == "event" else None
+
+
+def unchanged_since(previous: CatalogElement) -> Any:
+    """The condition that the stored event is still the one `previous` was read as."""
+    return (
+        (CatalogElement.version == previous.version)
+        & (CatalogElement.seats_taken == previous.seats_taken)
+        & (CatalogElement.waitlist_seq == previous.waitlist_seq)
+        & (CatalogElement.waitlist_length == previous.waitlist_length)
+    )
+
+
+def create(element: CatalogElement, audit: AuditEntry) -> None:
+    ensure_bound()
+    catalog_repo.save_element(
+        element, None, condition=CatalogElement.element_id.does_not_exist(), extra=[audit]
+    )
+
+
+def replace(element: CatalogElement, previous: CatalogElement, audit: AuditEntry) -> None:
+    """Write `element` (built from `previous` with version + 1) and its audit entry atomically.
+
+    Raises StaleEvent when someone changed the event since `previous` was read.
+    """
+    ensure_bound()
+    try:
+        catalog_repo.save_element(
+            element, previous, condition=unchanged_since(previous), extra=[audit]
+        )
+    except TransactWriteError as err:
+        reasons = err.cancellation_reasons or []
+        # The element is the first item of the transaction; its condition failing means a
+        # concurrent change. Anything else is a real failure and propagates.
+        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+            raise StaleEvent from err
+        raise
+
+
+def copy_of(element: CatalogElement) -> CatalogElement:
+    """A detached copy to modify while keeping the read as `previous`."""
+    return CatalogElement.from_raw_data(element.serialize())
+
+
+def by_organizer(organizer_id: str, *, limit: int = LIST_LIMIT) -> list[CatalogElement]:
+    """One Query on the by-organizer index, newest first."""
+    ensure_bound()
+    return list(
+        CatalogElement.by_organizer.query(organizer_id, scan_index_forward=False, limit=limit)
+    )
+
+
+def by_status(status: str, *, limit: int = LIST_LIMIT) -> list[CatalogElement]:
+    """One Query on the by-status index, soonest first."""
+    ensure_bound()
+    result = CatalogElement.by_status.query(
+        status, filter_condition=CatalogElement.kind == "event", limit=limit
+    )
+    return list(result)

@@ -1,0 +1,331 @@
+"""Registration storage: seats, the waiting list, promotion, attendance — each change one
+DynamoDB transaction whose conditions carry the invariants:
+
+* a seat: the event item's `seats_taken < capacity` (and nobody waiting) together with the
+  registration's `attribute_not_exists`, so seats are never oversold and two clicks never make two;
+* the waiting list: a ticket from an atomic ADD on the event's `waitlist_seq` (stable order), the
+  count of waiting people in `waitlist_length`, the line itself in the sparse `waitlist` index;
+* promotion: the head's `status = waitlisted` condition, so a person is promoted once.
+
+Outcomes are read from `TransactWriteError.cancellation_reasons` (item order as written below).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from pynamodb.attributes import MapAttribute
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from . import codes_repo
+from .connection import connection, ensure_bound
+from .models import AuditEntry, CatalogElement, ConfirmationCode, Registration
+
+CONDITION_FAILED = "ConditionalCheckFailed"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _failed(err: TransactWriteError) -> list[bool]:
+    """Which items of a cancelled transaction failed their condition."""
+    reasons = err.cancellation_reasons or []
+    failed = [r is not None and r.code == CONDITION_FAILED for r in reasons]
+    if not any(failed):
+        # Throttling, a conflicting transaction in flight, a validation error: not a business
+        # outcome — let the caller's retry or the 5xx path handle it.
+        raise err
+    return failed
+
+
+def _event_key(event_id: str) -> CatalogElement:
+    # Only the key matters to update/condition-check in a transaction.
+    return CatalogElement(element_id=event_id)
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """A raw map attribute (attendance, codes) as a plain dict, whatever PynamoDB handed back."""
+    if value is None:
+        return {}
+    if isinstance(value, MapAttribute):
+        return dict(value.as_dict())
+    return dict(value)
+
+
+def get(event_id: str, oid: str) -> Registration | None:
+    ensure_bound()
+    try:
+        return Registration.get(event_id, oid, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def _may_write_registration() -> Any:
+    # A person re-registering after cancelling reuses their item; anything active is theirs already.
+    return Registration.oid.does_not_exist() | Registration.status.is_in(
+        "cancelled", "event_cancelled"
+    )
+
+
+def take_seat(registration: Registration, audit: AuditEntry) -> str:
+    """Confirm a seat: 'confirmed', 'exists' (the person already holds one or a place in line), or
+    'no_seat' (full, someone waiting, or no longer open — the caller re-reads the event)."""
+    ensure_bound()
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.update(
+                _event_key(registration.event_id),
+                actions=[CatalogElement.seats_taken.add(1)],
+                condition=(CatalogElement.status == "published")
+                & (CatalogElement.seats_taken < CatalogElement.capacity)
+                # With people in line a freed seat is theirs, not a newcomer's.
+                & (CatalogElement.waitlist_length == 0),
+            )
+            tx.save(registration, condition=_may_write_registration())
+            tx.save(audit)
+    except TransactWriteError as err:
+        failed = _failed(err)
+        if len(failed) > 1 and failed[1]:
+            return "exists"
+        return "no_seat"
+    return "confirmed"
+
+
+def take_ticket(event_id: str) -> int:
+    """The next waiting-list ticket (atomic ADD; numbers only grow, so order is stable). Raises
+    DoesNotExist-like PutError when the event is not published any more."""
+    ensure_bound()
+    event = _event_key(event_id)
+    event.update(
+        actions=[CatalogElement.waitlist_seq.add(1)],
+        condition=CatalogElement.status == "published",
+    )
+    return int(event.waitlist_seq)
+
+
+def join_waitlist(registration: Registration, audit: AuditEntry) -> str:
+    """Put a registration holding a ticket (`wait_seq`) in line: 'waitlisted', 'exists' or
+    'closed' (the event stopped being published)."""
+    ensure_bound()
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.update(
+                _event_key(registration.event_id),
+                actions=[CatalogElement.waitlist_length.add(1)],
+                condition=CatalogElement.status == "published",
+            )
+            tx.save(registration, condition=_may_write_registration())
+            tx.save(audit)
+    except TransactWriteError as err:
+        failed = _failed(err)
+        if len(failed) > 1 and failed[1]:
+            return "exists"
+        return "closed"
+    return "waitlisted"
+
+
+def waitlist_head(event_id: str) -> Registration | None:
+    """The first in line (keys and ticket only): one Query with Limit 1 on the sparse index."""
+    ensure_bound()
+    for item in Registration.waitlist.query(event_id, limit=1):
+        return item
+    return None
+
+
+def position(event_id: str, wait_seq: int) -> int:
+    """1-based rank among those still waiting: the tickets at or before this one (COUNT Query)."""
+    ensure_bound()
+    return int(Registration.waitlist.count(event_id, Registration.wait_seq <= wait_seq))
+
+
+def _promote_actions(now: dt.datetime) -> list[Any]:
+    return [
+        Registration.status.set("confirmed"),
+        Registration.wait_seq.remove(),
+        Registration.promoted_at.set(now),
+        Registration.updated_at.set(now),
+    ]
+
+
+def _head_condition(head: Registration) -> Any:
+    return (Registration.status == "waitlisted") & (Registration.wait_seq == head.wait_seq)
+
+
+def cancel(registration: Registration, head: Registration | None, audits: list[AuditEntry]) -> str:
+    """Cancel one registration. A confirmed seat goes to `head` (if given) in the same
+    transaction; otherwise it is released. Returns 'cancelled', 'changed' (the registration is not
+    in the state it was read in), 'head_moved' (the head was promoted or left meanwhile: look
+    again) or 'closed' (the event is no longer published)."""
+    ensure_bound()
+    now = _now()
+    was = registration.status
+    actions: list[Any] = [
+        Registration.status.set("cancelled"),
+        Registration.cancelled_at.set(now),
+        Registration.updated_at.set(now),
+    ]
+    if was == "waitlisted":
+        actions.append(Registration.wait_seq.remove())
+    published = CatalogElement.status == "published"
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.update(registration, actions=actions, condition=Registration.status == was)
+            if was == "waitlisted":
+                tx.update(
+                    _event_key(registration.event_id),
+                    actions=[CatalogElement.waitlist_length.add(-1)],
+                    condition=published,
+                )
+            elif head is not None:
+                tx.update(
+                    _event_key(registration.event_id),
+                    actions=[CatalogElement.waitlist_length.add(-1)],
+                    condition=published,
+                )
+                tx.update(head, actions=_promote_actions(now), condition=_head_condition(head))
+            else:
+                tx.update(
+                    _event_key(registration.event_id),
+                    actions=[CatalogElement.seats_taken.add(-1)],
+                    condition=published,
+                )
+            for audit in audits:
+                tx.save(audit)
+    except TransactWriteError as err:
+        failed = _failed(err)
+        if failed[0]:
+            return "changed"
+        if len(failed) > 2 and failed[2]:
+            return "head_moved"
+        return "closed"
+    return "cancelled"
+
+
+def promote(head: Registration, audit: AuditEntry) -> str:
+    """Give a free seat to the head of the line: 'promoted', 'head_moved' or 'no_seat'."""
+    ensure_bound()
+    now = _now()
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.update(
+                _event_key(head.event_id),
+                actions=[
+                    CatalogElement.seats_taken.add(1),
+                    CatalogElement.waitlist_length.add(-1),
+                ],
+                condition=(CatalogElement.status == "published")
+                & (CatalogElement.seats_taken < CatalogElement.capacity),
+            )
+            tx.update(head, actions=_promote_actions(now), condition=_head_condition(head))
+            tx.save(audit)
+    except TransactWriteError as err:
+        failed = _failed(err)
+        if len(failed) > 1 and failed[1]:
+            return "head_moved"
+        return "no_seat"
+    return "promoted"
+
+
+def for_event(
+    event_id: str, *, limit: int, cursor: dict[str, Any] | None = None
+) -> tuple[list[Registration], dict[str, Any] | None]:
+    """One page of an event's registrations (one Query on its partition)."""
+    ensure_bound()
+    result = Registration.query(event_id, limit=limit, last_evaluated_key=cursor)
+    items = list(result)
+    return items, result.last_evaluated_key
+
+
+def iter_for_event(event_id: str) -> Iterator[Registration]:
+    """Every registration of an event (exports and attendance: work proportional to the event,
+    one Query page per ~1 MB)."""
+    ensure_bound()
+    yield from Registration.query(event_id)
+
+
+def for_person(
+    oid: str, *, limit: int, cursor: dict[str, Any] | None = None
+) -> tuple[list[Registration], dict[str, Any] | None]:
+    """A person's registrations, newest first (one Query on the by-person index)."""
+    ensure_bound()
+    result = Registration.by_person.query(
+        oid, scan_index_forward=False, limit=limit, last_evaluated_key=cursor
+    )
+    items = list(result)
+    return items, result.last_evaluated_key
+
+
+def events_by_id(event_ids: list[str]) -> dict[str, CatalogElement]:
+    """The events behind a page of registrations: one BatchGetItem per 100 ids."""
+    ensure_bound()
+    unique = list(dict.fromkeys(event_ids))
+    if not unique:
+        return {}
+    return {e.element_id: e for e in CatalogElement.batch_get(unique)}
+
+
+def mark_event_cancelled(event_id: str, *, limit: int) -> int:
+    """Mark up to `limit` active registrations of a cancelled event `event_cancelled`.
+
+    Runs after the event's own status changed: every registration transaction is conditioned on
+    the event being published, so these items no longer change under us.
+    """
+    ensure_bound()
+    now = _now()
+    marked = 0
+    with Registration.batch_write() as batch:
+        for reg in Registration.query(
+            event_id, filter_condition=Registration.status.is_in("confirmed", "waitlisted")
+        ):
+            reg.status = "event_cancelled"
+            reg.wait_seq = None
+            reg.cancelled_at = now
+            reg.updated_at = now
+            batch.save(reg)
+            marked += 1
+            if marked >= limit:
+                break
+    return marked
+
+
+def record_attendance(
+    registration: Registration,
+    day: str,
+    minutes: int,
+    code_fields: dict[str, Any] | None,
+    audit: AuditEntry,
+) -> ConfirmationCode | None:
+    """Store a day's minutes and, when `code_fields` is given, issue that day's code — unless one
+    was issued before (the registration's `codes[day]` condition makes re-posting harmless).
+    Returns the new code, or None when none was issued now."""
+    ensure_bound()
+    now = _now()
+    actions: list[Any] = [
+        Registration.attendance[day].set(minutes),
+        Registration.updated_at.set(now),
+    ]
+    if code_fields is None or day in as_dict(registration.codes):
+        registration.update(actions=actions, condition=Registration.status == "confirmed")
+        return None
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            item = codes_repo.issue_in(tx, **code_fields)
+            tx.update(
+                registration,
+                actions=[*actions, Registration.codes[day].set(item.code)],
+                condition=(Registration.status == "confirmed")
+                & Registration.codes[day].does_not_exist(),
+            )
+            tx.save(audit)
+    except TransactWriteError as err:
+        failed = _failed(err)
+        if len(failed) > 1 and failed[1]:
+            # Issued concurrently by another request, or no longer confirmed: store minutes only.
+            registration.update(actions=actions, condition=Registration.status == "confirmed")
+            return None
+        raise
+    return item
