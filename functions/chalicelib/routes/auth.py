@@ -1,7 +1,53 @@
-"""Routes of the auth area (filled in by its issue)."""
+"""Auth routes: login through Госуслуги (ЕСИА), its callback, logout, and `GET /api/me`."""
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from ..http import json_response, query_params
+from ..services import auth, sessions
 
 bp = Blueprint(__name__)
+
+
+def _redirect(target: auth.Redirect) -> Response:
+    headers: dict[str, Any] = {"Location": target.location, "Cache-Control": "no-store"}
+    if target.cookies:
+        headers["Set-Cookie"] = list(target.cookies)
+    return Response(body="", status_code=302, headers=headers)
+
+
+@bp.route("/api/auth/esia/login", methods=["GET"])
+def esia_login() -> Any:
+    """Вход через Госуслуги: перенаправление в ЕСИА; next — путь на этом сайте для возврата."""
+    request = bp.current_request
+    params = query_params(request)
+    nonce = sessions.read_cookie(request, auth.LOGIN_COOKIE)
+    return _redirect(auth.start_login(params.get("next"), nonce))
+
+
+@bp.route("/api/auth/esia/callback", methods=["GET"])
+def esia_callback() -> Any:
+    """Возврат из ЕСИА: проверка state, обмен кода на маркеры, вход; иначе — страница помощи."""
+    request = bp.current_request
+    nonce = sessions.read_cookie(request, auth.LOGIN_COOKIE)
+    return _redirect(auth.finish_login(query_params(request), nonce))
+
+
+@bp.route("/api/auth/logout", methods=["POST"])
+def logout() -> Any:
+    """Выход: завершает сеанс на портале и возвращает адрес выхода из ЕСИА."""
+    request = bp.current_request
+    sessions.require_csrf(request)
+    logout_url, cookie = auth.logout(request)
+    return json_response({"logout_url": logout_url}, headers={"Set-Cookie": cookie})
+
+
+@bp.route("/api/me", methods=["GET"])
+def me() -> Any:
+    """Кто вошёл: ФИО, маскированный СНИЛС, специальности, роли, CSRF-токен, согласия."""
+    request = bp.current_request
+    person = sessions.authenticated(request)
+    return json_response(auth.me(person, sessions.csrf_for_request(request)))
