@@ -100,9 +100,11 @@ def add_credit(
         before=None,
         after=credit_view(record),
     )
+    tx = TransactWrite(connection=connection())
     try:
-        with TransactWrite(connection=connection()) as tx:
-            extra_count = extra(tx) if extra else 0
+        with tx:
+            if extra:
+                extra(tx)
             tx.save(record, condition=CreditRecord.record_id.does_not_exist())
             if bucket is not None:
                 kind_attr = getattr(CreditTotal, record.kind)
@@ -127,29 +129,35 @@ def add_credit(
             )
             tx.save(audit)
     except TransactWriteError as err:
-        return _reasons(err, extra_count=extra_count, has_bucket=bucket is not None)
+        failed = failed_tables(tx, err)
+        outcome = CreditWrite(
+            record_exists=CreditRecord.Meta.table_name in failed,
+            basis_changed=CreditTotal.Meta.table_name in failed,
+            extra_failed=bool(failed - {CreditRecord.Meta.table_name, CreditTotal.Meta.table_name}),
+        )
+        if not (outcome.record_exists or outcome.basis_changed or outcome.extra_failed):
+            raise  # not a condition of ours (e.g. TransactionConflict): let it surface
+        return outcome
     return None
 
 
-def _reasons(err: TransactWriteError, *, extra_count: int, has_bucket: bool) -> CreditWrite:
-    reasons = list(err.cancellation_reasons or [])
-    if not reasons:
-        raise err  # not a condition failure (throttling, validation): let it surface
+def failed_tables(tx: TransactWrite, err: TransactWriteError) -> set[str]:
+    """Tables of the items whose condition failed, read from the cancellation reasons.
 
-    def failed(index: int) -> bool:
-        reason = reasons[index] if index < len(reasons) else None
-        return reason is not None and reason.code == "ConditionalCheckFailed"
-
-    record_at = extra_count
-    summary_at = extra_count + (2 if has_bucket else 1)
-    outcome = CreditWrite(
-        record_exists=failed(record_at),
-        basis_changed=failed(summary_at),
-        extra_failed=any(failed(i) for i in range(extra_count)),
-    )
-    if not (outcome.record_exists or outcome.basis_changed or outcome.extra_failed):
-        raise err  # e.g. TransactionConflict: the caller's retry policy does not apply
-    return outcome
+    DynamoDB reports reasons by position in TransactItems; PynamoDB sends condition checks,
+    deletes, puts, then updates, whatever order they were added in, so map positions the same way.
+    """
+    items: list[dict[str, Any]] = [
+        *tx._condition_check_items,
+        *tx._delete_items,
+        *tx._put_items,
+        *tx._update_items,
+    ]
+    failed = set()
+    for item, reason in zip(items, err.cancellation_reasons or [], strict=False):
+        if reason is not None and reason.code == "ConditionalCheckFailed":
+            failed.add(str(item.get("TableName")))
+    return failed
 
 
 def credit_view(record: CreditRecord) -> dict[str, Any]:
@@ -202,8 +210,9 @@ def replace_totals(
         if expected_seq is None
         else CreditTotal.seq == expected_seq
     )
+    tx = TransactWrite(connection=connection())
     try:
-        with TransactWrite(connection=connection()) as tx:
+        with tx:
             tx.update(
                 CreditTotal(oid, SUMMARY),
                 actions=[CreditTotal.basis.set(basis), CreditTotal.updated_at.set(now)],
@@ -225,8 +234,7 @@ def replace_totals(
                     )
                 )
     except TransactWriteError as err:
-        reasons = err.cancellation_reasons or []
-        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+        if CreditTotal.Meta.table_name in failed_tables(tx, err):
             return False
         raise
     return True
@@ -297,13 +305,13 @@ def save_pending(item: PendingCredit) -> bool:
         "credit_pending",
         after={"record_id": item.record_id, "title": item.title, "hours": _num(item.hours)},
     )
+    tx = TransactWrite(connection=connection())
     try:
-        with TransactWrite(connection=connection()) as tx:
+        with tx:
             tx.save(item, condition=PendingCredit.record_id.does_not_exist())
             tx.save(audit)
     except TransactWriteError as err:
-        reasons = err.cancellation_reasons or []
-        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+        if PendingCredit.Meta.table_name in failed_tables(tx, err):
             return False
         raise
     return True

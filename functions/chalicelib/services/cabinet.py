@@ -136,8 +136,9 @@ def update_specialties(person: Specialist, body: dict[str, Any]) -> dict[str, An
             ],
         },
     )
+    tx = TransactWrite(connection=connection())
     try:
-        with TransactWrite(connection=connection()) as tx:
+        with tx:
             tx.update(
                 person,
                 actions=[
@@ -152,6 +153,8 @@ def update_specialties(person: Specialist, body: dict[str, Any]) -> dict[str, An
             )
             tx.save(audit)
     except TransactWriteError as err:
+        if Specialist.Meta.table_name not in credits_repo.failed_tables(tx, err):
+            raise
         raise Conflict(
             "Профиль изменился в другой вкладке. Обновите страницу и повторите.",
             code="profile_changed",
