@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev system-test-deps lint typecheck unit bench clean
+.PHONY: run test install install-dev system-test-deps lint typecheck unit bench clean deploy
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -50,3 +50,11 @@ test: $(VENV)/.installed-dev system-test-deps lint typecheck
 
 clean:
 	rm -rf build var/site .pytest_cache .mypy_cache .ruff_cache
+
+## make deploy STAGE=pilot: package the API, deploy the stage's CloudFormation stacks, publish the
+## site (infra/README.md). Needs AWS credentials; DRY_RUN=1 only packages offline and prints the plan.
+STAGE ?=
+DRY_RUN ?=
+deploy: $(VENV)/.installed-run
+	@test -n "$(STAGE)" || { echo "укажите стадию: make deploy STAGE=pilot" >&2; exit 2; }
+	$(PY) infra/deploy.py --stage $(STAGE) $(if $(DRY_RUN),--dry-run)
