@@ -70,6 +70,7 @@ def participants(event_id: str) -> Any:
         "Content-Type": content_type,
         "Content-Disposition": f'attachment; filename="{name}"',
         "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
     }
     return Response(body=body, status_code=200, headers=headers)
 

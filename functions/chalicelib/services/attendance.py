@@ -104,7 +104,7 @@ def participants(person: Specialist, event_id: str, fmt: str) -> tuple[Any, str,
         # Semicolons and a BOM: what Russian-locale Excel opens correctly by double-click.
         writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
         writer.writerows(table)
-        return ("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv; charset=utf-8", name + ".csv"
+        return "\ufeff" + out.getvalue(), "text/csv; charset=utf-8", name + ".csv"
     from openpyxl import Workbook  # imported here: only exports need it
 
     book = Workbook()
