@@ -1,0 +1,157 @@
+/* Progressive enhancement on every page: the account widget in the portal bar and, on event
+   pages, live seats with the «Записаться» button. Talks to /api/* on the same origin. */
+(function () {
+  "use strict";
+
+  var me = null; // the answer of GET /api/me, when signed in
+
+  function here() { return location.pathname + location.search; }
+
+  function loginUrl() { return "/api/auth/esia/login?next=" + encodeURIComponent(here()); }
+
+  function errorMessage(body, fallback) {
+    if (body && body.error && typeof body.error.message === "string") { return body.error.message; }
+    return fallback;
+  }
+
+  function getJson(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (res) {
+        return res.json().catch(function () { return null; }).then(function (body) {
+          return { status: res.status, body: body };
+        });
+      });
+  }
+
+  function postJson(url, data) {
+    var headers = { Accept: "application/json", "Content-Type": "application/json" };
+    if (me && me.csrf_token) { headers["X-CSRF-Token"] = me.csrf_token; }
+    return fetch(url, {
+      method: "POST", credentials: "same-origin", headers: headers,
+      body: JSON.stringify(data || {})
+    }).then(function (res) {
+      return res.json().catch(function () { return null; }).then(function (body) {
+        return { status: res.status, body: body };
+      });
+    });
+  }
+
+  function show(el, visible) { if (el) { el.hidden = !visible; } }
+
+  function account() {
+    var box = document.getElementById("nmo-account");
+    if (!box) { return Promise.resolve(null); }
+    var login = box.querySelector(".nmo-account__login");
+    var name = box.querySelector(".nmo-account__name");
+    var cabinet = box.querySelector(".nmo-account__cabinet");
+    var logout = box.querySelector(".nmo-account__logout");
+    var error = box.querySelector(".nmo-account__error");
+    login.href = loginUrl();
+    return getJson("/api/me").then(function (r) {
+      if (r.status !== 200 || !r.body) { return null; }
+      me = r.body;
+      name.textContent = me.full_name || "";
+      show(login, false); show(name, true); show(cabinet, true); show(logout, true);
+      logout.addEventListener("click", function () {
+        logout.disabled = true;
+        postJson("/api/auth/logout", {}).then(function (res) {
+          if (res.status >= 200 && res.status < 300) {
+            var next = res.body && typeof res.body.logout_url === "string" ? res.body.logout_url : "/";
+            location.assign(next);
+          } else {
+            logout.disabled = false;
+            error.textContent = errorMessage(res.body, "Не удалось выйти. Попробуйте ещё раз.");
+            show(error, true);
+          }
+        }, function () {
+          logout.disabled = false;
+          error.textContent = "Нет связи с сервером. Попробуйте ещё раз.";
+          show(error, true);
+        });
+      });
+      return me;
+    }, function () { return null; });
+  }
+
+  function seatsText(ev) {
+    if (!ev.registration_open) { return "Запись закрыта."; }
+    if (ev.seats_left > 0) { return "Свободных мест: " + ev.seats_left + " из " + ev.capacity + "."; }
+    var text = "Свободных мест нет";
+    if (ev.waitlist_length > 0) { text += ", в листе ожидания: " + ev.waitlist_length; }
+    return text + ". Можно записаться в лист ожидания.";
+  }
+
+  function registrationText(status, body) {
+    if (body && body.status === "confirmed") {
+      return status === 201 ? "Вы записаны. Ждём вас на мероприятии." : "Вы уже записаны на это мероприятие.";
+    }
+    if (body && body.status === "waitlisted") {
+      var pos = body.position ? " Ваше место в очереди: " + body.position + "." : "";
+      return (status === 201 ? "Мест нет — вы в листе ожидания." : "Вы уже в листе ожидания.") + pos;
+    }
+    return "Заявка принята.";
+  }
+
+  function eventSeats(signedIn) {
+    var box = document.getElementById("nmo-seats");
+    if (!box) { return; }
+    var id = box.getAttribute("data-event-id");
+    var live = box.querySelector(".nmo-seats__live");
+    var action = box.querySelector(".nmo-seats__action");
+    var result = box.querySelector(".nmo-seats__result");
+    var url = "/api/events/" + encodeURIComponent(id);
+
+    function say(text, isError) {
+      result.textContent = text;
+      result.classList.toggle("nmo-seats__result--error", !!isError);
+      show(result, true);
+    }
+
+    function refresh() {
+      return getJson(url).then(function (r) {
+        if (r.status !== 200 || !r.body) {
+          live.textContent = errorMessage(r.body, "Сведения о местах сейчас недоступны.");
+          show(live, true);
+          return null;
+        }
+        live.textContent = seatsText(r.body);
+        show(live, true);
+        return r.body;
+      }, function () {
+        live.textContent = "Сведения о местах сейчас недоступны.";
+        show(live, true);
+        return null;
+      });
+    }
+
+    refresh().then(function (ev) {
+      if (!ev || !ev.registration_open) { show(action, false); return; }
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "md-button md-button--primary nmo-seats__register";
+      button.textContent = "Записаться";
+      action.textContent = "";
+      action.appendChild(button);
+      button.addEventListener("click", function () {
+        if (!signedIn) { location.assign(loginUrl()); return; }
+        button.disabled = true;
+        postJson(url + "/registrations", {}).then(function (r) {
+          if (r.status === 401) { location.assign(loginUrl()); return; }
+          if (r.status === 200 || r.status === 201) {
+            say(registrationText(r.status, r.body), false);
+            button.hidden = true;
+            refresh();
+            return;
+          }
+          button.disabled = false;
+          say(errorMessage(r.body, "Не удалось записаться. Попробуйте позже."), true);
+        }, function () {
+          button.disabled = false;
+          say("Нет связи с сервером. Попробуйте ещё раз.", true);
+        });
+      });
+    });
+  }
+
+  account().then(function (person) { eventSeats(person !== null); });
+}());

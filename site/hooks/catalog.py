@@ -1,0 +1,274 @@
+"""MkDocs hook: generates the catalog (index, specialty and element pages, calendar, .ics, JSON
+index) from the published catalog during the build, and builds the navigation from the pages found
+on disk (help pages and the cabinet/organizer/moderation sections appear without editing config).
+
+Catalog source: `extra.nmo_catalog_jsonl` in the config or the NMO_CATALOG_JSONL environment
+variable (a JSON-lines file of element records), otherwise DynamoDB (`iter_published`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+import os
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+from nmo_site import ics, pages, search_index, source
+
+log = logging.getLogger("mkdocs.plugins.nmo_catalog")
+
+FIRST_PAGE_ITEMS = 30
+SECTIONS = (
+    ("cabinet", "Личный кабинет"),
+    ("organizer", "Организаторам"),
+    ("moderation", "Модерация"),
+)
+
+
+class BuildState:
+    def __init__(self) -> None:
+        self.entries: list[source.CatalogEntry] = []
+        self.by_id: dict[str, source.CatalogEntry] = {}
+        self.by_specialty: dict[str, list[source.CatalogEntry]] = {}
+        self.months: dict[str, dict[str, list[source.CatalogEntry]]] = {}
+        self.renderer: pages.Renderer | None = None
+        self.generated: dict[str, Any] = {}  # src_uri -> (kind, key)
+        self.text_pages: list[tuple[str, str, str]] = []
+        self.build_time = dt.datetime.now(dt.UTC)
+
+
+_state = BuildState()
+
+
+def _catalog_records(config: MkDocsConfig) -> Any:
+    jsonl = config.extra.get("nmo_catalog_jsonl") or os.environ.get("NMO_CATALOG_JSONL")
+    if jsonl:
+        log.info("catalog from %s", jsonl)
+        return source.records_from_jsonl(Path(jsonl))
+    log.info("catalog from DynamoDB (published elements)")
+    return source.records_from_dynamodb()
+
+
+def _specialty_names() -> dict[str, str]:
+    from chalicelib.domain.specialties import all_specialties
+
+    return {s.code: s.name for s in all_specialties()}
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    global _state
+    _state = BuildState()
+    names = _specialty_names()
+    _state.entries = source.load_entries(_catalog_records(config), log)
+    _state.by_id = {e.id: e for e in _state.entries}
+    by_specialty: dict[str, list[source.CatalogEntry]] = defaultdict(list)
+    months: dict[str, dict[str, list[source.CatalogEntry]]] = defaultdict(lambda: defaultdict(list))
+    for e in _state.entries:
+        for code in e.specialties:
+            if code in names:
+                by_specialty[code].append(e)
+        if e.is_event:
+            for day in pages.event_dates(e):
+                months[day[:7]][day].append(e)
+    _state.by_specialty = dict(by_specialty)
+    _state.months = {m: dict(days) for m, days in months.items()}
+    template_dir = Path(config.config_file_path).resolve().parent / "templates"
+    _state.renderer = pages.Renderer(template_dir, names)
+    log.info("catalog: %d published elements", len(_state.entries))
+    return config
+
+
+def _generated(config: MkDocsConfig, files: Files, src_uri: str, what: Any, in_nav: bool) -> None:
+    file = File.generated(config, src_uri, content="")
+    if not in_nav:
+        file.inclusion = InclusionLevel.NOT_IN_NAV
+    files.append(file)
+    _state.generated[src_uri] = what
+
+
+def _heading(file: File) -> str:
+    match = re.search(r"^#\s+(.+)$", file.content_string, flags=re.MULTILINE)
+    return match.group(1).strip() if match else Path(file.src_uri).stem
+
+
+def _section(files: Files, prefix: str) -> list[Any]:
+    """Nav entries for every Markdown page under `prefix` (index first, then by path);
+    sub-folders become nested sections titled by their index page's heading."""
+    found = sorted(
+        (f for f in files.documentation_pages() if f.src_uri.startswith(prefix + "/")),
+        key=lambda f: (f.src_uri.count("/"), not f.src_uri.endswith("index.md"), f.src_uri),
+    )
+    top: list[Any] = []
+    nested: dict[str, list[File]] = defaultdict(list)
+    for f in found:
+        rest = f.src_uri[len(prefix) + 1 :]
+        if "/" in rest:
+            nested[rest.split("/", 1)[0]].append(f)
+        else:
+            top.append(f.src_uri)
+    for folder, group in sorted(nested.items()):
+        index = next((f for f in group if f.src_uri == f"{prefix}/{folder}/index.md"), group[0])
+        top.append({_heading(index): _section(files, f"{prefix}/{folder}")})
+    return top
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    _generated(config, files, "catalog/index.md", ("catalog", None), in_nav=True)
+    _generated(config, files, "catalog/calendar/index.md", ("calendar", None), in_nav=True)
+    for month in _state.months:
+        _generated(config, files, f"catalog/calendar/{month}.md", ("month", month), in_nav=False)
+    for code in _state.by_specialty:
+        _generated(config, files, f"catalog/s/{code}.md", ("specialty", code), in_nav=False)
+    for e in _state.entries:
+        _generated(config, files, f"catalog/e/{e.id}.md", ("element", e.id), in_nav=False)
+
+    nav: list[Any] = [{"Главная": "index.md"}]
+    catalog: list[Any] = [{"Каталог": "catalog/index.md"}]
+    catalog.append({"Календарь мероприятий": "catalog/calendar/index.md"})
+    if files.get_file_from_path("search.md"):
+        catalog.append({"Поиск": "search.md"})
+    nav.append({"Каталог": catalog})
+    help_pages = _section(files, "help")
+    if help_pages:
+        nav.append({"Справка": help_pages})
+    for folder, title in SECTIONS:
+        section = _section(files, folder)
+        if section:
+            nav.append({title: section[0] if len(section) == 1 else section})
+    config.nav = nav
+    return files
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    what = _state.generated.get(page.file.src_uri)
+    if what is None:
+        return markdown
+    kind, key = what
+    if kind == "element":
+        title = _state.by_id[key].title
+    elif kind == "specialty":
+        assert _state.renderer is not None
+        title = _state.renderer.specialty_names.get(key, key)
+    elif kind == "month":
+        title = f"Мероприятия: {pages._month_title(key)}"
+    elif kind == "calendar":
+        title = "Календарь мероприятий"
+    else:
+        title = "Каталог"
+    # Material prints meta titles unescaped (<title>, header): escape organizer text here.
+    page.meta["title"] = html.escape(title)
+    return ""  # the body comes from a Jinja2 template in on_page_content
+
+
+def _index_url() -> str:
+    return "/catalog/index.json"
+
+
+def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    what = _state.generated.get(page.file.src_uri)
+    renderer = _state.renderer
+    assert renderer is not None
+    if what is None:
+        _remember_text(page, html_text)
+        return html_text
+    kind, key = what
+    if kind == "element":
+        return renderer.element(_state.by_id[key])
+    if kind == "specialty":
+        return renderer.specialty(key, _state.by_specialty[key])
+    if kind == "month":
+        ordered = sorted(_state.months)
+        i = ordered.index(key)
+        return renderer.month(
+            key,
+            _state.months[key],
+            ordered[i - 1] if i > 0 else None,
+            ordered[i + 1] if i + 1 < len(ordered) else None,
+        )
+    if kind == "calendar":
+        return renderer.calendar_index(
+            {
+                m: len({e.id for es in days.values() for e in es})
+                for m, days in _state.months.items()
+            }
+        )
+    counts = {code: len(es) for code, es in _state.by_specialty.items()}
+    cities = sorted(Counter(e.city for e in _state.entries if e.city))
+    return renderer.catalog(
+        _upcoming(_state.entries)[:FIRST_PAGE_ITEMS],
+        len(_state.entries),
+        counts,
+        cities,
+        _index_url(),
+    )
+
+
+def _upcoming(entries: list[source.CatalogEntry]) -> list[source.CatalogEntry]:
+    today = _state.build_time.date().isoformat()
+    return [e for e in entries if (e.ends_on or e.starts_on or "9999") >= today]
+
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _remember_text(page: Page, html_text: str) -> None:
+    """Hand-written pages (help, home) go into the catalog search with their text."""
+    text = html.unescape(_TAGS.sub(" ", html_text))
+    title = html.unescape(_TAGS.sub("", str(page.title or "")))
+    _state.text_pages.append(("/" + page.url, title, " ".join(text.split())))
+
+
+def _site_host(config: MkDocsConfig) -> tuple[str, str]:
+    """(host for calendar UIDs, absolute site URL prefix or '')."""
+    if config.site_url:
+        parts = urlsplit(config.site_url)
+        return parts.hostname or "nmo-portal", f"{parts.scheme}://{parts.netloc}"
+    return "nmo-portal", ""
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    out = Path(config.site_dir)
+    assert _state.renderer is not None
+    index = search_index.build_index(
+        _state.entries,
+        {c: n for c, n in _state.renderer.specialty_names.items() if c in _state.by_specialty},
+        sorted(_state.text_pages),
+    )
+    target = out / "catalog" / "index.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(search_index.dump(index), encoding="utf-8")
+
+    host, prefix = _site_host(config)
+    ics_dir = out / "catalog" / "ics"
+    ics_dir.mkdir(parents=True, exist_ok=True)
+    events = [e for e in _state.entries if e.is_event and (e.days or e.starts_on)]
+    event_ids = {e.id for e in events}
+    for e in events:
+        body = ics.calendar(
+            e.title, [(e, prefix + pages.element_url(e.id))], dtstamp=_dtstamp([e]), host=host
+        )
+        (ics_dir / f"{e.id}.ics").write_bytes(body.encode("utf-8"))
+    for code, entries in _state.by_specialty.items():
+        mine = [(e, prefix + pages.element_url(e.id)) for e in entries if e.id in event_ids]
+        if not mine:
+            continue
+        name = f"НМО: {_state.renderer.specialty_names.get(code, code)}"
+        body = ics.calendar(name, mine, dtstamp=_dtstamp([e for e, _ in mine]), host=host)
+        (ics_dir / f"specialty-{code}.ics").write_bytes(body.encode("utf-8"))
+    log.info("catalog: index %d bytes, %d event calendars", target.stat().st_size, len(events))
+
+
+def _dtstamp(entries: list[source.CatalogEntry]) -> dt.datetime:
+    """When the calendar's content last changed (so unchanged files stay byte-identical and are not
+    re-uploaded by `nmo site publish`); the build time when the source does not say."""
+    stamps = [e.updated_at for e in entries if e.updated_at]
+    if len(stamps) < len(entries) or not stamps:
+        return _state.build_time
+    return max(dt.datetime.fromisoformat(s) for s in stamps)

@@ -1,0 +1,181 @@
+"""Catalog pages rendered from Jinja2 templates in templates/ (autoescaped: organizer text is
+data, never markup). Each function returns the HTML body of one page."""
+
+from __future__ import annotations
+
+import calendar as _calendar
+import datetime as dt
+import functools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from . import safe_text
+from .source import CatalogEntry
+
+KIND_NAMES = {
+    "dpp_pk": "ДПП повышения квалификации",
+    "iom": "Интерактивный образовательный модуль",
+    "event": "Образовательное мероприятие",
+}
+KIND_PLURAL = {
+    "dpp_pk": "Программы повышения квалификации (ДПП ПК)",
+    "iom": "Интерактивные образовательные модули (ИОМ)",
+    "event": "Образовательные мероприятия",
+}
+FORMAT_NAMES = {"in_person": "очно", "online": "онлайн"}
+MONTHS = (
+    "", "Январь", "Февраль", "Март", "Апрель", "Май", "Июнь",
+    "Июль", "Август", "Сентябрь", "Октябрь", "Ноябрь", "Декабрь",
+)  # fmt: skip
+WEEKDAYS = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
+
+
+def element_url(element_id: str) -> str:
+    return f"/catalog/e/{element_id}/"
+
+
+def specialty_url(code: str) -> str:
+    return f"/catalog/s/{code}/"
+
+
+def event_ics_url(element_id: str) -> str:
+    return f"/catalog/ics/{element_id}.ics"
+
+
+def specialty_ics_url(code: str) -> str:
+    return f"/catalog/ics/specialty-{code}.ics"
+
+
+def month_url(month: str) -> str:
+    return f"/catalog/calendar/{month}/"
+
+
+def ru_date(value: str | None) -> str:
+    if not value:
+        return ""
+    return dt.date.fromisoformat(value).strftime("%d.%m.%Y")
+
+
+def ru_dates(entry: CatalogEntry) -> str:
+    if not entry.starts_on:
+        return "в любое время"
+    if entry.ends_on and entry.ends_on != entry.starts_on:
+        return f"{ru_date(entry.starts_on)} – {ru_date(entry.ends_on)}"
+    return ru_date(entry.starts_on)
+
+
+def ru_time(value: str) -> str:
+    return dt.datetime.fromisoformat(value).strftime("%H:%M")
+
+
+def hours(value: float) -> str:
+    return f"{value:g}".replace(".", ",")
+
+
+@functools.cache
+def environment(template_dir: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        ru_date=ru_date, ru_dates=ru_dates, ru_time=ru_time, hours=hours,
+        markdown=safe_text.render_markdown,
+    )  # fmt: skip
+    env.globals.update(
+        KIND_NAMES=KIND_NAMES, KIND_PLURAL=KIND_PLURAL, FORMAT_NAMES=FORMAT_NAMES,
+        element_url=element_url, specialty_url=specialty_url, event_ics_url=event_ics_url,
+        specialty_ics_url=specialty_ics_url, month_url=month_url,
+    )  # fmt: skip
+    return env
+
+
+@dataclass(frozen=True)
+class Renderer:
+    template_dir: Path
+    specialty_names: dict[str, str]
+
+    def _render(self, template_name: str, **context: Any) -> str:
+        template = environment(str(self.template_dir)).get_template(template_name)
+        return template.render(specialty_names=self.specialty_names, **context)
+
+    def element(self, entry: CatalogEntry) -> str:
+        return self._render("element.html", e=entry)
+
+    def specialty(self, code: str, entries: Sequence[CatalogEntry]) -> str:
+        groups = {k: [e for e in entries if e.kind == k] for k in KIND_NAMES}
+        return self._render(
+            "specialty.html",
+            code=code,
+            name=self.specialty_names.get(code, code),
+            groups=groups,
+            has_events=bool(groups["event"]),
+        )
+
+    def catalog(
+        self,
+        first: Sequence[CatalogEntry],
+        total: int,
+        counts: dict[str, int],
+        cities: Sequence[str],
+        index_url: str,
+    ) -> str:
+        return self._render(
+            "catalog.html",
+            first=first,
+            total=total,
+            counts=counts,
+            cities=cities,
+            index_url=index_url,
+        )
+
+    def calendar_index(self, months: dict[str, int]) -> str:
+        return self._render(
+            "calendar_index.html",
+            months=[(m, _month_title(m), n) for m, n in sorted(months.items())],
+        )
+
+    def month(
+        self, month: str, by_day: dict[str, list[CatalogEntry]], prev: str | None, next_: str | None
+    ) -> str:
+        year, number = (int(x) for x in month.split("-"))
+        weeks = _calendar.Calendar(firstweekday=0).monthdatescalendar(year, number)
+        return self._render(
+            "month.html",
+            title=_month_title(month),
+            weeks=[
+                [(d, d.month == number, by_day.get(d.isoformat(), [])) for d in week]
+                for week in weeks
+            ],
+            weekdays=WEEKDAYS,
+            prev=(prev, _month_title(prev)) if prev else None,
+            next=(next_, _month_title(next_)) if next_ else None,
+        )
+
+
+def _month_title(month: str) -> str:
+    year, number = month.split("-")
+    return f"{MONTHS[int(number)]} {year}"
+
+
+def event_dates(entry: CatalogEntry) -> Iterable[str]:
+    """The dates an event occupies on the calendar."""
+    if entry.days:
+        yield from sorted({d.date for d in entry.days})
+        return
+    if not entry.starts_on:
+        return
+    day = dt.date.fromisoformat(entry.starts_on)
+    last = dt.date.fromisoformat(entry.ends_on or entry.starts_on)
+    for _ in range(60):  # a sane bound: a listed event spanning months is a data error
+        if day > last:
+            break
+        yield day.isoformat()
+        day += dt.timedelta(days=1)
