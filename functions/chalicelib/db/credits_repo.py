@@ -22,7 +22,7 @@ from pynamodb.transactions import TransactWrite
 
 from .audit_repo import new_entry
 from .connection import connection, ensure_bound
-from .models import CreditRecord, CreditTotal, PendingCredit
+from .models import CreditRecord, CreditTotal, PendingCredit, SnilsOwner
 
 SUMMARY = "summary"
 BUCKET_PREFIX = "cycle#"
@@ -329,3 +329,12 @@ def record_exists(oid: str, record_id: str) -> bool:
 def delete_pending(item: PendingCredit) -> None:
     ensure_bound()
     item.delete()
+
+
+def owner_of(snils: str) -> str | None:
+    """The oid that owns a СНИЛС (people who have logged in), else None."""
+    ensure_bound()
+    try:
+        return str(SnilsOwner.get(snils, consistent_read=True).oid)
+    except SnilsOwner.DoesNotExist:
+        return None

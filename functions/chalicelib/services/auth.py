@@ -26,7 +26,7 @@ from ..esia.client import EsiaError, error_code_of, get_client, get_token_verifi
 from ..esia.person import PersonRecordRejected, parse_person
 from ..esia.tokens import TokenRejected
 from ..settings import get_settings
-from . import sessions
+from . import credits, sessions
 
 log = logging.getLogger("nmo.auth")
 
@@ -165,6 +165,8 @@ def finish_login(params: dict[str, str], browser_nonce: str | None) -> Redirect:
         log.warning("esia login refused: the СНИЛС belongs to another account")
         return Redirect(help_page("snils-taken"), (clear,))
 
+    # Provider completions kept for this СНИЛС until the person logs in (credits, issue 5).
+    credits.apply_pending_credits(specialist)
     session_cookie, _csrf = sessions.start_session(specialist)
     log.info("esia login ok (%s)", "new profile" if created else "returning")
     return Redirect(issued.next_path or DEFAULT_NEXT, (clear, session_cookie))

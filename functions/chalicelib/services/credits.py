@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from pynamodb.exceptions import PynamoDBException
 from pynamodb.transactions import TransactWrite
 
 from ..db import credits_repo
@@ -23,7 +24,7 @@ from ..domain.cycles import Admission, Credit, Cycle, basis, cycles_for, progres
 from ..domain.dates import MSK, utcnow
 from ..domain.rules import CREDIT_KINDS, rule_book
 from ..domain.specialties import specialty_name
-from ..errors import Conflict, InvalidInput
+from ..errors import Conflict, DomainError, InvalidInput
 
 log = logging.getLogger("nmo.credits")
 
@@ -201,14 +202,18 @@ def apply_pending_credits(person: Specialist) -> int:
             tx.delete(item, condition=PendingCredit.record_id.exists())
             return 1
 
-        outcome = write_credit(
-            person, record, actor="system", action="credit_imported", extra=delete_pending
-        )
-        if outcome is None:
-            added += 1
-        elif outcome.record_exists:
-            # Already credited (an earlier login got there first): drop the leftover row.
-            credits_repo.delete_pending(pending)
+        try:
+            outcome = write_credit(
+                person, record, actor="system", action="credit_imported", extra=delete_pending
+            )
+            if outcome is None:
+                added += 1
+            elif outcome.record_exists:
+                # Already credited (an earlier login got there first): drop the leftover row.
+                credits_repo.delete_pending(pending)
+        except (DomainError, PynamoDBException) as exc:
+            # Login must not fail over this: the row stays and is retried at the next login.
+            log.warning("pending credit not applied yet: %s", type(exc).__name__)
     return added
 
 
