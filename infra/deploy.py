@@ -210,7 +210,17 @@ def deploy_stack(
     else:
         request["TemplateBody"] = template_body
     print(f"{name}: набор изменений ({change_type})…")
-    cfn.create_change_set(**request)
+    from botocore.exceptions import ClientError
+
+    try:
+        cfn.create_change_set(**request)
+    except ClientError as exc:
+        # Some CloudFormation implementations refuse an empty change set outright instead
+        # of creating it in FAILED state; both mean «nothing to do».
+        if "No updates are to be performed" not in str(exc):
+            raise
+        print(f"{name}: без изменений")
+        return stack_outputs(cfn, name)
     while True:
         described = cfn.describe_change_set(StackName=name, ChangeSetName=change_set)
         if described["Status"] in ("CREATE_COMPLETE", "FAILED"):
