@@ -67,7 +67,9 @@ def credentials(tmp_path_factory: pytest.TempPathFactory) -> Any:
 @pytest.fixture
 def service(credentials: Any) -> Iterator[SigningService]:
     svc = SigningService(credentials.key_file)
-    thread = threading.Thread(target=svc.server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=svc.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield svc
     svc.release.set()

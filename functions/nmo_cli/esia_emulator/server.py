@@ -477,7 +477,8 @@ class EmulatorServer:
         return self.app.faults
 
     def serve_forever(self) -> None:
-        self._server.serve_forever()
+        # A short poll so that shutdown() returns promptly (tests start and stop it often).
+        self._server.serve_forever(poll_interval=0.1)
 
     def shutdown(self) -> None:
         self._server.shutdown()
