@@ -147,7 +147,12 @@ def store_elements(
         if not update_existing or _content(old) == _content(element):
             result.unchanged += 1
         else:
-            catalog_repo.save_element(_merged(element, old), previous=old)
+            # Guarded by the version read: an edit made meanwhile fails this run, not silently lost.
+            catalog_repo.save_element(
+                _merged(element, old),
+                previous=old,
+                condition=CatalogElement.version == old.version,
+            )
             result.updated += 1
         if on_stored:
             on_stored(1)

@@ -106,6 +106,9 @@ def query_published(
     ensure_bound()
     low = f"{date_from}" if date_from else None
     high = f"{date_to}#\uffff" if date_to else None
+    if cursor is not None:
+        partition = {"specialty": specialty} if specialty else {"status": "published"}
+        _check_cursor(cursor, partition, low, high, with_element_id=not specialty)
     if specialty:
         cond = _range_condition(SpecialtyListing.sort_key, low, high)
         flt = (SpecialtyListing.kind == kind) if kind else None
@@ -113,13 +116,45 @@ def query_published(
             specialty, cond, filter_condition=flt, limit=limit, last_evaluated_key=cursor
         )
     else:
-        cond = _range_condition(CatalogElement.by_status.sort_key, low, high)  # type: ignore[attr-defined]
+        # The index's range key is the element's own `sort_key` attribute; reading it through the
+        # index instance (`by_status.sort_key`) fails in PynamoDB at query time.
+        cond = _range_condition(CatalogElement.sort_key, low, high)
         flt = (CatalogElement.kind == kind) if kind else None
         result = CatalogElement.by_status.query(
             "published", cond, filter_condition=flt, limit=limit, last_evaluated_key=cursor
         )
     items = list(result)
     return items, result.last_evaluated_key
+
+
+def _check_cursor(
+    cursor: dict[str, Any],
+    partition: dict[str, str],
+    low: str | None,
+    high: str | None,
+    *,
+    with_element_id: bool,
+) -> None:
+    """A cursor is a start key the client echoes back: it must be one this very query could have
+    issued (same partition, inside the date range, string keys only). DynamoDB refuses anything
+    else with a ValidationException (moto does not always), which would surface as a 500.
+    Raises ValueError."""
+    expected = {*partition, "sort_key"} | ({"element_id"} if with_element_id else set())
+    if set(cursor) != expected:
+        raise ValueError("cursor keys")
+    values = {}
+    for name, typed in cursor.items():
+        if not isinstance(typed, dict) or set(typed) != {"S"} or not isinstance(typed["S"], str):
+            raise ValueError("cursor value")
+        if not 0 < len(typed["S"]) <= 200:
+            raise ValueError("cursor length")
+        values[name] = typed["S"]
+    if any(values[name] != value for name, value in partition.items()):
+        raise ValueError("cursor of another query")
+    if (low and values["sort_key"] < low) or (high and values["sort_key"] > high):
+        raise ValueError("cursor outside the range")
+    if with_element_id and not values["sort_key"].endswith("#" + values["element_id"]):
+        raise ValueError("cursor element")
 
 
 def _range_condition(attr: Any, low: str | None, high: str | None) -> Any:
