@@ -1,0 +1,157 @@
+"""Benchmark: the cabinet's reads stay flat as a person's record grows.
+
+Run: `.venv/bin/python bench/credits_lookup.py [--sizes 10,1000,10000 --repeat 30]`
+
+For each size, one person gets that many credit records (in-process moto), their aggregates are
+rebuilt the way a specialties change rebuilds them, then `GET /api/me/cycles` and
+`GET /api/me/credits` (first page) go through the Chalice test client. Printed per size: DynamoDB
+calls per request (`db.connection.call_counter`), consumed read capacity as moto reports it, the
+median in-process latency next to a bare `GetItem` of the same person in the same run (the ratio is
+the figure to compare between machines), and a bare Query of the same first page: moto reads and
+sorts a whole partition for every Query, so that column shows the part of the credits page's
+latency that is the emulator's, not ours (real DynamoDB reads only the page).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+for _path in (ROOT, ROOT / "functions"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
+os.environ.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
+os.environ["NMO_TABLE_PREFIX"] = "bench-"
+os.environ["NMO_SESSION_KEY"] = "bench-session-key-0123456789abcdef"
+os.environ.pop("NMO_DYNAMODB_ENDPOINT", None)
+
+KINDS = ("dpp_pk", "iom", "event")
+CAPACITY: dict[str, float] = {"read": 0.0}
+
+
+def _count_capacity(parsed: Any = None, **kwargs: Any) -> None:
+    consumed = (parsed or {}).get("ConsumedCapacity")
+    for entry in consumed if isinstance(consumed, list) else [consumed] if consumed else []:
+        CAPACITY["read"] += float(entry.get("CapacityUnits") or 0)
+
+
+def _fill(oid: str, count: int, start: dt.date) -> None:
+    from chalicelib.db.models import CreditRecord
+
+    rng = random.Random(count)
+    now = dt.datetime.now(dt.UTC)
+    with CreditRecord.batch_write() as batch:
+        for i in range(count):
+            day = start + dt.timedelta(days=rng.randrange(0, 5 * 365))
+            kind = KINDS[i % 3]
+            batch.save(
+                CreditRecord(
+                    oid=oid,
+                    record_id=f"{day.isoformat()}#bench-{i:06d}",
+                    kind=kind,
+                    title=f"Элемент № {i}",
+                    hours={"dpp_pk": 36, "iom": 2, "event": 6}[kind],
+                    completed_on=day.isoformat(),
+                    specialty="76",
+                    source="provider_import",
+                    document=f"УД-{i}",
+                    created_at=now,
+                )
+            )
+
+
+def _median_ms(action: Callable[[], Any], repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(samples)
+
+
+def _measure(client: Any, path: str, headers: dict[str, Any]) -> tuple[int, float, dict[str, int]]:
+    from chalicelib.db import connection
+
+    connection.call_counter.clear()
+    CAPACITY["read"] = 0.0
+    response = client.http.get(path, headers=headers)
+    if response.status_code != 200:
+        raise SystemExit(f"{path}: HTTP {response.status_code}")
+    calls = dict(connection.call_counter)
+    return sum(calls.values()), CAPACITY["read"], calls
+
+
+def run(sizes: list[int], repeat: int) -> None:
+    from app import app
+    from chalice.test import Client
+    from chalicelib.db import connection
+    from chalicelib.db.models import CreditRecord, Specialist
+    from chalicelib.services import credits
+    from moto import mock_aws
+
+    from tests.people import login_headers, make_person
+
+    print(
+        f"{'records':>8} | {'route':<16} | {'calls':>5} | {'RCU':>5} | {'median ms':>9} | "
+        f"{'GetItem ms':>10} | {'÷ Get':>6} | {'Query ms':>9} | calls by operation"
+    )
+    print("-" * 110)
+    for size in sizes:
+        with mock_aws():
+            connection.unbind()
+            connection.create_tables()
+            connection.ensure_bound().client.meta.events.register(
+                "after-call.dynamodb.*", _count_capacity
+            )
+            start = dt.date(2023, 3, 15)
+            person = make_person(f"90000{size:06d}", specialties=[("76", start.isoformat())])
+            _fill(person.oid, size, start)
+            credits.rebuild_totals(person)
+            headers = login_headers(person)
+            oid = person.oid
+            with Client(app) as client:
+                bare_get = _median_ms(lambda oid=oid: Specialist.get(oid), repeat)
+                # moto's Query reads and sorts the whole partition, so its own cost grows with
+                # the record count; a bare Query of the same first page shows that part.
+                bare_query = _median_ms(
+                    lambda oid=oid: list(
+                        CreditRecord.query(oid, scan_index_forward=False, limit=50, page_size=50)
+                    ),
+                    repeat,
+                )
+                for path in ("/api/me/cycles", "/api/me/credits"):
+                    client.http.get(path, headers=headers)  # warm-up (imports, first bind)
+                    calls, rcu, detail = _measure(client, path, headers)
+                    latency = _median_ms(
+                        lambda p=path, h=headers: client.http.get(p, headers=h), repeat
+                    )
+                    print(
+                        f"{size:>8} | {path:<16} | {calls:>5} | {rcu:>5.1f} | {latency:>9.2f} | "
+                        f"{bare_get:>10.2f} | {latency / bare_get:>6.1f} | {bare_query:>9.2f} | "
+                        f"{detail}"
+                    )
+            connection.unbind()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10,1000,10000")
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    run([int(s) for s in args.sizes.split(",")], args.repeat)
+
+
+if __name__ == "__main__":
+    main()
