@@ -65,9 +65,9 @@ def replace(element: CatalogElement, previous: CatalogElement, audit: AuditEntry
         )
     except TransactWriteError as err:
         reasons = err.cancellation_reasons or []
-        # The element is the first item of the transaction; its condition failing means a
-        # concurrent change. Anything else is a real failure and propagates.
-        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+        # Only the element's write carries a condition (audit entries and listings do not), so
+        # a failed condition anywhere means a concurrent change. Anything else propagates.
+        if any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
             raise StaleEvent from err
         raise
 

@@ -31,15 +31,47 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _failed(err: TransactWriteError) -> list[bool]:
-    """Which items of a cancelled transaction failed their condition."""
-    reasons = err.cancellation_reasons or []
-    failed = [r is not None and r.code == CONDITION_FAILED for r in reasons]
-    if not any(failed):
-        # Throttling, a conflicting transaction in flight, a validation error: not a business
-        # outcome — let the caller's retry or the 5xx path handle it.
-        raise err
-    return failed
+class NamedTransaction:
+    """A TransactWrite whose items have names, so a cancellation says which condition failed.
+
+    PynamoDB sends the items grouped — condition checks, deletes, puts, then updates — not in call
+    order, and `cancellation_reasons` follow the request order. Only puts and updates are used
+    here, so names are kept in those two groups and matched to reasons by that order.
+    """
+
+    def __init__(self) -> None:
+        self.tx = TransactWrite(connection=connection())
+        self._puts: list[str] = []
+        self._updates: list[str] = []
+
+    def save(self, name: str, model: Any, condition: Any = None) -> None:
+        self.tx.save(model, condition=condition)
+        self._puts.append(name)
+
+    def note_put(self, name: str) -> None:
+        """Name a put that a helper added to `self.tx` directly."""
+        self._puts.append(name)
+
+    def update(self, name: str, model: Any, actions: list[Any], condition: Any = None) -> None:
+        self.tx.update(model, actions=actions, condition=condition)
+        self._updates.append(name)
+
+    def commit(self) -> None:
+        self.tx._commit()
+
+    def failed(self, err: TransactWriteError) -> set[str]:
+        """Names of the items whose condition failed. Anything else (throttling, a conflicting
+        transaction in flight, validation) is not a business outcome and is raised again."""
+        names = self._puts + self._updates
+        reasons = err.cancellation_reasons or []
+        failed = {
+            name
+            for name, reason in zip(names, reasons, strict=False)
+            if reason is not None and reason.code == CONDITION_FAILED
+        }
+        if not failed:
+            raise err
+        return failed
 
 
 def _event_key(event_id: str) -> CatalogElement:
@@ -71,25 +103,33 @@ def _may_write_registration() -> Any:
     )
 
 
+def seat_condition() -> Any:
+    """The invariant of a confirmed seat, checked on the event item inside the transaction."""
+    return (
+        (CatalogElement.status == "published")
+        & (CatalogElement.seats_taken < CatalogElement.capacity)
+        # With people in line a freed seat is theirs, not a newcomer's.
+        & (CatalogElement.waitlist_length == 0)
+    )
+
+
 def take_seat(registration: Registration, audit: AuditEntry) -> str:
     """Confirm a seat: 'confirmed', 'exists' (the person already holds one or a place in line), or
     'no_seat' (full, someone waiting, or no longer open — the caller re-reads the event)."""
     ensure_bound()
+    tx = NamedTransaction()
+    tx.update(
+        "event",
+        _event_key(registration.event_id),
+        [CatalogElement.seats_taken.add(1)],
+        seat_condition(),
+    )
+    tx.save("registration", registration, _may_write_registration())
+    tx.save("audit", audit)
     try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.update(
-                _event_key(registration.event_id),
-                actions=[CatalogElement.seats_taken.add(1)],
-                condition=(CatalogElement.status == "published")
-                & (CatalogElement.seats_taken < CatalogElement.capacity)
-                # With people in line a freed seat is theirs, not a newcomer's.
-                & (CatalogElement.waitlist_length == 0),
-            )
-            tx.save(registration, condition=_may_write_registration())
-            tx.save(audit)
+        tx.commit()
     except TransactWriteError as err:
-        failed = _failed(err)
-        if len(failed) > 1 and failed[1]:
+        if "registration" in tx.failed(err):
             return "exists"
         return "no_seat"
     return "confirmed"
@@ -111,18 +151,19 @@ def join_waitlist(registration: Registration, audit: AuditEntry) -> str:
     """Put a registration holding a ticket (`wait_seq`) in line: 'waitlisted', 'exists' or
     'closed' (the event stopped being published)."""
     ensure_bound()
+    tx = NamedTransaction()
+    tx.update(
+        "event",
+        _event_key(registration.event_id),
+        [CatalogElement.waitlist_length.add(1)],
+        CatalogElement.status == "published",
+    )
+    tx.save("registration", registration, _may_write_registration())
+    tx.save("audit", audit)
     try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.update(
-                _event_key(registration.event_id),
-                actions=[CatalogElement.waitlist_length.add(1)],
-                condition=CatalogElement.status == "published",
-            )
-            tx.save(registration, condition=_may_write_registration())
-            tx.save(audit)
+        tx.commit()
     except TransactWriteError as err:
-        failed = _failed(err)
-        if len(failed) > 1 and failed[1]:
+        if "registration" in tx.failed(err):
             return "exists"
         return "closed"
     return "waitlisted"
@@ -171,35 +212,26 @@ def cancel(registration: Registration, head: Registration | None, audits: list[A
     if was == "waitlisted":
         actions.append(Registration.wait_seq.remove())
     published = CatalogElement.status == "published"
+    event = _event_key(registration.event_id)
+    tx = NamedTransaction()
+    tx.update("registration", registration, actions, Registration.status == was)
+    if was == "waitlisted":
+        tx.update("event", event, [CatalogElement.waitlist_length.add(-1)], published)
+    elif head is not None:
+        # The seat changes hands: seats_taken stays, the line gets shorter.
+        tx.update("event", event, [CatalogElement.waitlist_length.add(-1)], published)
+        tx.update("head", head, _promote_actions(now), _head_condition(head))
+    else:
+        tx.update("event", event, [CatalogElement.seats_taken.add(-1)], published)
+    for i, audit in enumerate(audits):
+        tx.save(f"audit{i}", audit)
     try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.update(registration, actions=actions, condition=Registration.status == was)
-            if was == "waitlisted":
-                tx.update(
-                    _event_key(registration.event_id),
-                    actions=[CatalogElement.waitlist_length.add(-1)],
-                    condition=published,
-                )
-            elif head is not None:
-                tx.update(
-                    _event_key(registration.event_id),
-                    actions=[CatalogElement.waitlist_length.add(-1)],
-                    condition=published,
-                )
-                tx.update(head, actions=_promote_actions(now), condition=_head_condition(head))
-            else:
-                tx.update(
-                    _event_key(registration.event_id),
-                    actions=[CatalogElement.seats_taken.add(-1)],
-                    condition=published,
-                )
-            for audit in audits:
-                tx.save(audit)
+        tx.commit()
     except TransactWriteError as err:
-        failed = _failed(err)
-        if failed[0]:
+        failed = tx.failed(err)
+        if "registration" in failed:
             return "changed"
-        if len(failed) > 2 and failed[2]:
+        if "head" in failed:
             return "head_moved"
         return "closed"
     return "cancelled"
@@ -209,22 +241,20 @@ def promote(head: Registration, audit: AuditEntry) -> str:
     """Give a free seat to the head of the line: 'promoted', 'head_moved' or 'no_seat'."""
     ensure_bound()
     now = _now()
+    tx = NamedTransaction()
+    tx.update(
+        "event",
+        _event_key(head.event_id),
+        [CatalogElement.seats_taken.add(1), CatalogElement.waitlist_length.add(-1)],
+        (CatalogElement.status == "published")
+        & (CatalogElement.seats_taken < CatalogElement.capacity),
+    )
+    tx.update("head", head, _promote_actions(now), _head_condition(head))
+    tx.save("audit", audit)
     try:
-        with TransactWrite(connection=connection()) as tx:
-            tx.update(
-                _event_key(head.event_id),
-                actions=[
-                    CatalogElement.seats_taken.add(1),
-                    CatalogElement.waitlist_length.add(-1),
-                ],
-                condition=(CatalogElement.status == "published")
-                & (CatalogElement.seats_taken < CatalogElement.capacity),
-            )
-            tx.update(head, actions=_promote_actions(now), condition=_head_condition(head))
-            tx.save(audit)
+        tx.commit()
     except TransactWriteError as err:
-        failed = _failed(err)
-        if len(failed) > 1 and failed[1]:
+        if "head" in tx.failed(err):
             return "head_moved"
         return "no_seat"
     return "promoted"
@@ -311,19 +341,20 @@ def record_attendance(
     if code_fields is None or day in as_dict(registration.codes):
         registration.update(actions=actions, condition=Registration.status == "confirmed")
         return None
+    tx = NamedTransaction()
+    item = codes_repo.issue_in(tx.tx, **code_fields)
+    tx.note_put("code")
+    tx.update(
+        "registration",
+        registration,
+        [*actions, Registration.codes[day].set(item.code)],
+        (Registration.status == "confirmed") & Registration.codes[day].does_not_exist(),
+    )
+    tx.save("audit", audit)
     try:
-        with TransactWrite(connection=connection()) as tx:
-            item = codes_repo.issue_in(tx, **code_fields)
-            tx.update(
-                registration,
-                actions=[*actions, Registration.codes[day].set(item.code)],
-                condition=(Registration.status == "confirmed")
-                & Registration.codes[day].does_not_exist(),
-            )
-            tx.save(audit)
+        tx.commit()
     except TransactWriteError as err:
-        failed = _failed(err)
-        if len(failed) > 1 and failed[1]:
+        if "registration" in tx.failed(err):
             # Issued concurrently by another request, or no longer confirmed: store minutes only.
             registration.update(actions=actions, condition=Registration.status == "confirmed")
             return None

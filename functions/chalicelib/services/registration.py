@@ -157,10 +157,7 @@ def register(person: Specialist, event_id: str, body: dict[str, Any]) -> tuple[d
     if outcome == "confirmed":
         return registration_view(reg), 201
     if outcome == "no_seat":
-        current = events_repo.get_event(event_id)
-        if current is None:
-            raise NotFound("Мероприятие не найдено.", field="id")
-        _refuse_if_closed(current)
+        # Full (or people already wait): take a ticket. Its condition re-checks publication.
         try:
             ticket = registrations_repo.take_ticket(event_id)
         except UpdateError as err:

@@ -1,0 +1,383 @@
+"""Registration rush on the local stack: N people register at once for an event with C seats,
+then K confirmed people cancel at once. Checks and prints:
+
+* confirmed = C, waiting list = N − C with positions 1…N−C (no gaps, no repeats, ticket order);
+* after the cancellations confirmed = C again, the first K of the line promoted in order;
+* the number of 5xx responses (must be 0);
+* requests/s of the rush next to a bare PutItem loop against the same embedded DynamoDB.
+
+Run: `.venv/bin/python bench/registration_rush.py [--people 1000 --seats 100 --cancel 50]`.
+The stack (embedded DynamoDB serialised around moto + the site/API server) starts on ephemeral
+ports and stops at the end. The functions here are also used by the regular rush test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import secrets
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+for _path in (ROOT, ROOT / "functions"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+MSK = dt.timezone(dt.timedelta(hours=3))
+SPECIALTY = "76"
+
+
+@dataclass
+class Api:
+    """A tiny HTTP client: a new connection per request (keep-alive with Nagle's delayed ACKs
+    costs ~40 ms a request here, measured.md)."""
+
+    base_url: str
+    statuses: Counter[int] = field(default_factory=Counter)
+
+    def call(
+        self, method: str, path: str, headers: dict[str, str], body: Any = None
+    ) -> tuple[int, Any]:
+        parts = urlsplit(self.base_url)
+        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=120)
+        try:
+            payload = None if body is None else json.dumps(body).encode("utf-8")
+            conn.request(method, path, body=payload, headers=headers)
+            resp = conn.getresponse()
+            raw = resp.read()
+            self.statuses[resp.status] += 1
+            ctype = resp.getheader("Content-Type") or ""
+            return resp.status, json.loads(raw) if ctype.startswith("application/json") else raw
+        finally:
+            conn.close()
+
+
+@contextmanager
+def stack_environment(stack: Any) -> Iterator[None]:
+    """Point this process's chalicelib at the stack's DynamoDB (to seed people and read back)."""
+    from chalicelib.db import connection
+    from chalicelib.settings import reset_settings
+
+    saved = {k: os.environ.get(k) for k in stack.env()}
+    os.environ.update(stack.env())
+    reset_settings()
+    connection.unbind()
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        reset_settings()
+        connection.unbind()
+
+
+def seed_people(
+    prefix: str,
+    count: int,
+    *,
+    roles: Sequence[str] = ("specialist",),
+    organization_id: str | None = None,
+) -> list[dict[str, str]]:
+    """People with an open session each, written with BatchWriteItem (25 a call); returns the
+    request headers (cookie + CSRF) of each."""
+    from chalicelib.db.connection import ensure_bound
+    from chalicelib.db.models import Specialist, SpecialtyRecord
+    from chalicelib.services import sessions
+
+    ensure_bound()
+    now = dt.datetime.now(dt.UTC)
+    ttl = 8 * 3600
+    headers = []
+    with Specialist.batch_write() as batch:
+        for i in range(count):
+            sid = secrets.token_urlsafe(18)
+            oid = f"{prefix}-{i:05d}"
+            batch.save(
+                Specialist(
+                    oid=oid,
+                    last_name="Участник",
+                    first_name=f"№{i}",
+                    education_level="higher",
+                    specialties=[SpecialtyRecord(code=SPECIALTY, admitted_on="2022-06-01")],
+                    roles=list(roles),
+                    organization_id=organization_id,
+                    session_ids=[sid],
+                    trusted=True,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            claims = sessions.SessionClaims(oid, sid, int(time.time()) + ttl)
+            headers.append(
+                {
+                    "Cookie": f"{sessions.COOKIE_NAME}={sessions.encode_cookie_value(claims)}",
+                    "X-CSRF-Token": sessions.csrf_token_for(sid),
+                    "Content-Type": "application/json",
+                }
+            )
+    return headers
+
+
+def publish_event(api: Api, capacity: int, run_id: str) -> str:
+    """An organization, an organizer and a moderator; an event entered, submitted, published."""
+    from chalicelib.db.connection import ensure_bound
+    from chalicelib.db.models import Organization
+
+    ensure_bound()
+    org_id = f"bench-org-{run_id}"
+    Organization(org_id=org_id, name="Стресс-тест", created_at=dt.datetime.now(dt.UTC)).save()
+    (org,) = seed_people(f"org-{run_id}", 1, roles=("organizer",), organization_id=org_id)
+    (mod,) = seed_people(f"mod-{run_id}", 1, roles=("moderator",))
+    day = (dt.datetime.now(MSK) + dt.timedelta(days=30)).date()
+    body = {
+        "title": "Нагрузочный тест записи",
+        "format": "online",
+        "url": "https://example.ru/live",
+        "days": [
+            {
+                "starts_at": dt.datetime(day.year, day.month, day.day, 10, tzinfo=MSK).isoformat(),
+                "ends_at": dt.datetime(day.year, day.month, day.day, 16, tzinfo=MSK).isoformat(),
+                "hours": 6,
+            }
+        ],
+        "specialties": [SPECIALTY],
+        "capacity": capacity,
+        "program": "Программа",
+        "contact": "Оргкомитет",
+    }
+    status, created = api.call("POST", "/api/organizer/events", org, body)
+    assert status == 201, created
+    event_id = str(created["id"])
+    status, _ = api.call("POST", f"/api/organizer/events/{event_id}/submit", org, {})
+    assert status == 200
+    status, _ = api.call(
+        "POST", f"/api/moderation/events/{event_id}/decision", mod, {"decision": "publish"}
+    )
+    assert status == 200
+    return event_id
+
+
+def in_parallel(
+    work: Callable[[int], tuple[int, Any]], count: int, threads: int
+) -> tuple[list[tuple[int, Any]], float]:
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        results = list(pool.map(work, range(count)))
+    return results, time.perf_counter() - started
+
+
+@dataclass
+class LineState:
+    """The event as its registrants see it: who is confirmed, the line in ticket order, and each
+    waiting person's position as the cabinet API reports it."""
+
+    confirmed: set[str]
+    line: list[str]  # oids in ticket order
+    positions: dict[str, int]  # oid → position from GET /api/me/registrations
+    seats_taken: int
+    waitlist_length: int
+
+
+def read_line(
+    api: Api, event_id: str, headers_by_oid: dict[str, dict[str, str]], threads: int
+) -> LineState:
+    from chalicelib.db.connection import ensure_bound
+    from chalicelib.db.models import CatalogElement, Registration
+
+    ensure_bound()
+    regs = list(Registration.query(event_id, consistent_read=True))
+    confirmed = {r.oid for r in regs if r.status == "confirmed"}
+    waiting = sorted((r for r in regs if r.status == "waitlisted"), key=lambda r: r.wait_seq)
+    line = [r.oid for r in waiting]
+
+    def ask(i: int) -> tuple[int, Any]:
+        return api.call("GET", "/api/me/registrations", headers_by_oid[line[i]])
+
+    answers, _ = in_parallel(ask, len(line), threads)
+    positions = {}
+    for oid, (status, body) in zip(line, answers, strict=True):
+        assert status == 200, body
+        mine = [i for i in body["items"] if i["event_id"] == event_id]
+        positions[oid] = mine[0]["position"]
+    event = CatalogElement.get(event_id, consistent_read=True)
+    return LineState(confirmed, line, positions, int(event.seats_taken), int(event.waitlist_length))
+
+
+def line_problems(state: LineState, seats: int, waiting: int) -> list[str]:
+    """Everything wrong with the state; empty when the invariants hold."""
+    problems = []
+    if len(state.confirmed) != seats or state.seats_taken != seats:
+        problems.append(
+            f"confirmed {len(state.confirmed)} (counter {state.seats_taken}), expected {seats}"
+        )
+    if len(state.line) != waiting or state.waitlist_length != waiting:
+        problems.append(
+            f"waiting {len(state.line)} (counter {state.waitlist_length}), expected {waiting}"
+        )
+    in_order = [state.positions[oid] for oid in state.line]
+    if in_order != list(range(1, len(state.line) + 1)):
+        problems.append("positions are not 1…N in ticket order (gaps, repeats or reordering)")
+    return problems
+
+
+@dataclass
+class RushResult:
+    people: int
+    seats: int
+    cancels: int
+    statuses: Counter[int]
+    rush_seconds: float
+    before: LineState
+    after: LineState
+    promoted_in_order: bool
+    problems: list[str]
+
+    @property
+    def rush_rate(self) -> float:
+        return self.people / self.rush_seconds
+
+
+def run_rush(
+    api: Api, *, people: int, seats: int, cancels: int, threads: int, run_id: str | None = None
+) -> RushResult:
+    """Seed, publish, rush, check; cancel, check again. Needs `stack_environment` active."""
+    run_id = run_id or secrets.token_hex(3)
+    event_id = publish_event(api, seats, run_id)
+    headers = seed_people(f"p-{run_id}", people)
+    oids = [f"p-{run_id}-{i:05d}" for i in range(people)]
+    by_oid = dict(zip(oids, headers, strict=True))
+    api.statuses.clear()
+
+    def register(i: int) -> tuple[int, Any]:
+        return api.call("POST", f"/api/events/{event_id}/registrations", headers[i], {})
+
+    results, seconds = in_parallel(register, people, threads)
+    rush_statuses = Counter(status for status, _ in results)
+    before = read_line(api, event_id, by_oid, threads)
+    problems = line_problems(before, seats, people - seats)
+
+    leaving = sorted(before.confirmed)[:cancels]
+    expected_promoted = before.line[:cancels]
+
+    def cancel(i: int) -> tuple[int, Any]:
+        return api.call("DELETE", f"/api/events/{event_id}/registrations/me", by_oid[leaving[i]])
+
+    cancel_results, _ = in_parallel(cancel, len(leaving), threads)
+    rush_statuses.update(status for status, _ in cancel_results)
+    for status, body in cancel_results:
+        if status != 200:
+            print(f"cancel answered {status}: {body}")
+    after = read_line(api, event_id, by_oid, threads)
+    problems += [
+        f"after cancellations: {p}" for p in line_problems(after, seats, people - seats - cancels)
+    ]
+    promoted_in_order = (
+        set(expected_promoted) <= after.confirmed and after.line == before.line[cancels:]
+    )
+    if not promoted_in_order:
+        problems.append("the first of the line were not the ones promoted, or the order changed")
+    return RushResult(
+        people, seats, cancels, rush_statuses, seconds, before, after, promoted_in_order, problems
+    )
+
+
+def bare_putitem_rate(dynamodb_url: str, count: int) -> float:
+    """PutItem in a loop on a scratch table of the same embedded DynamoDB: the store's own pace."""
+    import boto3
+
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=dynamodb_url,
+        region_name="eu-central-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    table = f"bench-scratch-{secrets.token_hex(3)}"
+    client.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    try:
+        started = time.perf_counter()
+        for i in range(count):
+            client.put_item(TableName=table, Item={"k": {"S": f"item-{i}"}, "v": {"N": str(i)}})
+        return count / (time.perf_counter() - started)
+    finally:
+        client.delete_table(TableName=table)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=1000)
+    parser.add_argument("--seats", type=int, default=100)
+    parser.add_argument("--cancel", type=int, default=50)
+    parser.add_argument("--threads", type=int, default=64)
+    parser.add_argument("--puts", type=int, default=2000)
+    args = parser.parse_args(argv)
+
+    from tests.stack import running_stack
+
+    with tempfile.TemporaryDirectory(prefix="nmo-rush-") as tmp, running_stack(Path(tmp)) as stack:
+        with stack_environment(stack):
+            api = Api(stack.url)
+            print(
+                f"rush: {args.people} people, {args.seats} seats, {args.threads} threads; "
+                f"then {args.cancel} cancellations",
+                flush=True,
+            )
+            result = run_rush(
+                api,
+                people=args.people,
+                seats=args.seats,
+                cancels=args.cancel,
+                threads=args.threads,
+            )
+            put_rate = bare_putitem_rate(stack.dynamodb_url, args.puts)
+    before, after = result.before, result.after
+    waiting_before = [before.positions[o] for o in before.line]
+    waiting_after = [after.positions[o] for o in after.line]
+    server_errors = sum(n for status, n in result.statuses.items() if status >= 500)
+    print(f"responses by status: {dict(sorted(result.statuses.items()))}")
+    print(f"confirmed = {len(before.confirmed)}")
+    print(
+        f"waiting list = {len(before.line)}, positions "
+        f"{min(waiting_before, default=0)}…{max(waiting_before, default=0)}, "
+        f"distinct {len(set(waiting_before))}, in ticket order "
+        f"{waiting_before == list(range(1, len(before.line) + 1))}"
+    )
+    print(
+        f"after {result.cancels} cancellations: confirmed = {len(after.confirmed)}, "
+        f"waiting list = {len(after.line)} (positions {min(waiting_after, default=0)}…"
+        f"{max(waiting_after, default=0)}), first {result.cancels} promoted in order: "
+        f"{result.promoted_in_order}"
+    )
+    print(f"5xx responses = {server_errors}")
+    print(
+        f"registration rush: {result.rush_rate:.0f} requests/s ({result.rush_seconds:.1f} s); "
+        f"bare PutItem loop: {put_rate:.0f} /s; ratio rush/PutItem = {result.rush_rate / put_rate:.2f}"
+    )
+    for problem in result.problems:
+        print(f"PROBLEM: {problem}")
+    return 1 if result.problems or server_errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
