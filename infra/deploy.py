@@ -289,12 +289,23 @@ def require_signer_token(session: Any, config: StageConfig) -> None:
         ) from exc
 
 
+# CloudFront's limit for the Content-Security-Policy value of a response headers policy.
+MAX_CSP_CHARS = 1783
+
+
 def content_security_policy(site_dir: Path) -> str:
+    """The built site's own CSP (its inline scripts by hash), else the strict default."""
     try:
         from nmo_cli.site_build import content_security_policy as from_site
     except ImportError:
         return DEFAULT_CSP
-    return str(from_site(site_dir))
+    csp = str(from_site(site_dir))
+    if len(csp) > MAX_CSP_CHARS:
+        raise DeployError(
+            f"Content-Security-Policy сайта длиннее {MAX_CSP_CHARS} символов ({len(csp)}), "
+            "CloudFront его не примет: слишком много встроенных скриптов в шаблонах сайта."
+        )
+    return csp
 
 
 def _nmo(args: list[str], env: dict[str, str]) -> None:
@@ -429,7 +440,7 @@ def deploy(config: StageConfig, *, skip_site: bool = False) -> dict[str, str]:
         deploy_api(public_url)
         _nmo(["site", "build", "--out", str(site_dir)], _cloud_env(config, public_url))
     _nmo(
-        ["site", "publish", "--from", str(site_dir)],
+        ["site", "publish", "--site-dir", str(site_dir), "--prune"],
         _cloud_env(config, public_url, site_bucket=site["SiteBucketName"]),
     )
     session.client("cloudfront").create_invalidation(
