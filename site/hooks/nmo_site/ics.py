@@ -19,6 +19,8 @@ def escape_text(value: str) -> str:
 
 def fold(line: str) -> str:
     """Fold a content line at 75 octets without splitting a UTF-8 character (RFC 5545 3.1)."""
+    if len(line) * 4 <= 75 or len(line.encode("utf-8")) <= 75:
+        return line
     out: list[str] = []
     current = ""
     size = 0

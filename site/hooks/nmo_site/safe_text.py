@@ -38,10 +38,12 @@ def plain(value: object, limit: int = 20000) -> str:
 
 @functools.cache
 def _markdown() -> MarkdownIt:
-    # "html": False makes raw HTML in the source plain text; linkify stays off (no guessing links).
-    md = MarkdownIt("commonmark", {"html": False})
-    md.disable(["image"])
-    return md
+    # Only the rules of the subset are on ("zero" preset + these); "html": False makes raw HTML in
+    # the source plain text. No images, tables, raw HTML or link guessing.
+    return MarkdownIt("zero", {"html": False}).enable(
+        ["emphasis", "list", "link", "blockquote", "fence", "code", "heading", "hr", "backticks",
+         "newline", "escape", "entity"]
+    )  # fmt: skip
 
 
 def _demote_headings(html: str) -> str:

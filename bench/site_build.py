@@ -1,0 +1,138 @@
+"""Benchmark: catalog site build vs a plain MkDocs build of the same number of bare pages.
+
+Run: .venv/bin/python bench/site_build.py [--sizes 1000,5000,20000]
+
+For each N: writes N demo elements (nmo_cli.demo_data.generate_elements) to a JSON-lines file,
+builds the real site from it (mkdocs.yml + the catalog hook), then builds a plain MkDocs site with
+the same theme and N bare pages (title + description of each element, kept out of the nav as the
+catalog's element pages are). Prints build seconds, output size, the JSON index gzipped, the weight
+of the catalog index page as transferred (HTML + CSS + JS, gzipped), and the ratios to the targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "functions"))
+
+from nmo_cli.demo_data import generate_elements  # noqa: E402
+from nmo_cli.site_build import build  # noqa: E402
+
+TARGET_RATIO = 1.5
+TARGET_INDEX_GZ = 1_000_000
+TARGET_FIRST_PAGE = 300_000
+
+BARE_CONFIG = """site_name: Bare
+docs_dir: docs
+site_dir: {site_dir}
+theme:
+  name: material
+  language: ru
+  font: false
+plugins: []
+nav:
+  - index.md
+not_in_nav: |
+  /p/
+"""
+
+
+def gz_size(data: bytes) -> int:
+    return len(gzip.compress(data, compresslevel=6))
+
+
+def tree_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def page_weight(site: Path, page: Path) -> tuple[int, list[str]]:
+    """Bytes transferred (gzip) for a page with the same-origin CSS and scripts it loads.
+    The catalog index JSON is not fetched until the visitor filters or searches."""
+    html = page.read_bytes()
+    total = gz_size(html)
+    parts = [f"html {total}"]
+    refs = re.findall(rb'<(?:link[^>]+rel="stylesheet"[^>]+href|script[^>]+src)="([^"]+)"', html)
+    for ref in refs:
+        target = (page.parent / ref.decode().split("?")[0]).resolve()
+        if target.is_file():
+            size = gz_size(target.read_bytes())
+            total += size
+            parts.append(f"{target.name} {size}")
+    return total, parts
+
+
+def bare_build(work: Path, elements: list[dict]) -> tuple[float, Path]:
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    docs = work / "bare" / "docs"
+    (docs / "p").mkdir(parents=True)
+    (docs / "index.md").write_text("# Bare\n\nIndex.\n", encoding="utf-8")
+    for e in elements:
+        (docs / "p" / f"{e['element_id']}.md").write_text(
+            f"# {e['title']}\n\n{e['description']}\n", encoding="utf-8"
+        )
+    site = work / "bare" / "site"
+    cfg = work / "bare" / "mkdocs.yml"
+    cfg.write_text(BARE_CONFIG.format(site_dir=site), encoding="utf-8")
+    started = time.perf_counter()
+    mkdocs_build(load_config(config_file=str(cfg)))
+    return time.perf_counter() - started, site
+
+
+def run(n: int) -> None:
+    elements = generate_elements(n, seed=2026)
+    with tempfile.TemporaryDirectory(prefix="nmo-bench-") as tmp:
+        work = Path(tmp)
+        jsonl = work / "catalog.jsonl"
+        with jsonl.open("w", encoding="utf-8") as fh:
+            for e in elements:
+                fh.write(json.dumps(e, ensure_ascii=False) + "\n")
+        started = time.perf_counter()
+        site = build(work / "site", catalog_jsonl=jsonl)
+        catalog_seconds = time.perf_counter() - started
+        catalog_size = tree_size(site)
+        index = (site / "catalog" / "index.json").read_bytes()
+        index_gz = gz_size(index)
+        weight, parts = page_weight(site, site / "catalog" / "index.html")
+        shutil.rmtree(site)
+
+        bare_seconds, bare_site = bare_build(work, elements)
+        bare_size = tree_size(bare_site)
+
+    ratio = catalog_seconds / bare_seconds
+    print(f"\n== {n} elements ==")
+    print(f"catalog build: {catalog_seconds:8.1f} s   output {catalog_size / 1e6:8.1f} MB")
+    print(f"bare MkDocs  : {bare_seconds:8.1f} s   output {bare_size / 1e6:8.1f} MB")
+    print(f"build ratio  : {ratio:8.2f}x  (target <= {TARGET_RATIO}x)")
+    print(f"output ratio : {catalog_size / bare_size:8.2f}x")
+    print(
+        f"JSON index   : {len(index) / 1e6:8.2f} MB raw, {index_gz / 1e3:8.1f} KB gzipped "
+        f"({index_gz / TARGET_INDEX_GZ:.2f} of the 1 MB target)"
+    )
+    print(
+        f"index page   : {weight / 1e3:8.1f} KB transferred "
+        f"({weight / TARGET_FIRST_PAGE:.2f} of the 300 KB target): {', '.join(parts)}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,5000,20000")
+    args = parser.parse_args()
+    for n in (int(x) for x in args.sizes.split(",")):
+        run(n)
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

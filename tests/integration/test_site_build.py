@@ -1,0 +1,183 @@
+"""The catalog site built from a small catalog: pages, navigation, index, calendars, CSP."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from nmo_cli.site_build import REPO_ROOT, content_security_policy, inline_script_hashes
+
+from tests.site_catalog import build_site, sample_catalog, stemming
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_site(tmp_path_factory.mktemp("site"), sample_catalog())
+
+
+def _text(site: Path, rel: str) -> str:
+    return (site / rel).read_text(encoding="utf-8")
+
+
+def _sidebar(html: str) -> str:
+    match = re.search(r'<nav class="md-nav md-nav--primary".*?</nav>\s*</div>', html, re.DOTALL)
+    assert match, "primary navigation missing"
+    return match.group(0)
+
+
+def test_each_published_element_has_a_page_at_a_url_made_from_its_id(site: Path) -> None:
+    page = _text(site, "catalog/e/ev-cardio00001/index.html")
+    assert "Конференция «Кардиология сегодня»" in page
+    assert "Областная клиническая больница" in page
+    assert "01.12.2026" in page and "6 ЗЕТ" in page
+    assert "Ярославль, ул. Революционная, 5" in page
+    assert 'href="/catalog/s/25/"' in page and "Кардиология" in page
+    assert 'href="/catalog/ics/ev-cardio00001.ics"' in page
+    assert "<title>Конференция «Кардиология сегодня» - Портал НМО</title>" in page
+
+
+def test_a_draft_appears_nowhere(site: Path) -> None:
+    assert not (site / "catalog" / "e" / "ev-draft000001").exists()
+    for path in site.rglob("*"):
+        if path.is_file() and path.suffix in {".html", ".json", ".ics", ".xml"}:
+            text = path.read_text(encoding="utf-8")
+            assert "ev-draft000001" not in text and "Черновик не для показа" not in text, path
+
+
+def test_event_page_without_javascript_still_offers_login_to_register(site: Path) -> None:
+    page = _text(site, "catalog/e/ev-cardio00001/index.html")
+    assert 'data-event-id="ev-cardio00001"' in page
+    assert "Всего мест: 40." in page
+    assert 'href="/api/auth/esia/login?next=/catalog/e/ev-cardio00001/"' in page
+
+
+def test_element_pages_stay_out_of_the_navigation_and_material_search(site: Path) -> None:
+    sidebar = _sidebar(_text(site, "help/index.html"))
+    assert "/catalog/e/" not in sidebar and "catalog/e/" not in sidebar
+    assert "Каталог" in sidebar and "Справка" in sidebar
+    assert not (site / "search" / "search_index.json").exists()
+
+
+def test_specialty_page_lists_its_elements_by_kind_with_a_calendar(site: Path) -> None:
+    page = _text(site, "catalog/s/25/index.html")
+    assert "<h1>Кардиология</h1>" in page
+    assert 'href="/catalog/e/ev-cardio00001/"' in page
+    assert 'href="/catalog/e/iom-cardio0002/"' in page
+    assert 'href="/catalog/e/ev-surgery0001/"' not in page
+    assert 'href="/catalog/ics/specialty-25.ics"' in page
+    assert (
+        (site / "catalog" / "ics" / "specialty-25.ics")
+        .read_bytes()
+        .startswith(b"BEGIN:VCALENDAR\r\n")
+    )
+
+
+def test_catalog_index_carries_filters_and_plain_links_for_every_specialty(site: Path) -> None:
+    page = _text(site, "catalog/index.html")
+    for name in (
+        "specialty",
+        "kind",
+        "format",
+        "city",
+        "from",
+        "to",
+        "hours_min",
+        "hours_max",
+        "q",
+    ):
+        assert f'name="{name}"' in page
+    assert 'data-index="/catalog/index.json"' in page
+    for code in ("25", "90", "35", "76"):
+        assert f'href="/catalog/s/{code}/"' in page
+    assert '<option value="Ярославль">Ярославль</option>' in page
+
+
+def test_json_index_holds_compact_rows_with_snowball_stems(site: Path) -> None:
+    index = json.loads(_text(site, "catalog/index.json"))
+    rows = {r[0]: r for r in index["elements"]}
+    assert set(rows) == {"ev-cardio00001", "ev-surgery0001", "pk-neuro000001", "iom-cardio0002"}
+    cardio = rows["ev-cardio00001"]
+    assert cardio[1] == "Конференция «Кардиология сегодня»"
+    assert index["kinds"][cardio[2]] == "event" and index["formats"][cardio[3]] == "in_person"
+    assert index["cities"][cardio[4]] == "Ярославль"
+    assert cardio[5:9] == [["25"], "2026-12-01", "2026-12-01", 6]
+    assert stemming.stem("кардиологии") in [index["stems"][i] for i in cardio[9]]
+    surgery_stems = [index["stems"][i] for i in index["specialties"]["90"][1]]
+    assert (
+        index["specialties"]["90"][0] == "Хирургия" and stemming.stem("хирургии") in surgery_stems
+    )
+    help_pages = {p[0]: p for p in index["pages"]}
+    assert "/help/credits/" in help_pages
+    credit_stems = [index["stems"][i] for i in help_pages["/help/credits/"][2]]
+    assert stemming.stem("аккредитации") in credit_stems
+
+
+def test_month_calendar_shows_each_event_on_its_day(site: Path) -> None:
+    page = _text(site, "catalog/calendar/2026-12/index.html")
+    assert "Мероприятия: Декабрь 2026" in page
+    day = re.search(r'<span class="nmo-day__date">10\.12</span>\s*<ul>(.*?)</ul>', page, re.DOTALL)
+    assert day and 'href="/catalog/e/ev-surgery0001/"' in day.group(1)
+    assert 'href="/catalog/calendar/2026-12/"' in _text(site, "catalog/calendar/index.html")
+
+
+def test_every_page_has_the_login_widget_pointing_back_to_itself(site: Path) -> None:
+    page = _text(site, "help/credits/index.html")
+    assert 'href="/api/auth/esia/login?next=/help/credits/"' in page
+    assert "Войти через Госуслуги" in page and 'href="/cabinet/"' in page
+
+
+def test_help_explains_cycles_with_the_rule_set_numbers(site: Path) -> None:
+    page = _text(site, "help/credits/index.html")
+    for fact in (
+        "144 часов за 5 лет",
+        "72 часов",
+        "250 ЗЕТ за цикл",
+        "50 в год",
+        "12 месяцев",
+        "270 минут",
+    ):
+        assert fact in page, fact
+
+
+def test_policy_allows_exactly_the_inline_scripts_the_site_contains(site: Path) -> None:
+    policy = content_security_policy(site)
+    hashes = inline_script_hashes(site)
+    assert hashes, "Material's inline bootstrap script should be found"
+    for digest in hashes:
+        assert digest in policy
+    assert "'unsafe-inline'" not in policy.split("script-src", 1)[1].split(";", 1)[0]
+    for path in site.rglob("*.html"):
+        assert not re.search(r"<[^>]+\son[a-z]+\s*=", path.read_text(encoding="utf-8")), path
+
+
+def test_pages_dropped_into_help_and_the_cabinet_appear_in_the_navigation(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(
+        REPO_ROOT / "site", project / "site", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copytree(REPO_ROOT / "templates", project / "templates")
+    shutil.copy(REPO_ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    login = project / "site" / "help" / "login"
+    login.mkdir(exist_ok=True)
+    (login / "index.md").write_text("# Вход через Госуслуги\n\nКак войти.\n", encoding="utf-8")
+    (login / "unconfirmed.md").write_text(
+        "# Неподтверждённая учётная запись\n\nТекст.\n", encoding="utf-8"
+    )
+    (project / "site" / "help" / "zzz-extra.md").write_text(
+        "# Новая страница справки\n", encoding="utf-8"
+    )
+    (project / "site" / "cabinet").mkdir(exist_ok=True)
+    (project / "site" / "cabinet" / "index.md").write_text("# Личный кабинет\n", encoding="utf-8")
+    site = build_site(tmp_path, sample_catalog()[:1], config_file=project / "mkdocs.yml")
+    sidebar = _sidebar((site / "index.html").read_text(encoding="utf-8"))
+    for text in (
+        "Вход через Госуслуги",
+        "Неподтверждённая учётная запись",
+        "Новая страница справки",
+        "Личный кабинет",
+    ):
+        assert text in sidebar, text
+    assert 'href="help/login/unconfirmed/"' in sidebar

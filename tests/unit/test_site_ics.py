@@ -1,0 +1,67 @@
+"""Calendar files (RFC 5545) for catalog events."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.site_catalog import ics, record, source
+
+STAMP = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def _entry(**overrides: object) -> source.CatalogEntry:
+    entry = source.entry_from_record(record("ev-ics00000001", **overrides))
+    assert entry is not None
+    return entry
+
+
+def _unfold(text: str) -> list[str]:
+    return text.replace("\r\n ", "").split("\r\n")
+
+
+def test_calendar_uses_crlf_and_folds_long_lines_at_75_octets() -> None:
+    entry = _entry(title="Конференция " + "«Кардиология» " * 20)
+    text = ics.calendar(
+        "НМО",
+        [(entry, "https://nmo.example/catalog/e/ev-ics00000001/")],
+        dtstamp=STAMP,
+        host="nmo.example",
+    )
+    assert text.endswith("\r\n")
+    assert "\n" not in text.replace("\r\n", "")
+    for line in text.split("\r\n"):
+        assert len(line.encode("utf-8")) <= 75
+    summary = next(x for x in _unfold(text) if x.startswith("SUMMARY:"))
+    assert summary == "SUMMARY:" + ics.escape_text(entry.title)
+
+
+def test_event_day_has_stable_uid_utc_times_and_dtstamp() -> None:
+    text = ics.calendar(
+        "НМО", [(_entry(), "/catalog/e/ev-ics00000001/")], dtstamp=STAMP, host="nmo.example"
+    )
+    lines = _unfold(text)
+    assert "UID:ev-ics00000001-20261201@nmo.example" in lines
+    assert "DTSTART:20261201T070000Z" in lines  # 10:00 MSK
+    assert "DTEND:20261201T130000Z" in lines
+    assert "DTSTAMP:20261101T120000Z" in lines
+    assert lines[0] == "BEGIN:VCALENDAR" and "VERSION:2.0" in lines and lines[-2] == "END:VCALENDAR"
+
+
+def test_text_values_escape_commas_semicolons_backslashes_and_newlines() -> None:
+    assert ics.escape_text("a, b; c\\d\ne") == "a\\, b\\; c\\\\d\\ne"
+
+
+def test_markup_in_a_title_does_not_reach_the_calendar() -> None:
+    entry = _entry(title="<script>alert(1)</script><img src=x onerror=alert(2)>Курс")
+    text = ics.calendar("НМО", [(entry, "/x/")], dtstamp=STAMP, host="h")
+    assert "<" not in text and ">" not in text
+    assert "SUMMARY:alert(1)Курс" in _unfold(text)
+
+
+def test_folding_never_splits_a_cyrillic_character() -> None:
+    line = "DESCRIPTION:" + "ж" * 200
+    folded = ics.fold(line)
+    for part in folded.split("\r\n"):
+        part.encode("utf-8").decode("utf-8")
+        assert len(part.encode("utf-8")) <= 75
+    assert folded.replace("\r\n ", "") == line
