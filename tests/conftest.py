@@ -18,6 +18,9 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
 os.environ.pop("AWS_PROFILE", None)
 
+# The ЕСИА emulator fixtures (esia, esia_clock, esia_files) for the auth tests.
+pytest_plugins = ["tests.esia_support"]
+
 
 @pytest.fixture
 def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:

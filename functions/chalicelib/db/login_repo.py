@@ -96,21 +96,27 @@ def save_identity(person: EsiaPerson, now: dt.datetime) -> tuple[Specialist, boo
         else:
             guard = Specialist.snils == old_snils
         changed = _changed_fields(existing, person)
+        releases_old = bool(old_snils and old_snils != person.snils)
+        # PynamoDB sends condition checks, then deletes, then puts, then updates, and
+        # cancellation_reasons follow that order: name each position so it is read, not guessed.
+        order = [
+            *(["old_owner"] if releases_old else []),
+            "snils_owner",
+            *(["audit"] if changed else []),
+            "specialist",
+        ]
         try:
             with TransactWrite(connection=connection()) as tx:
-                tx.update(
-                    Specialist(oid=person.oid), actions=_actions(person, now), condition=guard
-                )
-                tx.save(
-                    SnilsOwner(snils=person.snils, oid=person.oid),
-                    condition=SnilsOwner.snils.does_not_exist() | (SnilsOwner.oid == person.oid),
-                )
-                if old_snils and old_snils != person.snils:
+                if releases_old:
                     tx.delete(
                         SnilsOwner(snils=old_snils),
                         condition=SnilsOwner.snils.does_not_exist()
                         | (SnilsOwner.oid == person.oid),
                     )
+                tx.save(
+                    SnilsOwner(snils=person.snils, oid=person.oid),
+                    condition=SnilsOwner.snils.does_not_exist() | (SnilsOwner.oid == person.oid),
+                )
                 if changed:
                     action = "esia.profile_created" if existing is None else "esia.profile_updated"
                     # Field names only: the values are personal data.
@@ -119,12 +125,19 @@ def save_identity(person: EsiaPerson, now: dt.datetime) -> tuple[Specialist, boo
                             f"person#{person.oid}", person.oid, action, after={"fields": changed}
                         )
                     )
+                tx.update(
+                    Specialist(oid=person.oid), actions=_actions(person, now), condition=guard
+                )
         except TransactWriteError as exc:
-            reasons = exc.cancellation_reasons
-            if len(reasons) > 1 and reasons[1] is not None and reasons[1].code == _CHECK_FAILED:
+            failed = {
+                label
+                for label, reason in zip(order, exc.cancellation_reasons, strict=False)
+                if reason is not None and reason.code == _CHECK_FAILED
+            }
+            if "snils_owner" in failed:
                 raise SnilsTaken() from exc
-            if reasons and any(r is not None and r.code == _CHECK_FAILED for r in reasons):
-                continue  # the record changed between our read and write: read again
+            if failed & {"specialist", "old_owner"}:
+                continue  # the record changed between our read and our write: read again
             raise
         stored = existing or Specialist(oid=person.oid, created_at=now, roles=["specialist"])
         for name, value in person.identity_fields().items():

@@ -110,6 +110,7 @@ class EsiaEmulator:
         self.clock: Callable[[], float] = clock or time.time
         self.issuer = "http://127.0.0.1/"  # set to the real address once the socket is bound
         self.faults = EmulatorFaults()
+        self.token_requests = 0  # how often v3/te was called (tests: "refused before the exchange")
         self._lock = threading.Lock()
         self._pending: dict[str, _Pending] = {}
         self._grants: dict[str, _Grant] = {}
@@ -218,6 +219,8 @@ class EsiaEmulator:
     # --- v3/te ---------------------------------------------------------------------------------
 
     def _token(self, request: Request) -> Response:
+        with self._lock:
+            self.token_requests += 1
         if request.method != "POST" or request.mimetype != "application/x-www-form-urlencoded":
             return _json_error(400, "invalid_request", "007014", "ожидается форма POST")
         f = request.form
