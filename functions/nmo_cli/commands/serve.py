@@ -71,6 +71,8 @@ def _wait_for_ready(
 
 def _logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # moto's server logs every request line; the embedded store's traffic is not news.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
 def run_dynamodb(args: argparse.Namespace) -> int:
