@@ -50,6 +50,7 @@ def running_stack(
     var_dir = tmp_dir / "var"
     site_dir = tmp_dir / "site"
     ready = tmp_dir / "stack.ready"
+    ready.unlink(missing_ok=True)  # a previous run's file would point at dead ports
     argv = [
         sys.executable,
         "-m",
