@@ -118,18 +118,20 @@ def start_login(next_param: str | None, browser_nonce: str | None) -> Redirect:
 
 def finish_login(params: dict[str, str], browser_nonce: str | None) -> Redirect:
     """ЕСИА's redirect back: the state first, then the code, tokens, person and the session."""
-    clear = _login_cookie("", 0)
     state = params.get("state") or ""
+    # Refusals before a state is consumed keep the login cookie: a forged callback pushed into
+    # this browser must not break the person's own login in progress.
     if not _UUID.fullmatch(state):
         log.info("esia callback refused: missing or malformed state")
-        return Redirect(help_page("expired" if browser_nonce else "cookies"), (clear,))
+        return Redirect(help_page("expired" if browser_nonce else "cookies"), ())
     if not browser_nonce or not _NONCE.fullmatch(browser_nonce):
         log.info("esia callback refused: no login cookie")
-        return Redirect(help_page("cookies"), (clear,))
+        return Redirect(help_page("cookies"), ())
     issued = login_repo.take_state(state, browser_binding=_binding(browser_nonce), now=utcnow())
     if issued is None:
         log.info("esia callback refused: state unknown, used, expired or another browser's")
-        return Redirect(help_page("expired"), (clear,))
+        return Redirect(help_page("expired"), ())
+    clear = _login_cookie("", 0)
 
     if params.get("error"):
         code = error_code_of(params.get("error_description"))
