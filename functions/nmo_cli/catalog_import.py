@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import hashlib
 import re
 import sys
@@ -280,18 +281,35 @@ def _clean(value: Any, name: str, max_length: int, *, required: bool = False) ->
         raise RowError(exc.message) from exc
 
 
+_DMY = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_YMD = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_date_text(text: str) -> str | None:
+    """ISO date of `ДД.ММ.ГГГГ` or `ГГГГ-ММ-ДД`, or None. Cached: a file repeats its dates."""
+    if match := _DMY.fullmatch(text):
+        day, month, year = (int(g) for g in match.groups())
+    elif match := _YMD.fullmatch(text):
+        year, month, day = (int(g) for g in match.groups())
+    else:
+        return None
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
 def _date(value: Any, name: str) -> str:
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
     text = str(value).strip()
-    for fmt in ("%d.%m.%Y", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(text, fmt).date().isoformat()
-        except ValueError:
-            continue
-    raise RowError(f"«{LABELS[name]}»: «{text[:40]}» — не дата (ДД.ММ.ГГГГ или ГГГГ-ММ-ДД).")
+    parsed = _parse_date_text(text)
+    if parsed is None:
+        raise RowError(f"«{LABELS[name]}»: «{text[:40]}» — не дата (ДД.ММ.ГГГГ или ГГГГ-ММ-ДД).")
+    return parsed
 
 
 def _dates(cells: list[Any], mapping: dict[str, int]) -> tuple[str | None, str | None]:
@@ -362,6 +380,22 @@ def _url(value: Any) -> str | None:
     return text
 
 
+@functools.lru_cache(maxsize=1024)
+def _checked_inn(value: str) -> str | IdentifierError:
+    try:
+        return normalize_inn(value, kind="organization")
+    except IdentifierError as exc:
+        return exc
+
+
+def _organization_inn(value: str) -> str:
+    """A file names few providers many times: each distinct value is checked once."""
+    checked = _checked_inn(value)
+    if isinstance(checked, IdentifierError):
+        raise RowError(f"«ИНН провайдера»: {checked}")
+    return checked
+
+
 @dataclass(frozen=True)
 class ProviderDefaults:
     inn: str | None = None
@@ -387,10 +421,7 @@ def parse_row(
     inn_value = _text(cells, mapping, "provider_inn")
     if inn_value is None and provider.inn is None:
         raise RowError("«ИНН провайдера»: не заполнено (или укажите --provider-inn).")
-    try:
-        inn = normalize_inn(str(inn_value or provider.inn), kind="organization")
-    except IdentifierError as exc:
-        raise RowError(f"«ИНН провайдера»: {exc}") from None
+    inn = _organization_inn(str(inn_value or provider.inn))
     if provider.inn and inn != provider.inn:
         raise RowError(f"«ИНН провайдера»: {inn} не совпадает с --provider-inn {provider.inn}.")
     provider_name = _clean(_text(cells, mapping, "provider"), "provider", 300) or (
@@ -435,7 +466,7 @@ def parse_row(
         "address": address if fmt == "in_person" else None,
         "url": _url(_text(cells, mapping, "url")),
         "contact": None,
-        "organizer_id": organization_id_for_inn(inn),
+        "organizer_id": f"org-{inn}",  # organization_id_for_inn, the ИНН being checked already
         "organizer_name": provider_name,
         "external_id": code,
         "created_by": "catalog-import",
