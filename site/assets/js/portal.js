@@ -4,6 +4,29 @@
   "use strict";
 
   var me = null; // the answer of GET /api/me, when signed in
+  // Set when the visitor heads to the Госуслуги login, cleared on 401 or logout: anonymous
+  // visitors never call /api/me (no API call and no 401 per page view).
+  var HINT = "nmo.signedIn";
+
+  function hinted() {
+    try { return localStorage.getItem(HINT) === "1"; } catch (e) { return false; }
+  }
+
+  function setHint(on) {
+    try {
+      if (on) { localStorage.setItem(HINT, "1"); } else { localStorage.removeItem(HINT); }
+    } catch (e) { /* storage disabled: the widget simply stays on «Войти» */ }
+  }
+
+  document.addEventListener("click", function (ev) {
+    var link = ev.target && ev.target.closest ? ev.target.closest("a[href^='/api/auth/esia/login']") : null;
+    if (link) { setHint(true); }
+  }, true);
+
+  function goToLogin() {
+    setHint(true);
+    location.assign(loginUrl());
+  }
 
   function here() { return location.pathname + location.search; }
 
@@ -47,8 +70,12 @@
     var logout = box.querySelector(".nmo-account__logout");
     var error = box.querySelector(".nmo-account__error");
     login.href = loginUrl();
+    if (!hinted()) { return Promise.resolve(null); }
     return getJson("/api/me").then(function (r) {
-      if (r.status !== 200 || !r.body) { return null; }
+      if (r.status !== 200 || !r.body) {
+        if (r.status === 401) { setHint(false); }
+        return null;
+      }
       me = r.body;
       name.textContent = me.full_name || "";
       show(login, false); show(name, true); show(cabinet, true); show(logout, true);
@@ -56,6 +83,7 @@
         logout.disabled = true;
         postJson("/api/auth/logout", {}).then(function (res) {
           if (res.status >= 200 && res.status < 300) {
+            setHint(false);
             var next = res.body && typeof res.body.logout_url === "string" ? res.body.logout_url : "/";
             location.assign(next);
           } else {
@@ -133,10 +161,10 @@
       action.textContent = "";
       action.appendChild(button);
       button.addEventListener("click", function () {
-        if (!signedIn) { location.assign(loginUrl()); return; }
+        if (!signedIn) { goToLogin(); return; }
         button.disabled = true;
         postJson(url + "/registrations", {}).then(function (r) {
-          if (r.status === 401) { location.assign(loginUrl()); return; }
+          if (r.status === 401) { goToLogin(); return; }
           if (r.status === 200 || r.status === 201) {
             say(registrationText(r.status, r.body), false);
             button.hidden = true;

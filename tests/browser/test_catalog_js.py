@@ -1,0 +1,283 @@
+"""The catalog scripts in real Chromium against a small built site on a tiny static server, with
+/api routed by Playwright (unit level: the script's side of the API contract). The same pages
+against the real API are in test_catalog.py."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from nmo_cli.site_build import content_security_policy
+
+from tests.site_catalog import build_site, sample_catalog, stemming
+
+ME = {
+    "oid": "1000000001",
+    "full_name": "Иванова Мария Петровна",
+    "csrf_token": "csrf-123",
+    "roles": ["specialist"],
+}
+SEATS = {
+    "id": "ev-cardio00001",
+    "capacity": 40,
+    "seats_left": 7,
+    "waitlist_length": 0,
+    "registration_open": True,
+}
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    site = build_site(tmp_path_factory.mktemp("jsite"), sample_catalog())
+    policy = content_security_policy(site)
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def end_headers(self) -> None:
+            self.send_header("Content-Security-Policy", policy)
+            super().end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Handler, directory=str(site))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+class FakeApi:
+    """Routes /api/* of one page; records what the scripts sent."""
+
+    def __init__(self, page: Any, *, me: dict[str, Any] | None = None) -> None:
+        self.me = me
+        self.calls: list[tuple[str, str, dict[str, str]]] = []
+        self.registration = (201, {"status": "confirmed", "position": None})
+        self.seats = dict(SEATS)
+        page.route("**/api/**", self._handle)
+
+    def _handle(self, route: Any) -> None:
+        request = route.request
+        path = re.sub(r"^https?://[^/]+", "", request.url)
+        self.calls.append((request.method, path, request.headers))
+        if path == "/api/me":
+            if self.me is None:
+                return self._json(route, 401, _error("not_logged_in", "Войдите через Госуслуги."))
+            return self._json(route, 200, self.me)
+        if path == "/api/auth/logout" and request.method == "POST":
+            return self._json(route, 200, {"logout_url": "/?logged-out=1"})
+        if path.startswith("/api/events/") and path.endswith("/registrations"):
+            return self._json(route, *self.registration)
+        if path.startswith("/api/events/"):
+            return self._json(route, 200, self.seats)
+        if path.startswith("/api/auth/esia/login"):
+            return route.fulfill(
+                status=200, content_type="text/html; charset=utf-8", body="<title>ЕСИА</title>"
+            )
+        return self._json(route, 404, _error("not_found", "Нет такого адреса."))
+
+    @staticmethod
+    def _json(route: Any, status: int, body: dict[str, Any]) -> None:
+        route.fulfill(
+            status=status, content_type="application/json; charset=utf-8", body=json.dumps(body)
+        )
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "field": None}}
+
+
+def _sign_in(page: Any, site_url: str) -> None:
+    """What clicking «Войти через Госуслуги» leaves behind once the login has come back."""
+    page.goto(site_url + "/404.html")
+    page.evaluate("localStorage.setItem('nmo.signedIn', '1')")
+
+
+def test_browser_stemmer_gives_the_build_stemmer_stems(page: Any, site_url: str) -> None:
+    root = Path(__file__).resolve().parents[2]
+    text = " ".join(
+        p.read_text(encoding="utf-8")
+        for p in [
+            *sorted((root / "site" / "help").glob("*.md")),
+            root / "functions/chalicelib/reference/specialties.csv",
+        ]
+    )
+    words = [
+        *sorted(set(stemming.words(text))),
+        "кардиологии", "хирургическое", "красивейшая", "прочитавшись", "читаемых", "ёжиками",
+        "длиннейший", "организованностью", "бегающий", "сделавши", "отнесённые",
+    ]  # fmt: skip
+    page.goto(site_url + "/search/")
+    browser_stems = page.evaluate("ws => ws.map(w => NmoStem.stem(w))", words)
+    mismatched = [
+        (w, stemming.stem(w), b)
+        for w, b in zip(words, browser_stems, strict=True)
+        if stemming.stem(w) != b
+    ]
+    assert len(words) > 500 and mismatched == []
+    assert page.console_errors == []
+
+
+def test_filtering_by_specialty_shows_only_its_elements(page: Any, site_url: str) -> None:
+    FakeApi(page)
+    page.goto(site_url + "/catalog/")
+    page.select_option("select[name=specialty]", label="Кардиология")
+    status = page.locator("#nmo-results-status")
+    status.filter(has_text="Найдено: 2.").wait_for()
+    titles = page.locator("#nmo-results .nmo-item__title").all_text_contents()
+    assert titles == [
+        "Конференция «Кардиология сегодня»",
+        "Фибрилляция предсердий в практике терапевта",
+    ]
+    assert "specialty=25" in page.url  # a shareable link to the filtered list
+    page.select_option("select[name=kind]", value="iom")
+    status.filter(has_text="Найдено: 1.").wait_for()
+    page.select_option("select[name=kind]", value="")
+    page.fill("input[name=hours_min]", "5")
+    status.filter(has_text="Найдено: 1.").wait_for()
+    assert page.console_errors == []
+
+
+def test_filters_by_format_city_and_dates(page: Any, site_url: str) -> None:
+    FakeApi(page)
+    page.goto(site_url + "/catalog/?format=online")
+    page.locator("#nmo-results-status").filter(has_text="Найдено: 2.").wait_for()
+    page.goto(site_url + "/catalog/?city=" + "Ярославль")
+    page.locator("#nmo-results-status").filter(has_text="Найдено: 2.").wait_for()
+    page.goto(site_url + "/catalog/?from=2027-01-01&kind=dpp_pk")
+    page.locator("#nmo-results-status").filter(has_text="Найдено: 1.").wait_for()
+    assert page.locator("#nmo-results .nmo-item__title").all_text_contents() == [
+        "Неврология: инсульт на догоспитальном этапе"
+    ]
+    assert page.console_errors == []
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("кардиологии", "Кардиология"),
+        ("хирургическое", "Хирургия"),
+        ("неврологией", "Неврология: инсульт на догоспитальном этапе"),
+        ("аккредитации", "Баллы (ЗЕТ) и циклы"),
+    ],
+)
+def test_search_finds_word_forms(page: Any, site_url: str, query: str, expected: str) -> None:
+    FakeApi(page)
+    page.goto(site_url + "/search/")
+    page.fill("#nmo-search input[name=q]", query)
+    page.press("#nmo-search input[name=q]", "Enter")
+    page.locator("#nmo-search-status").filter(has_text="Найдено").wait_for()
+    assert expected in page.locator("#nmo-search-results a").all_text_contents()
+    assert page.console_errors == []
+
+
+def test_anonymous_visitor_sees_seats_and_is_sent_to_login_without_calling_me(
+    page: Any, site_url: str
+) -> None:
+    api = FakeApi(page)
+    page.goto(site_url + "/catalog/e/ev-cardio00001/")
+    page.locator(".nmo-seats__live").filter(has_text="Свободных мест: 7 из 40.").wait_for()
+    assert not [c for c in api.calls if c[1] == "/api/me"]
+    assert page.locator(".nmo-account__login").is_visible()
+    page.click(".nmo-seats__register")
+    page.wait_for_url(re.compile(r"/api/auth/esia/login\?next=%2Fcatalog%2Fe%2Fev-cardio00001%2F$"))
+    assert page.console_errors == []
+
+
+def test_signed_in_person_registers_with_the_csrf_token_and_sees_the_result(
+    page: Any, site_url: str
+) -> None:
+    _sign_in(page, site_url)
+    api = FakeApi(page, me=ME)
+    page.goto(site_url + "/catalog/e/ev-cardio00001/")
+    page.locator(".nmo-account__name").filter(has_text="Иванова Мария Петровна").wait_for()
+    assert page.locator(".nmo-account__cabinet").get_attribute("href") == "/cabinet/"
+    api.seats = {**SEATS, "seats_left": 6}
+    page.click(".nmo-seats__register")
+    page.locator(".nmo-seats__result").filter(has_text="Вы записаны").wait_for()
+    posts = [c for c in api.calls if c[0] == "POST"]
+    assert [p[1] for p in posts] == ["/api/events/ev-cardio00001/registrations"]
+    assert posts[0][2]["x-csrf-token"] == "csrf-123"
+    page.locator(".nmo-seats__live").filter(has_text="Свободных мест: 6 из 40.").wait_for()
+    assert page.console_errors == []
+
+
+def test_full_event_puts_the_person_on_the_waiting_list_with_a_position(
+    page: Any, site_url: str
+) -> None:
+    _sign_in(page, site_url)
+    api = FakeApi(page, me=ME)
+    api.seats = {**SEATS, "seats_left": 0, "waitlist_length": 2}
+    api.registration = (201, {"status": "waitlisted", "position": 3})
+    page.goto(site_url + "/catalog/e/ev-cardio00001/")
+    page.locator(".nmo-seats__live").filter(
+        has_text="Свободных мест нет, в листе ожидания: 2"
+    ).wait_for()
+    page.click(".nmo-seats__register")
+    page.locator(".nmo-seats__result").filter(has_text="Ваше место в очереди: 3.").wait_for()
+    assert page.console_errors == []
+
+
+def test_api_refusal_is_shown_in_russian_from_the_error_shape(page: Any, site_url: str) -> None:
+    _sign_in(page, site_url)
+    api = FakeApi(page, me=ME)
+    api.registration = (
+        403,
+        _error("forbidden", "Мероприятие не аккредитовано для ваших специальностей."),
+    )
+    page.goto(site_url + "/catalog/e/ev-cardio00001/")
+    page.click(".nmo-seats__register")
+    result = page.locator(".nmo-seats__result--error")
+    result.filter(has_text="Мероприятие не аккредитовано для ваших специальностей.").wait_for()
+    assert page.locator(".nmo-seats__register").is_enabled()  # can try again
+    page.console_errors[:] = [e for e in page.console_errors if "status of 403" not in e]
+    assert page.console_errors == []
+
+
+def test_expired_session_on_register_leads_to_login(page: Any, site_url: str) -> None:
+    _sign_in(page, site_url)
+    api = FakeApi(page, me=ME)
+    api.registration = (401, _error("not_logged_in", "Сеанс завершён."))
+    page.goto(site_url + "/catalog/e/ev-cardio00001/")
+    page.click(".nmo-seats__register")
+    page.wait_for_url(re.compile(r"/api/auth/esia/login\?next="))
+
+
+def test_closed_registration_shows_no_button(page: Any, site_url: str) -> None:
+    api = FakeApi(page)
+    api.seats = {**SEATS, "registration_open": False}
+    page.goto(site_url + "/catalog/e/ev-cardio00001/")
+    page.locator(".nmo-seats__live").filter(has_text="Запись закрыта.").wait_for()
+    assert page.locator(".nmo-seats__register").count() == 0
+
+
+def test_logout_posts_with_csrf_and_follows_the_logout_url(page: Any, site_url: str) -> None:
+    _sign_in(page, site_url)
+    api = FakeApi(page, me=ME)
+    page.goto(site_url + "/help/")
+    page.locator(".nmo-account__logout").click()
+    page.wait_for_url(re.compile(r"/\?logged-out=1$"))
+    post = next(c for c in api.calls if c[0] == "POST")
+    assert post[1] == "/api/auth/logout" and post[2]["x-csrf-token"] == "csrf-123"
+    assert page.evaluate("localStorage.getItem('nmo.signedIn')") is None
+    assert page.console_errors == []
+
+
+def test_event_page_works_without_javascript(browser: Any, site_url: str) -> None:
+    context = browser.new_context(java_script_enabled=False, locale="ru-RU")
+    page = context.new_page()
+    page.goto(site_url + "/catalog/e/ev-cardio00001/")
+    assert page.locator("h1").first.text_content() == "Конференция «Кардиология сегодня»"
+    assert "Всего мест: 40." in page.content()
+    link = page.locator(".nmo-seats__login")
+    assert link.get_attribute("href") == "/api/auth/esia/login?next=/catalog/e/ev-cardio00001/"
+    assert page.locator("a[href='/catalog/ics/ev-cardio00001.ics']").count() == 1
+    context.close()
