@@ -53,7 +53,18 @@ class Redirect:
     cookies: tuple[str, ...]
 
 
+# Sections of site/help/login/errors/ (a test checks each exists on the page).
+HELP_ANCHORS = frozenset(
+    {
+        "declined", "unconfirmed", "clock", "cookies", "expired", "unavailable",
+        "no-snils", "snils-taken", "esia-error",
+    }
+)  # fmt: skip
+
+
 def help_page(anchor: str) -> str:
+    if anchor not in HELP_ANCHORS:
+        raise ValueError(f"no help section {anchor!r}")
     return f"{HELP_ERRORS}#{anchor}"
 
 
