@@ -187,6 +187,8 @@ def test_anonymous_visitor_sees_seats_and_is_sent_to_login_without_calling_me(
     page.locator(".nmo-seats__live").filter(has_text="Свободных мест: 7 из 40.").wait_for()
     assert not [c for c in api.calls if c[1] == "/api/me"]
     assert page.locator(".nmo-account__login").is_visible()
+    assert not page.locator(".nmo-account__logout").is_visible()
+    assert not page.locator(".nmo-account__cabinet").is_visible()
     page.click(".nmo-seats__register")
     page.wait_for_url(re.compile(r"/api/auth/esia/login\?next=%2Fcatalog%2Fe%2Fev-cardio00001%2F$"))
     assert page.console_errors == []
@@ -200,6 +202,8 @@ def test_signed_in_person_registers_with_the_csrf_token_and_sees_the_result(
     page.goto(site_url + "/catalog/e/ev-cardio00001/")
     page.locator(".nmo-account__name").filter(has_text="Иванова Мария Петровна").wait_for()
     assert page.locator(".nmo-account__cabinet").get_attribute("href") == "/cabinet/"
+    assert page.locator(".nmo-account__logout").is_visible()
+    assert not page.locator(".nmo-account__login").is_visible()
     api.seats = {**SEATS, "seats_left": 6}
     page.click(".nmo-seats__register")
     page.locator(".nmo-seats__result").filter(has_text="Вы записаны").wait_for()
