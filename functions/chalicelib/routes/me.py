@@ -50,7 +50,6 @@ def export_credits() -> Any:
         "Content-Type": content_type,
         "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": "no-store",
-        "X-Content-Type-Options": "nosniff",
     }
     if content_type.startswith(("text/", "application/json")):
         return Response(body=body.decode("utf-8"), status_code=200, headers=headers)
@@ -80,6 +79,7 @@ def my_specialties() -> Any:
         {
             "education_level": person.education_level,
             "specialties": cabinet.specialties_view(person),
+            "choices": cabinet.specialty_choices(),
             "rule_sets": rule_set_choices(),
         }
     )

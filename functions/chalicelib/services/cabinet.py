@@ -19,7 +19,7 @@ from ..db.connection import connection, ensure_bound
 from ..db.models import Specialist, SpecialtyRecord
 from ..domain.dates import parse_iso_date
 from ..domain.rules import rule_book
-from ..domain.specialties import EDUCATION_LEVELS, get_specialty
+from ..domain.specialties import EDUCATION_LEVELS, all_specialties, get_specialty
 from ..domain.text import clean_text
 from ..errors import Conflict, InvalidInput
 from . import credits
@@ -39,6 +39,14 @@ def specialties_view(person: Specialist) -> list[dict[str, Any]]:
             "rule_set": s.rule_set,
         }
         for s in person.specialties or []
+    ]
+
+
+def specialty_choices() -> list[dict[str, str]]:
+    """V021 specialties with their education level (the form offers those of the chosen level)."""
+    return [
+        {"code": s.code, "name": s.name, "education_level": s.education_level}
+        for s in all_specialties()
     ]
 
 
