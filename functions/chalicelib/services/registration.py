@@ -153,7 +153,14 @@ def register(person: Specialist, event_id: str, body: dict[str, Any]) -> tuple[d
     now = utcnow()
     reg = _new_registration(person, event, specialty, now)
     before = existing.status if existing is not None else None
-    outcome = registrations_repo.take_seat(reg, _audit(reg, person.oid, before, "confirmed"))
+    # A full event (or one with people in line) cannot give a seat: skip the doomed transaction.
+    # If a seat frees meanwhile, fill_free_seats after joining the line hands it out in order.
+    seats_free = int(event.seats_taken or 0) < int(event.capacity or 0)
+    outcome = (
+        registrations_repo.take_seat(reg, _audit(reg, person.oid, before, "confirmed"))
+        if seats_free and int(event.waitlist_length or 0) == 0
+        else "no_seat"
+    )
     if outcome == "confirmed":
         return registration_view(reg), 201
     if outcome == "no_seat":
