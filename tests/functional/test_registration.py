@@ -208,3 +208,49 @@ def test_calendar_file_lists_each_day_of_a_published_event(client):
     assert text.count("BEGIN:VEVENT") == 2
     assert "SUMMARY:Школа кардиолога" in text
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+
+
+def test_second_click_racing_the_first_gets_the_same_registration(client, monkeypatch):
+    """Both clicks read «not registered» before either wrote: the transaction's condition on the
+    registration lets one through and the other answers with that one."""
+    from chalicelib.db import registrations_repo
+    from chalicelib.services import registration
+
+    event_id = published_event(client, organizer(), moderator(), capacity=5)
+    me = specialist("s-1")
+    first = _register(client, event_id, me)
+    real_get = registrations_repo.get
+    calls = []
+
+    def stale_first_read(event, oid):
+        calls.append(oid)
+        return None if len(calls) == 1 else real_get(event, oid)
+
+    monkeypatch.setattr(registration.registrations_repo, "get", stale_first_read)
+    second = _register(client, event_id, me)
+    assert second.status_code == 200
+    assert second.json_body["id"] == first.json_body["id"]
+    public = client.http.get(f"/api/events/{event_id}").json_body
+    assert public["seats_left"] == 4
+
+
+def test_second_click_racing_into_a_full_event_keeps_one_place_in_line(client, monkeypatch):
+    from chalicelib.db import registrations_repo
+    from chalicelib.services import registration
+
+    event_id = published_event(client, organizer(), moderator(), capacity=1)
+    _register(client, event_id, specialist("s-0"))
+    me = specialist("s-1")
+    first = _register(client, event_id, me)
+    real_get = registrations_repo.get
+    calls = []
+
+    def stale_first_read(event, oid):
+        calls.append(oid)
+        return None if len(calls) == 1 else real_get(event, oid)
+
+    monkeypatch.setattr(registration.registrations_repo, "get", stale_first_read)
+    second = _register(client, event_id, me)
+    assert (second.status_code, second.json_body["id"]) == (200, first.json_body["id"])
+    assert second.json_body["position"] == 1
+    assert client.http.get(f"/api/events/{event_id}").json_body["waitlist_length"] == 1
