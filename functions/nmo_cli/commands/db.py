@@ -10,8 +10,17 @@ from typing import Any
 from ..backup import BackupError, backup, restore, validate
 
 
-def _progress(table: str, count: int) -> None:
-    print(f"\r{table}: {count}", end="", file=sys.stderr, flush=True)
+class _Progress:
+    """One stderr line per table, its count updated in place."""
+
+    def __init__(self) -> None:
+        self.table: str | None = None
+
+    def __call__(self, table: str, count: int) -> None:
+        if self.table is not None and table != self.table:
+            print(file=sys.stderr)
+        self.table = table
+        print(f"\r{table}: {count}", end="", file=sys.stderr, flush=True)
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -30,7 +39,7 @@ def _backup(args: argparse.Namespace) -> int:
     partial = path.with_name(path.name + ".partial")
     # Written aside and renamed at the end, so an interrupted backup never looks complete.
     with partial.open("w", encoding="utf-8") as out:
-        counts = backup(out, _progress)
+        counts = backup(out, _Progress())
     partial.replace(path)
     print(file=sys.stderr)
     print(f"сохранено записей: {sum(counts.values())} ({_per_table(counts)}) → {path}")
@@ -46,7 +55,7 @@ def _restore(args: argparse.Namespace) -> int:
         with path.open(encoding="utf-8") as source:
             validate(source)
         with path.open(encoding="utf-8") as source:
-            counts = restore(source, _progress)
+            counts = restore(source, _Progress())
     except (BackupError, UnicodeDecodeError) as exc:
         print(f"\nОшибка: {exc}", file=sys.stderr)
         return 2
