@@ -135,3 +135,38 @@ def test_demo_seed_rejects_a_bad_date(dynamodb, capsys):
         main(["demo", "seed", "--today", "22.11.2026"])
     assert "ГГГГ-ММ-ДД" in capsys.readouterr().err
     assert CatalogElement.count() == 0
+
+
+def test_demo_seed_adds_roles_to_a_persona_who_logged_in_before(dynamodb):
+    from tests.people import make_person, valid_snils
+
+    snils = valid_snils(5)
+    make_person(ORGANIZER_OID, roles=["specialist"], snils=snils)
+    main(["demo", "seed"])
+    organizer = people_repo.get_specialist(ORGANIZER_OID)
+    assert organizer.roles == ["specialist", "organizer"]
+    assert organizer.snils == snils  # what the login stored stays
+    assert organizer.last_name == "Иванова"
+
+
+def test_a_role_grant_racing_another_change_reads_again_and_keeps_both(dynamodb, monkeypatch):
+    from nmo_cli import role_grants
+
+    from tests.people import make_person
+
+    make_person("3000000009", roles=["specialist"])
+    stale = people_repo.get_specialist("3000000009")
+    # Someone else grants a role between our read and our write.
+    assert role_grants.grant_role("3000000009", "moderator")
+    reads = iter([stale])
+    real_get = people_repo.get_specialist
+    monkeypatch.setattr(
+        role_grants.people_repo, "get_specialist", lambda oid: next(reads, None) or real_get(oid)
+    )
+    assert role_grants.grant_role("3000000009", "admin")
+    person = real_get("3000000009")
+    assert person.roles == ["specialist", "moderator", "admin"]
+    assert [e.action for e in audit_repo.history("person#3000000009")] == [
+        "role.grant.admin",
+        "role.grant.moderator",
+    ]
