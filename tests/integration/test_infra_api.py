@@ -41,9 +41,10 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def test_lambda_package_builds_offline_with_the_app_and_without_boto3(built):
+def test_lambda_package_builds_offline_with_the_app_and_without_boto3(built, capsys):
     size = built.zip_bytes
-    print(f"\nLambda package: {size} bytes ({size / 1024:.0f} KB)")
+    with capsys.disabled():  # shown in a plain pytest run, not swallowed by capturing
+        print(f"\nLambda package: {size} bytes ({size / 1024:.0f} KB)")
     with zipfile.ZipFile(built.zip) as archive:
         names = archive.namelist()
     tops = {n.split("/", 1)[0] for n in names}
