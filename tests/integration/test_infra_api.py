@@ -176,3 +176,19 @@ def test_every_template_passes_cfn_lint(built):
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_variable_the_stack_sets_is_one_the_settings_read(template, monkeypatch):
+    """A misspelt variable in the template would silently leave a setting at its local default."""
+    from chalicelib import settings
+
+    read: set[str] = set()
+
+    def spy(name: str, default: str = "") -> str:
+        read.add(name)
+        return default
+
+    monkeypatch.setattr(settings, "_env", spy)
+    settings.load_from_environment()
+    variables = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert set(variables) <= read
