@@ -72,9 +72,40 @@ def runtime_requirements() -> list[str]:
     return names
 
 
+# What the Lambda Python runtime already provides: never packaged, never vendored.
+RUNTIME_PROVIDED = frozenset(
+    {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"}
+)
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def runtime_closure(names: list[str]) -> list[str]:
+    """The requirements and their installed dependencies (markers evaluated, extras not taken),
+    minus what the Lambda runtime provides — what `pip install` would add to the package."""
+    from packaging.requirements import Requirement
+
+    seen: dict[str, str] = {}
+    pending = list(names)
+    while pending:
+        name = pending.pop()
+        key = _canonical(name)
+        if key in seen or key in RUNTIME_PROVIDED:
+            continue
+        dist = metadata.distribution(name)
+        seen[key] = dist.metadata["Name"]
+        for line in dist.requires or []:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                pending.append(requirement.name)
+    return sorted(seen.values())
+
+
 def vendor_installed(names: list[str], vendor: Path) -> None:
-    """Copy installed distributions (their own files only, like `pip install --no-deps`)."""
-    for name in names:
+    """Copy installed distributions and their dependencies (files of each, like pip would)."""
+    for name in runtime_closure(names):
         dist = metadata.distribution(name)
         for file in dist.files or []:
             parts = Path(str(file)).parts
