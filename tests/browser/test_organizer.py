@@ -1,0 +1,113 @@
+"""Organizer and moderator pages in real Chromium: each API error lands on its field, a draft is
+saved and sent to review, the moderator rejects it only with a reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.stack import Stack
+
+
+@pytest.fixture
+def signed_in(portal: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Creates people with roles in the stack's DynamoDB and opens a browser session for them."""
+    from chalicelib.db import connection
+    from chalicelib.db.models import Organization
+    from chalicelib.settings import reset_settings
+
+    from tests.people import login_headers, make_person
+
+    for key, value in portal.env().items():
+        monkeypatch.setenv(key, value)
+    reset_settings()
+    connection.unbind()
+    connection.ensure_bound()
+    Organization(
+        org_id="org-browser", name="Браузерный университет", created_at=dt.datetime.now(dt.UTC)
+    ).save()
+
+    def sign_in(context: Any, oid: str, roles: list[str]) -> None:
+        organization = "org-browser" if "organizer" in roles else None
+        person = make_person(oid, roles=roles, organization_id=organization)
+        name, value = login_headers(person)["Cookie"].split("=", 1)
+        context.add_cookies([{"name": name, "value": value, "url": portal.url}])
+
+    yield sign_in
+    connection.unbind()
+    reset_settings()
+
+
+def _script_errors(page: Any) -> list[str]:
+    return [e for e in page.console_errors if not e.startswith("Failed to load resource")]
+
+
+def test_organizer_sees_each_mistake_at_its_field_then_submits_and_moderator_needs_a_reason(
+    portal: Stack, page: Any, browser: Any, signed_in: Any
+) -> None:
+    signed_in(page.context, "browser-organizer", ["specialist", "organizer"])
+    page.goto(portal.url + "/organizer/")
+    page.locator(".nmo-org__content").wait_for(state="visible")
+    page.locator(".nmo-org__new").click()
+
+    title = f"Семинар по ЭКГ {dt.datetime.now().timestamp():.0f}"
+    day = (dt.date.today() + dt.timedelta(days=20)).isoformat()
+    page.locator("#nmo-f-title").fill(title)
+    page.locator(".nmo-d-date").fill(day)
+    page.locator(".nmo-d-hours").fill("7")
+    page.locator("#nmo-f-address").fill("г. Казань, ул. Толстого, 4")
+    page.locator("#nmo-f-specialties").select_option(["76"])
+    page.locator("#nmo-f-capacity").fill("30")
+    page.locator("#nmo-f-program").fill("Разбор ЭКГ")
+    page.locator("#nmo-f-contact").fill("ecg@example.ru")
+    page.locator(".nmo-org__form button[type=submit]").click()
+
+    hours = page.locator('[data-field="days[0].hours"]')
+    page.locator('[data-field="days[0].hours"][aria-invalid="true"]').wait_for()
+    assert "от 1 до 6" in page.locator(".nmo-org__field-error").inner_text()
+
+    hours.fill("6")
+    page.locator("#nmo-f-capacity").fill("0")
+    page.locator(".nmo-org__form button[type=submit]").click()
+    page.locator('#nmo-f-capacity[aria-invalid="true"]').wait_for()
+    assert hours.get_attribute("aria-invalid") is None
+    assert "Число мест" in page.locator(".nmo-org__field-error").inner_text()
+
+    page.locator("#nmo-f-capacity").fill("30")
+    page.locator(".nmo-org__form button[type=submit]").click()
+    row = page.locator(".nmo-org__events tr", has_text=title)
+    row.wait_for()
+    assert "черновик" in row.inner_text()
+    row.get_by_role("button", name="Отправить на рассмотрение").click()
+    page.locator(".nmo-org__events tr", has_text="на рассмотрении").filter(
+        has_text=title
+    ).wait_for()
+    assert _script_errors(page) == []
+
+    moderator = browser.new_context(locale="ru-RU", timezone_id="Europe/Moscow")
+    try:
+        signed_in(moderator, "browser-moderator", ["specialist", "moderator"])
+        mod_page = moderator.new_page()
+        errors: list[str] = []
+        mod_page.on("pageerror", lambda exc: errors.append(str(exc)))
+        mod_page.goto(portal.url + "/moderation/")
+        item = mod_page.locator(".nmo-mod__item", has_text=title)
+        item.wait_for()
+        assert "Разбор ЭКГ" in item.inner_text()
+        item.get_by_role("button", name="Отклонить").click()
+        item.locator('textarea[aria-invalid="true"]').wait_for()
+        assert "Причина" in item.locator(".nmo-mod__error").inner_text()
+        item.locator("textarea").fill("Добавьте лектора")
+        item.get_by_role("button", name="Отклонить").click()
+        item.wait_for(state="detached")
+        assert errors == []
+    finally:
+        moderator.close()
+
+    page.reload()
+    row = page.locator(".nmo-org__events tr", has_text=title)
+    row.wait_for()
+    assert "Добавьте лектора" in row.inner_text()
