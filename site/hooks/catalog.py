@@ -25,6 +25,7 @@ from nmo_site import ics, pages, search_index, source
 log = logging.getLogger("mkdocs.plugins.nmo_catalog")
 
 FIRST_PAGE_ITEMS = 30
+LEAF_KINDS = {"element", "specialty", "month"}  # pages with the compact drawer navigation
 SECTIONS = (
     ("cabinet", "Личный кабинет"),
     ("organizer", "Организаторам"),
@@ -164,6 +165,8 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
         title = "Каталог"
     # Material prints meta titles unescaped (<title>, header): escape organizer text here.
     page.meta["title"] = html.escape(title)
+    if kind in LEAF_KINDS:
+        page.meta["template"] = "catalog-page.html"
     return ""  # the body comes from a Jinja2 template in on_page_content
 
 

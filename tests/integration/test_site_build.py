@@ -61,6 +61,13 @@ def test_element_pages_stay_out_of_the_navigation_and_material_search(site: Path
     assert not (site / "search" / "search_index.json").exists()
 
 
+def test_element_page_drawer_lists_the_top_level_sections_only(site: Path) -> None:
+    sidebar = _sidebar(_text(site, "catalog/e/ev-cardio00001/index.html"))
+    links = re.findall(r'<a class="md-nav__link" href="([^"]+)">([^<]+)</a>', sidebar)
+    assert ("../../..", "Главная") in links and ("../../../help/", "Справка") in links
+    assert "Баллы (ЗЕТ) и циклы" not in sidebar  # nested help pages live on the section pages
+
+
 def test_specialty_page_lists_its_elements_by_kind_with_a_calendar(site: Path) -> None:
     page = _text(site, "catalog/s/25/index.html")
     assert "<h1>Кардиология</h1>" in page
