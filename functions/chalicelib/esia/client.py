@@ -176,9 +176,7 @@ class EsiaClient:
         except urllib.error.HTTPError as exc:
             status, raw = exc.code, exc.read(_MAX_RESPONSE)
         except (OSError, TimeoutError) as exc:  # URLError, refused, reset, timed out
-            log.warning(
-                "esia %s %s unreachable: %s", method, path.split("/")[1], type(exc).__name__
-            )
+            log.warning("esia %s %s unreachable: %s", method, _endpoint(path), type(exc).__name__)
             raise ServiceUnavailable(UNAVAILABLE_MESSAGE, code="esia_unavailable") from exc
         if status >= 500:
             log.warning("esia %s answered HTTP %s", _endpoint(path), status)
