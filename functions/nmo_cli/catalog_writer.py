@@ -80,11 +80,13 @@ def element_from_dict(data: dict[str, Any], now: dt.datetime) -> CatalogElement:
     )
 
 
-def existing_elements(ids: list[str]) -> dict[str, CatalogElement]:
+def existing_elements(ids: list[str], *, ids_only: bool = False) -> dict[str, CatalogElement]:
+    """The stored elements among `ids`; `ids_only` fetches just the keys (existence checks)."""
     ensure_bound()
     found: dict[str, CatalogElement] = {}
+    attributes = ["element_id"] if ids_only else None
     for chunk in chunks(dict.fromkeys(ids), _GET_CHUNK):
-        for item in CatalogElement.batch_get(chunk):
+        for item in CatalogElement.batch_get(chunk, attributes_to_get=attributes):
             found[item.element_id] = item
     return found
 
@@ -127,7 +129,7 @@ def store_elements(
     """
     ensure_bound()
     result = StoreResult()
-    existing = existing_elements([e.element_id for e in elements])
+    existing = existing_elements([e.element_id for e in elements], ids_only=not update_existing)
     fresh = [e for e in elements if e.element_id not in existing]
     with SpecialtyListing.batch_write() as listings:
         for element in fresh:
