@@ -21,8 +21,20 @@ STORED_KEY = "stored-session-key-" + "k" * 40
 
 
 @pytest.fixture
-def store(dynamodb: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """In-process moto (tables from the `dynamodb` fixture) with no plain session key in env."""
+def store(settings_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """In-process moto for the parameter/secret stores, no plain session key in env."""
+    monkeypatch.delenv("NMO_SESSION_KEY", raising=False)
+    reset_settings()
+    secrets.forget()
+    with mock_aws():
+        yield
+    secrets.forget()
+    reset_settings()
+
+
+@pytest.fixture
+def store_and_tables(dynamodb: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The same, plus the portal's tables (for logging people in)."""
     monkeypatch.delenv("NMO_SESSION_KEY", raising=False)
     reset_settings()
     secrets.forget()
@@ -50,7 +62,7 @@ def _use_reference(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> No
     reset_settings()
 
 
-def test_login_works_with_the_session_key_from_parameter_store(store, monkeypatch):
+def test_login_works_with_the_session_key_from_parameter_store(store_and_tables, monkeypatch):
     boto3.client("ssm").put_parameter(
         Name="/nmo/test/session-key", Value=STORED_KEY, Type="SecureString"
     )
@@ -62,7 +74,7 @@ def test_login_works_with_the_session_key_from_parameter_store(store, monkeypatc
     assert secrets.session_key() == STORED_KEY
 
 
-def test_a_cookie_signed_with_another_key_is_refused(store, monkeypatch):
+def test_a_cookie_signed_with_another_key_is_refused(store_and_tables, monkeypatch):
     ssm = boto3.client("ssm")
     ssm.put_parameter(Name="/nmo/test/session-key", Value=STORED_KEY, Type="SecureString")
     _use_reference(monkeypatch, "NMO_SESSION_KEY_PARAM", "/nmo/test/session-key")
@@ -75,7 +87,7 @@ def test_a_cookie_signed_with_another_key_is_refused(store, monkeypatch):
         sessions.current_person(_request(headers))
 
 
-def test_session_key_can_come_from_secrets_manager_by_arn(store, monkeypatch):
+def test_session_key_can_come_from_secrets_manager_by_arn(store_and_tables, monkeypatch):
     arn = boto3.client("secretsmanager").create_secret(
         Name="nmo/test/session-key", SecretString=STORED_KEY
     )["ARN"]
@@ -110,7 +122,7 @@ def test_a_missing_parameter_fails_naming_the_parameter(store, monkeypatch):
         secrets.session_key()
 
 
-def test_no_session_key_at_all_refuses_to_sign(store):
+def test_no_session_key_at_all_refuses_to_sign(store_and_tables):
     with pytest.raises(RuntimeError, match="NMO_SESSION_KEY"):
         login_headers(make_person("oid-nokey"))
 
