@@ -164,3 +164,22 @@ def test_missing_signer_token_parameter_stops_the_deploy_with_the_command_to_cre
         Name="/nmo/drill/esia-signer-token", Value="t", Type="SecureString"
     )
     deploy.require_signer_token(session, config)
+
+
+def test_the_site_csp_is_passed_to_cloudfront_and_refused_when_too_long(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text(
+        "<html><script>var a = 1;</script><script src='/x.js'></script></html>", encoding="utf-8"
+    )
+    csp = deploy.content_security_policy(site)
+    assert "frame-ancestors 'none'" in csp
+    assert "'sha256-" in csp  # the page's one inline script, by hash
+    assert len(csp) <= deploy.MAX_CSP_CHARS
+
+    # Forty distinct inline scripts make a header CloudFront would reject at deploy time.
+    (site / "many.html").write_text(
+        "".join(f"<script>var n{i} = {i};</script>" for i in range(40)), encoding="utf-8"
+    )
+    with pytest.raises(deploy.DeployError, match="1783"):
+        deploy.content_security_policy(site)
