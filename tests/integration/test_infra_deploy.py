@@ -183,3 +183,13 @@ def test_the_site_csp_is_passed_to_cloudfront_and_refused_when_too_long(tmp_path
     )
     with pytest.raises(deploy.DeployError, match="1783"):
         deploy.content_security_policy(site)
+
+
+def test_the_real_site_csp_fits_what_cloudfront_accepts(tmp_path):
+    from tests.site_catalog import build_site, sample_catalog
+
+    site = build_site(tmp_path, sample_catalog())
+    csp = deploy.content_security_policy(site)
+    assert csp.startswith("default-src 'self'")
+    assert "'unsafe-inline'" not in csp.split("script-src", 1)[1].split(";", 1)[0]
+    assert len(csp) <= deploy.MAX_CSP_CHARS
