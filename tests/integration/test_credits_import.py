@@ -157,3 +157,59 @@ def test_xlsx_with_date_cells_imports_like_csv(catalog: None, tmp_path: Path) ->
     assert main(["credits", "import", str(path), "--apply"]) == 0
     (record,) = CreditRecord.query(doctor.oid)
     assert (record.completed_on, record.document) == ("2024-09-12", "УД-9")
+
+
+def test_operator_correction_moves_hours_and_shows_in_the_persons_history(
+    catalog: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doctor = make_person("1000000055", specialties=[("76", "2023-03-15")])
+    path = _write(tmp_path, [f"{doctor.snils};dpp-cardio-36;36;2024-09-12;УД-7"])
+    assert main(["credits", "import", str(path), "--apply"]) == 0
+    (record,) = CreditRecord.query(doctor.oid)
+
+    assert (
+        main(
+            [
+                "credits",
+                "correct",
+                doctor.oid,
+                record.record_id,
+                "--hours",
+                "18",
+                "--completed-on",
+                "2025-04-01",
+                "--reason",
+                "ошибка провайдера",
+            ]
+        )
+        == 0
+    )
+    (fixed,) = CreditRecord.query(doctor.oid)
+    assert (fixed.hours, fixed.completed_on) == (18, "2025-04-01")
+    (cycle,) = credits.cycles_view(doctor)
+    assert cycle["earned"]["dpp_pk"] == 18
+    assert [y["earned"] for y in cycle["by_year"]] == [0, 0, 18, 0, 0]
+    entry = audit_repo.history(credits_repo.person_subject(doctor.oid))[0]
+    assert entry.action == "credit_corrected" and entry.before["hours"] == 36
+    assert entry.after["reason"] == "ошибка провайдера"
+
+    assert (
+        main(
+            [
+                "credits",
+                "correct",
+                doctor.oid,
+                fixed.record_id,
+                "--delete",
+                "--reason",
+                "зачтено ошибочно",
+            ]
+        )
+        == 0
+    )
+    assert list(CreditRecord.query(doctor.oid)) == []
+    assert credits.cycles_view(doctor)[0]["earned"]["total"] == 0
+    # A correction without a reason is refused.
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["credits", "correct", doctor.oid, "x"])

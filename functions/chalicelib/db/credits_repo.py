@@ -338,3 +338,91 @@ def owner_of(snils: str) -> str | None:
         return str(SnilsOwner.get(snils, consistent_read=True).oid)
     except SnilsOwner.DoesNotExist:
         return None
+
+
+def get_record(oid: str, record_id: str) -> CreditRecord | None:
+    ensure_bound()
+    try:
+        return CreditRecord.get(oid, record_id, consistent_read=True)
+    except CreditRecord.DoesNotExist:
+        return None
+
+
+def change_credit(
+    old: CreditRecord,
+    new: CreditRecord | None,
+    *,
+    old_bucket: Bucket | None,
+    new_bucket: Bucket | None,
+    basis: str,
+    actor: str,
+    action: str,
+    reason: str,
+) -> CreditWrite | None:
+    """Replace (or, with `new=None`, remove) a record and move its hours between buckets, in one
+    transaction guarded by the old record being unchanged and the basis being current."""
+    ensure_bound()
+    now = _now()
+    deltas: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    if old_bucket is not None:
+        key = bucket_key(old_bucket.specialty, old_bucket.cycle_start, old_bucket.year)
+        deltas[key] = deltas.get(key, 0.0) - float(old.hours)
+        counts[key] = counts.get(key, 0) - 1
+    if new is not None and new_bucket is not None:
+        key = bucket_key(new_bucket.specialty, new_bucket.cycle_start, new_bucket.year)
+        deltas[key] = deltas.get(key, 0.0) + float(new.hours)
+        counts[key] = counts.get(key, 0) + 1
+    unchanged = (
+        (CreditRecord.hours == old.hours)
+        & (CreditRecord.completed_on == old.completed_on)
+        & (CreditRecord.specialty == old.specialty)
+    )
+    audit = new_entry(
+        person_subject(old.oid),
+        actor,
+        action,
+        before=credit_view(old),
+        after={**credit_view(new), "reason": reason} if new is not None else {"reason": reason},
+    )
+    tx = TransactWrite(connection=connection())
+    try:
+        with tx:
+            if new is None or new.record_id != old.record_id:
+                tx.delete(old, condition=unchanged)
+                if new is not None:
+                    tx.save(new, condition=CreditRecord.record_id.does_not_exist())
+            else:
+                tx.save(new, condition=unchanged)
+            for key, delta in deltas.items():
+                if delta == 0 and counts[key] == 0:
+                    continue
+                kind_attr = getattr(CreditTotal, old.kind)
+                tx.update(
+                    CreditTotal(old.oid, key),
+                    actions=[
+                        kind_attr.add(delta),
+                        CreditTotal.records.add(counts[key]),
+                        CreditTotal.updated_at.set(now),
+                    ],
+                )
+            tx.update(
+                CreditTotal(old.oid, SUMMARY),
+                actions=[
+                    CreditTotal.seq.add(1),
+                    CreditTotal.basis.set(basis),
+                    CreditTotal.updated_at.set(now),
+                ],
+                condition=CreditTotal.basis.does_not_exist() | (CreditTotal.basis == basis),
+            )
+            tx.save(audit)
+    except TransactWriteError as err:
+        failed = failed_tables(tx, err)
+        outcome = CreditWrite(
+            record_exists=CreditRecord.Meta.table_name in failed,
+            basis_changed=CreditTotal.Meta.table_name in failed,
+        )
+        if not (outcome.record_exists or outcome.basis_changed):
+            raise
+        return outcome
+    return None

@@ -24,7 +24,7 @@ from ..domain.cycles import Admission, Credit, Cycle, basis, cycles_for, progres
 from ..domain.dates import MSK, utcnow
 from ..domain.rules import CREDIT_KINDS, rule_book
 from ..domain.specialties import specialty_name
-from ..errors import Conflict, DomainError, InvalidInput
+from ..errors import Conflict, DomainError, InvalidInput, NotFound
 
 log = logging.getLogger("nmo.credits")
 
@@ -215,6 +215,85 @@ def apply_pending_credits(person: Specialist) -> int:
             # Login must not fail over this: the row stays and is retried at the next login.
             log.warning("pending credit not applied yet: %s", type(exc).__name__)
     return added
+
+
+def correct_credit(
+    person: Specialist,
+    record_id: str,
+    *,
+    hours: float | None = None,
+    completed_on: str | None = None,
+    specialty: str | None = None,
+    delete: bool = False,
+    reason: str,
+    actor: str = "admin-cli",
+) -> dict[str, Any] | None:
+    """An operator's correction of one record (wrong hours, date or specialty), or its removal.
+
+    The record, both aggregate buckets and the audit entry change in one transaction; returns the
+    corrected record's view (None when removed).
+    """
+    from ..domain.specialties import is_known_specialty
+
+    if not reason.strip():
+        raise InvalidInput("Укажите причину исправления.", field="reason")
+    current = person
+    for _ in range(MAX_WRITE_ATTEMPTS):
+        old = credits_repo.get_record(current.oid, record_id)
+        if old is None:
+            raise NotFound("Запись не найдена.", field="record_id")
+        new: CreditRecord | None = None
+        if not delete:
+            new_hours = float(old.hours) if hours is None else float(hours)
+            if not 0 < new_hours <= 1000:
+                raise InvalidInput("Часы — положительное число не больше 1000.", field="hours")
+            new_date = old.completed_on
+            if completed_on is not None:
+                try:
+                    new_date = dt.date.fromisoformat(completed_on).isoformat()
+                except ValueError as exc:
+                    raise InvalidInput(
+                        "Дата завершения — в формате ГГГГ-ММ-ДД.", field="completed_on"
+                    ) from exc
+            new_specialty = specialty or old.specialty
+            if not is_known_specialty(new_specialty):
+                raise InvalidInput("Специальность не из справочника V021.", field="specialty")
+            token = old.record_id.split("#", 1)[1]
+            new = CreditRecord(
+                oid=old.oid,
+                record_id=credits_repo.new_record_id(new_date, token),
+                kind=old.kind,
+                title=old.title,
+                hours=new_hours,
+                completed_on=new_date,
+                specialty=new_specialty,
+                source=old.source,
+                document=old.document,
+                element_id=old.element_id,
+                created_at=old.created_at,
+            )
+        cycles = person_cycles(current)
+        outcome = credits_repo.change_credit(
+            old,
+            new,
+            old_bucket=bucket_for(cycles, old.specialty, old.kind, old.completed_on),
+            new_bucket=bucket_for(cycles, new.specialty, new.kind, new.completed_on)
+            if new is not None
+            else None,
+            basis=basis(cycles),
+            actor=actor,
+            action="credit_deleted" if delete else "credit_corrected",
+            reason=reason.strip(),
+        )
+        if outcome is None:
+            return credit_item(new) if new is not None else None
+        if outcome.basis_changed:
+            rebuild_totals(current)
+            current = _reload(current)
+        # else the record changed under us: read it again and retry
+    raise Conflict(
+        "Запись о баллах сейчас обновляется. Повторите через несколько секунд.", code="busy"
+    )
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""`nmo credits import FILE.csv|xlsx [--apply]`: providers' completions into people's records."""
+"""`nmo credits import FILE.csv|xlsx [--apply]`: providers' completions into people's records;
+`nmo credits correct OID RECORD_ID --reason …`: an operator's audited correction."""
 
 from __future__ import annotations
 
@@ -34,8 +35,42 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _correct(args: argparse.Namespace) -> int:
+    from chalicelib.db import people_repo
+    from chalicelib.errors import DomainError
+    from chalicelib.services.credits import correct_credit
+
+    person = people_repo.get_specialist(args.oid)
+    if person is None:
+        print("Специалист с таким oid не найден.", file=sys.stderr)
+        return 2
+    try:
+        result = correct_credit(
+            person,
+            args.record_id,
+            hours=args.hours,
+            completed_on=args.completed_on,
+            specialty=args.specialty,
+            delete=args.delete,
+            reason=args.reason,
+        )
+    except DomainError as exc:
+        print(f"Ошибка: {exc.message}", file=sys.stderr)
+        return 2
+    if result is None:
+        print("Запись удалена; итоги циклов пересчитаны, изменение записано в историю.")
+    else:
+        print(
+            f"Запись исправлена: {result['hours']} ч, {result['completed_on']}, "
+            f"специальность {result['specialty']} (новый идентификатор {result['id']})."
+        )
+    return 0
+
+
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("credits", help="учёт ЗЕТ: импорт данных провайдеров")
+    parser = subparsers.add_parser(
+        "credits", help="учёт ЗЕТ: импорт данных провайдеров, исправления"
+    )
     sub = parser.add_subparsers(dest="credits_command", required=True)
     imp = sub.add_parser(
         "import",
@@ -46,3 +81,15 @@ def register(subparsers: Any) -> None:
         "--apply", action="store_true", help="записать (без флага — только проверка файла)"
     )
     imp.set_defaults(func=_import)
+    fix = sub.add_parser(
+        "correct",
+        help="исправить или удалить запись о зачёте (с причиной; видно человеку в истории)",
+    )
+    fix.add_argument("oid", help="oid специалиста в ЕСИА")
+    fix.add_argument("record_id", help="идентификатор записи (из выгрузки или кабинета)")
+    fix.add_argument("--hours", type=float, help="верное число часов")
+    fix.add_argument("--completed-on", help="верная дата завершения ГГГГ-ММ-ДД")
+    fix.add_argument("--specialty", help="верный код специальности V021")
+    fix.add_argument("--delete", action="store_true", help="удалить запись (ошибочный зачёт)")
+    fix.add_argument("--reason", required=True, help="причина исправления (обязательно)")
+    fix.set_defaults(func=_correct)
