@@ -277,3 +277,30 @@ def test_logout_redirects_back_to_a_registered_origin_only(emulator: Any) -> Non
     assert status == 302 and headers["Location"] == "http://127.0.0.1:8000/"
     evil = f"{emulator.url}/idp/ext/Logout?client_id=NMOPORTAL&redirect_url=https%3A%2F%2Fevil.example%2F"
     assert http_request(evil)[0] == 400
+
+
+def test_the_emulator_command_serves_until_told_to_stop(tmp_path: Any) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nmo_cli.cli", "esia", "emulator", "--port", "0",
+         "--var", str(tmp_path), "--redirect-uri", CALLBACK],
+        stdout=subprocess.PIPE, text=True, cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root / "functions")},
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert first.startswith("эмулятор ЕСИА: http://127.0.0.1:"), first
+        url = first.split(": ", 1)[1].strip()
+        logout = f"{url}/idp/ext/Logout?client_id=NMOPORTAL&redirect_url=http%3A%2F%2F127.0.0.1%3A8000%2F"
+        assert http_request(logout)[0] == 302
+        assert (tmp_path / "esia-client.cert.pem").exists()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -72,5 +73,6 @@ def run_emulator(args: argparse.Namespace) -> int:
     print("переменные окружения для API:")
     for key, value in emulator_env(files, server.url).items():
         print(f"  {key}={value}")
+    sys.stdout.flush()  # the address first: scripts and tests read it from a pipe
     server.serve_forever()
     return 0
