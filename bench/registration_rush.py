@@ -52,7 +52,7 @@ class Api:
         self, method: str, path: str, headers: dict[str, str], body: Any = None
     ) -> tuple[int, Any]:
         parts = urlsplit(self.base_url)
-        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=120)
+        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=900)
         try:
             payload = None if body is None else json.dumps(body).encode("utf-8")
             conn.request(method, path, body=payload, headers=headers)
@@ -349,7 +349,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--people", type=int, default=1000)
     parser.add_argument("--seats", type=int, default=100)
     parser.add_argument("--cancel", type=int, default=50)
-    parser.add_argument("--threads", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--puts", type=int, default=2000)
     args = parser.parse_args(argv)
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pynamodb.attributes import MapAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from . import codes_repo
@@ -135,15 +135,20 @@ def take_seat(registration: Registration, audit: AuditEntry) -> str:
     return "confirmed"
 
 
-def take_ticket(event_id: str) -> int:
-    """The next waiting-list ticket (atomic ADD; numbers only grow, so order is stable). Raises
-    DoesNotExist-like PutError when the event is not published any more."""
+def take_ticket(event_id: str) -> int | None:
+    """The next waiting-list ticket (atomic ADD; numbers only grow, so order is stable), or None
+    when the event is no longer published."""
     ensure_bound()
     event = _event_key(event_id)
-    event.update(
-        actions=[CatalogElement.waitlist_seq.add(1)],
-        condition=CatalogElement.status == "published",
-    )
+    try:
+        event.update(
+            actions=[CatalogElement.waitlist_seq.add(1)],
+            condition=CatalogElement.status == "published",
+        )
+    except UpdateError as err:
+        if err.cause_response_code == "ConditionalCheckFailedException":
+            return None
+        raise
     return int(event.waitlist_seq)
 
 
@@ -322,6 +327,15 @@ def mark_event_cancelled(event_id: str, *, limit: int) -> int:
     return marked
 
 
+def _store_minutes(registration: Registration, actions: list[Any]) -> None:
+    try:
+        registration.update(actions=actions, condition=Registration.status == "confirmed")
+    except UpdateError as err:
+        if err.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        # Cancelled meanwhile: attendance belongs to confirmed participants only.
+
+
 def record_attendance(
     registration: Registration,
     day: str,
@@ -339,7 +353,7 @@ def record_attendance(
         Registration.updated_at.set(now),
     ]
     if code_fields is None or day in as_dict(registration.codes):
-        registration.update(actions=actions, condition=Registration.status == "confirmed")
+        _store_minutes(registration, actions)
         return None
     tx = NamedTransaction()
     item = codes_repo.issue_in(tx.tx, **code_fields)
@@ -356,7 +370,7 @@ def record_attendance(
     except TransactWriteError as err:
         if "registration" in tx.failed(err):
             # Issued concurrently by another request, or no longer confirmed: store minutes only.
-            registration.update(actions=actions, condition=Registration.status == "confirmed")
+            _store_minutes(registration, actions)
             return None
         raise
     return item

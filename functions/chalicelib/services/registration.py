@@ -8,8 +8,6 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from pynamodb.exceptions import UpdateError
-
 from ..db import audit_repo, events_repo, registrations_repo
 from ..db.catalog_repo import decode_cursor, encode_cursor
 from ..db.models import CatalogElement, Registration, Specialist
@@ -165,12 +163,11 @@ def register(person: Specialist, event_id: str, body: dict[str, Any]) -> tuple[d
         return registration_view(reg), 201
     if outcome == "no_seat":
         # Full (or people already wait): take a ticket. Its condition re-checks publication.
-        try:
-            ticket = registrations_repo.take_ticket(event_id)
-        except UpdateError as err:
+        ticket = registrations_repo.take_ticket(event_id)
+        if ticket is None:
             raise Conflict(
                 "Запись закрыта: мероприятие снято с публикации.", code="registration_closed"
-            ) from err
+            )
         reg.status = "waitlisted"
         reg.wait_seq = ticket
         outcome = registrations_repo.join_waitlist(
