@@ -189,6 +189,21 @@ def test_a_code_is_bound_to_its_redirect_uri(esia_client: EsiaClient, emulator: 
     assert err.value.code == "007011"
 
 
+def test_a_code_is_bound_to_its_scope(esia_client: EsiaClient, emulator: Any, files: Any) -> None:
+    code = code_for(esia_client)
+    narrower = "openid fullname"
+    form = _token_form(files, esia_client, code, scope=narrower)
+    text = secret_string("NMOPORTAL", narrower, form["timestamp"], form["state"], CALLBACK, code)
+    form["client_secret"] = b64url(LocalGostSigner(files.client_key).sign(text.encode()))
+    status, _, body = http_request(
+        f"{emulator.url}/aas/oauth2/v3/te",
+        "POST",
+        urllib.parse.urlencode(form),
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert status == 400 and "ESIA-007011" in body
+
+
 def test_a_code_expires_in_minutes(esia_client: EsiaClient, clock: Clock) -> None:
     from chalicelib.esia.client import EsiaError
 

@@ -164,11 +164,20 @@ class EsiaEmulator:
             return back.error("invalid_request", problem)
         request_id = secrets.token_urlsafe(16)
         with self._lock:
+            self._forget_expired()
             self._pending[request_id] = _Pending(
                 p["client_id"], p["redirect_uri"], p["scope"], p["state"],
                 self.clock() + LOGIN_PAGE_TTL_SECONDS,
             )  # fmt: skip
         return _login_page(request_id)
+
+    def _forget_expired(self) -> None:
+        """Drop expired login pages and codes (a long `make run` must not grow without bound).
+        Used codes are kept until they expire, so a reuse still answers 007011."""
+        now = self.clock()
+        for store in (self._pending, self._grants):
+            for key in [k for k, v in store.items() if v.expires_at < now - CODE_TTL_SECONDS]:
+                del store[key]
 
     def _check_secret(
         self, cert_hash: str, timestamp: str, secret: str, message: str
@@ -210,6 +219,7 @@ class EsiaEmulator:
             return back.error("access_denied", "007004")
         code = secrets.token_urlsafe(24)
         with self._lock:
+            self._forget_expired()
             self._grants[code] = _Grant(
                 chosen.oid, pending.client_id, pending.redirect_uri, pending.scope,
                 self.clock() + CODE_TTL_SECONDS,
