@@ -319,3 +319,15 @@ def test_the_emulator_command_serves_until_told_to_stop(tmp_path: Any) -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0
+
+
+def test_every_persona_has_a_valid_snils_and_a_unique_oid() -> None:
+    from chalicelib.domain.identifiers import is_valid_snils
+    from nmo_cli.esia_emulator.personas import PERSONAS
+
+    assert len({p.oid for p in PERSONAS}) == len(PERSONAS)
+    assert len({p.snils for p in PERSONAS}) == len(PERSONAS)
+    assert all(is_valid_snils(p.snils) for p in PERSONAS)
+    assert {p.oid for p in PERSONAS} >= {f"100000000{i}" for i in range(1, 8)}
+    assert [p.oid for p in PERSONAS if not p.trusted] == ["1000000003"]
+    assert [p.oid for p in PERSONAS if p.declines] == ["1000000004"]
