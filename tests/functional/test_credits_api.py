@@ -273,3 +273,25 @@ def test_code_is_marked_redeemed_by_the_person(client: Any, doctor: Specialist) 
     _redeem(client, login_headers(doctor), code)
     item = ConfirmationCode.get(code)
     assert item.redeemed_by == doctor.oid and item.record_id is not None
+
+
+def test_real_codes_do_not_use_up_the_wrong_attempt_allowance(
+    client: Any, doctor: Specialist
+) -> None:
+    headers = login_headers(doctor)
+    for _ in range(9):
+        assert _redeem(client, headers, new_code()).status_code == 404
+    assert _redeem(client, headers, _code()).status_code == 201
+    assert _redeem(client, headers, _code(expires_on="2020-01-01")).status_code == 410
+    assert _redeem(client, headers, new_code()).status_code == 404  # the 10th wrong one
+    assert _redeem(client, headers, new_code()).status_code == 429
+
+
+def test_malformed_input_is_a_400_naming_the_code_field(client: Any, doctor: Specialist) -> None:
+    headers = login_headers(doctor)
+    for body in ({"code": 123}, {"code": "<script>"}, {}, {"code": "ABCD"}):
+        r = client.http.post("/api/me/credits/codes", headers=headers, body=json.dumps(body))
+        assert r.status_code == 400
+        assert json.loads(r.body)["error"]["field"] == "code"
+    r = client.http.post("/api/me/credits/codes", headers=headers, body=b"\xff\xfe")
+    assert r.status_code == 400

@@ -139,3 +139,26 @@ def credits_repo_person(oid: str):
     person = people_repo.get_specialist(oid)
     assert person is not None
     return person
+
+
+def test_parallel_guesses_cannot_get_past_ten_lookups_an_hour(embedded_tables: None) -> None:
+    from chalicelib.domain.codes import new_code
+    from chalicelib.errors import NotFound, TooManyAttempts
+
+    person = make_person("1000000051", specialties=[("76", "2023-03-15")])
+    guesses = [new_code() for _ in range(24)]
+    barrier = threading.Barrier(len(guesses))
+
+    def guess(code: str) -> str:
+        barrier.wait()
+        try:
+            codes.redeem(person, {"code": code})
+        except NotFound:
+            return "404"
+        except TooManyAttempts:
+            return "429"
+        return "ok"
+
+    with concurrent.futures.ThreadPoolExecutor(len(guesses)) as pool:
+        outcomes = list(pool.map(guess, guesses))
+    assert outcomes.count("404") == 10 and outcomes.count("429") == 14

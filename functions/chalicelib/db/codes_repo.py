@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from ..domain.codes import new_code
@@ -82,25 +82,36 @@ def codes_issued_to(oid: str, *, limit: int = 100) -> list[ConfirmationCode]:
     return list(ConfirmationCode.by_holder.query(oid, scan_index_forward=False, limit=limit))
 
 
-def wrong_attempts(key: str) -> int:
-    """Wrong codes entered in the window named by `key` (expired counters count as none)."""
+def take_attempt(key: str, *, limit: int, expires_at: int) -> bool:
+    """Take one of `limit` attempt slots of a window atomically; False when none is left.
+
+    A conditional ADD: parallel requests cannot all pass a read-then-write check.
+    """
     ensure_bound()
     try:
-        item = AttemptCounter.get(key, consistent_read=True)
-    except DoesNotExist:
-        return 0
-    expires = item.expires_at
-    if expires is not None and expires <= dt.datetime.now(dt.UTC):
-        return 0  # TTL deletes lazily; the window is over
-    return int(item.attempts or 0)
+        AttemptCounter(key).update(
+            actions=[
+                AttemptCounter.attempts.add(1),
+                AttemptCounter.expires_at.set(dt.datetime.fromtimestamp(expires_at, dt.UTC)),
+            ],
+            condition=AttemptCounter.attempts.does_not_exist() | (AttemptCounter.attempts < limit),
+        )
+    except UpdateError as err:
+        if err.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
-def count_wrong_attempt(key: str, *, expires_at: int) -> None:
-    """One more wrong code in the window (an atomic ADD; the item expires with the window)."""
+def give_back_attempt(key: str) -> None:
+    """Return a slot taken for an attempt that proved not to be a guess."""
     ensure_bound()
-    AttemptCounter(key).update(
-        actions=[
-            AttemptCounter.attempts.add(1),
-            AttemptCounter.expires_at.set(dt.datetime.fromtimestamp(expires_at, dt.UTC)),
-        ]
-    )
+    try:
+        AttemptCounter(key).update(
+            actions=[AttemptCounter.attempts.add(-1)],
+            # Never resurrect a counter the TTL already removed (it would have no expiry).
+            condition=AttemptCounter.attempts > 0,
+        )
+    except UpdateError as err:
+        if err.cause_response_code != "ConditionalCheckFailedException":
+            raise

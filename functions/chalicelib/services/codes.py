@@ -1,8 +1,13 @@
 """Redeeming an individual confirmation code: once, atomically, only by the right person.
 
 One TransactWrite marks the code redeemed (conditional), puts the credit, bumps the aggregate and
-writes the audit entry, so two redemptions racing for one code give exactly one credit. Wrong
-codes are counted per person per hour (AttemptCounter with TTL); the 11th gets 429.
+writes the audit entry, so two redemptions racing for one code give exactly one credit.
+
+Guessing is limited per person per hour: every attempt first takes a slot in an AttemptCounter
+with a conditional ADD (`attempts < 10`), so even parallel requests cannot look up more than ten
+codes; the slot is given back when the attempt turns out not to be a guess (the code exists and
+is the person's: redeemed now, already theirs, expired, or of another specialty). Typos and
+unknown codes keep it; the eleventh gets 429 with Retry-After until the hour ends.
 """
 
 from __future__ import annotations
@@ -25,43 +30,48 @@ WINDOW_SECONDS = 3600
 _NOT_FOUND = "Код не найден. Проверьте, что он введён полностью и без ошибок."
 
 
-def _attempt_key(oid: str, now: dt.datetime) -> tuple[str, int]:
+def _take_slot(oid: str, now: dt.datetime) -> str:
     window = int(now.timestamp()) // WINDOW_SECONDS
-    return f"code#{oid}#{window}", (window + 1) * WINDOW_SECONDS
-
-
-def _guard(oid: str, now: dt.datetime) -> None:
-    key, window_end = _attempt_key(oid, now)
-    if codes_repo.wrong_attempts(key) >= MAX_WRONG_PER_WINDOW:
+    key = f"code#{oid}#{window}"
+    window_end = (window + 1) * WINDOW_SECONDS
+    if not codes_repo.take_attempt(key, limit=MAX_WRONG_PER_WINDOW, expires_at=window_end):
         raise TooManyAttempts(
             "Слишком много неверных кодов подряд. Попробуйте снова позже.",
             retry_after=window_end - int(now.timestamp()),
             field="code",
         )
-
-
-def _wrong(oid: str, now: dt.datetime) -> None:
-    key, window_end = _attempt_key(oid, now)
-    codes_repo.count_wrong_attempt(key, expires_at=window_end)
+    return key
 
 
 def redeem(person: Specialist, body: dict[str, Any]) -> dict[str, Any]:
     now = utcnow()
-    _guard(person.oid, now)
-    code = normalize_code(body.get("code"))
-    if not has_valid_check(code):
-        _wrong(person.oid, now)
-        raise InvalidInput(
-            "В коде опечатка: контрольный символ не сходится. Сверьте код символ за символом.",
-            field="code",
-            code="code_typo",
-        )
-    item = codes_repo.get_code(code)
-    if item is None or (item.issued_to and item.issued_to != person.oid):
-        # A code issued to someone else is reported exactly like an unknown one.
-        _wrong(person.oid, now)
-        raise NotFound(_NOT_FOUND, field="code")
-    _refuse_redeemed(item, person, now)
+    code = normalize_code(body.get("code"))  # malformed input is not a guess: no slot taken
+    slot = _take_slot(person.oid, now)
+    guess = True
+    try:
+        if not has_valid_check(code):
+            raise InvalidInput(
+                "В коде опечатка: контрольный символ не сходится. Сверьте код символ за символом.",
+                field="code",
+                code="code_typo",
+            )
+        item = codes_repo.get_code(code)
+        if item is None or (item.issued_to and item.issued_to != person.oid):
+            # A code issued to someone else is reported exactly like an unknown one.
+            raise NotFound(_NOT_FOUND, field="code")
+        if item.redeemed_at is None or item.redeemed_by == person.oid:
+            guess = False
+        _refuse_redeemed(item, person)
+        _check_usable(item, person)
+        result = _credit(item, person, now)
+        guess = False
+        return result
+    finally:
+        if not guess:
+            codes_repo.give_back_attempt(slot)
+
+
+def _check_usable(item: ConfirmationCode, person: Specialist) -> None:
     if item.expires_on < credits.today_msk().isoformat():
         raise Gone(
             f"Срок действия кода истёк {ru_date(item.expires_on)}. Обратитесь к организатору.",
@@ -75,16 +85,20 @@ def redeem(person: Specialist, body: dict[str, Any]) -> dict[str, Any]:
             field="code",
             code="wrong_specialty",
         )
+
+
+def _credit(item: ConfirmationCode, person: Specialist, now: dt.datetime) -> dict[str, Any]:
     record = CreditRecord(
         oid=person.oid,
-        record_id=credits_repo_record_id(item),
+        # Deterministic: a second write of the same code's credit collides instead of duplicating.
+        record_id=f"{item.day}#code-{item.code}",
         kind="event",
         title=item.title,
         hours=item.hours,
         completed_on=item.day,
         specialty=item.specialty,
         source="code",
-        document=format_code(code),
+        document=format_code(item.code),
         element_id=item.event_id,
         created_at=now,
     )
@@ -106,9 +120,9 @@ def redeem(person: Specialist, body: dict[str, Any]) -> dict[str, Any]:
     )
     if outcome is not None:
         # Someone redeemed it between our read and our write: report who won, as on a re-read.
-        fresh = codes_repo.get_code(code)
+        fresh = codes_repo.get_code(item.code)
         if fresh is not None:
-            _refuse_redeemed(fresh, person, now)
+            _refuse_redeemed(fresh, person)
         raise Conflict("Код уже использован.", field="code", code="code_redeemed")
     return {
         "credit": credits.credit_item(record),
@@ -119,12 +133,7 @@ def redeem(person: Specialist, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def credits_repo_record_id(item: ConfirmationCode) -> str:
-    # Deterministic: a second write of the same code's credit collides instead of duplicating.
-    return f"{item.day}#code-{item.code}"
-
-
-def _refuse_redeemed(item: ConfirmationCode, person: Specialist, now: dt.datetime) -> None:
+def _refuse_redeemed(item: ConfirmationCode, person: Specialist) -> None:
     if item.redeemed_at is None:
         return
     if item.redeemed_by == person.oid:
@@ -133,5 +142,4 @@ def _refuse_redeemed(item: ConfirmationCode, person: Specialist, now: dt.datetim
             field="code",
             code="code_redeemed",
         )
-    _wrong(person.oid, now)
     raise Conflict("Код уже использован.", field="code", code="code_redeemed")
