@@ -147,3 +147,15 @@ def test_garbage_is_refused_without_a_crash(verifier: TokenVerifier) -> None:
     for garbage in ("", "abc", "a.b.c", "Ж.Ж.Ж", "x" * 20000):
         with pytest.raises(TokenRejected):
             verifier.verify(garbage, audience=CLIENT)
+
+
+def test_a_gost_certificate_beside_the_rsa_one_does_not_break_rs256_checks(
+    keys: dict[str, Any], tmp_path: Path
+) -> None:
+    from nmo_cli.esia_emulator.certificates import write_gost_credentials
+
+    gost_cert = write_gost_credentials(tmp_path, common_name="ЕСИА ГОСТ").cert_file
+    bundle = tmp_path / "esia-certs.pem"
+    bundle.write_bytes(gost_cert.read_bytes() + Path(keys["current_cert"]).read_bytes())
+    verifier = TokenVerifier([bundle], KNOWN_ISSUERS, CLIENT)
+    assert verifier.verify(id_token(keys["current"]), audience=CLIENT).claims["sub"] == "1000000001"

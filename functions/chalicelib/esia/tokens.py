@@ -8,6 +8,7 @@ before a key is even looked at.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,10 @@ from typing import Any
 
 import jwt
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
+log = logging.getLogger("nmo.esia.tokens")
 
 LEEWAY_SECONDS = 60
 # ЕСИА's own tokens carry the issuer with plain http (sic); the test host, with https.
@@ -99,7 +103,11 @@ class TokenVerifier:
                     for path in self.cert_files:
                         data = Path(path).read_bytes()
                         for cert in x509.load_pem_x509_certificates(data):
-                            keys.append(cert.public_key())
+                            try:
+                                keys.append(cert.public_key())
+                            except UnsupportedAlgorithm:
+                                # e.g. ЕСИА's GOST certificate: no verifier for it here yet
+                                log.warning("token certificate with an unsupported key skipped")
                     if not keys:
                         raise RuntimeError("NMO_ESIA_TOKEN_CERTS lists no certificates")
                     self._keys = keys
