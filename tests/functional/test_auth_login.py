@@ -171,3 +171,19 @@ def test_a_computer_clock_minutes_off_gets_the_clock_help_page(
     assert status == 302
     response = browser.back_from_esia(headers["Location"])
     assert response.headers["Location"] == "/help/login/errors/#clock"
+
+
+def test_a_login_costs_a_handful_of_dynamodb_calls(client: Any, esia: Any) -> None:
+    from chalicelib.db.connection import call_counter
+
+    for _ in range(2):  # a new profile, then a returning person with history
+        browser = Browser(client)
+        call_counter.clear()
+        authorize = browser.start()
+        assert sum(call_counter.values()) == 1  # the state
+        callback = browser.choose_persona(authorize, DOCTOR)
+        call_counter.clear()
+        assert browser.back_from_esia(callback).headers["Location"] == "/cabinet/"
+        assert "Scan" not in call_counter
+        assert call_counter["TransactWriteItems"] == 1
+        assert sum(call_counter.values()) <= 7, dict(call_counter)

@@ -148,7 +148,7 @@ class EsiaClient:
         return TokenResponse(access, id_token, expires_in if isinstance(expires_in, int) else 0)
 
     def fetch_person(self, oid: str, access_token: str) -> dict[str, Any]:
-        if not oid.isdigit():
+        if not (oid.isascii() and oid.isdigit()):
             raise EsiaError(None, "bad_oid")
         status, data = self._call(
             "GET", PERSON_PATH + oid, headers={"Authorization": f"Bearer {access_token}"}

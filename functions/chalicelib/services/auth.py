@@ -127,6 +127,10 @@ def start_login(next_param: str | None, browser_nonce: str | None) -> Redirect:
     return Redirect(url, (_login_cookie(nonce, LOGIN_TTL_SECONDS),))
 
 
+class _Unconfirmed(Exception):
+    """The token says the account is not confirmed (no is_tru, level not PR)."""
+
+
 def finish_login(params: dict[str, str], browser_nonce: str | None) -> Redirect:
     """ЕСИА's redirect back: the state first, then the code, tokens, person and the session."""
     state = params.get("state") or ""
@@ -185,10 +189,6 @@ def finish_login(params: dict[str, str], browser_nonce: str | None) -> Redirect:
     return Redirect(issued.next_path or DEFAULT_NEXT, (clear, session_cookie))
 
 
-class _Unconfirmed(Exception):
-    pass
-
-
 def _identify(code: str) -> tuple[str, dict[str, Any]]:
     """Exchange the code, verify both tokens, check the account level, fetch the person."""
     client = get_client()
@@ -197,7 +197,11 @@ def _identify(code: str) -> tuple[str, dict[str, Any]]:
     identity = verifier.verify(tokens.id_token, audience=client.client_id).claims
     access = verifier.verify(tokens.access_token, audience=None).claims
     oid = str(identity.get("sub") or "")
-    if not oid.isdigit() or len(oid) > 20 or str(access.get("urn:esia:sbj_id")) != oid:
+    if (
+        not (oid.isascii() and oid.isdigit())
+        or len(oid) > 20
+        or str(access.get("urn:esia:sbj_id")) != oid
+    ):
         raise TokenRejected("id and access tokens name different or malformed subjects")
     if not _confirmed(identity.get("urn:esia:sbj")):
         raise _Unconfirmed()
