@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import nh3
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tests.site_catalog import safe_text
 
 
@@ -54,3 +58,35 @@ def test_organizer_link_must_be_plain_http_or_https() -> None:
     assert safe_text.safe_link("javascript:alert(1)") is None
     assert safe_text.safe_link('https://x.org/"onmouseover="alert(1)') is None
     assert safe_text.safe_link("//evil.example") is None
+
+
+_PIECES = [
+    *"абвгдеёжзий КЛМНОП abcXYZ 0123456789 .,:;()—«»\"'?%/@=+-*_[]<>`\\&#!|~\t\n",
+    *["\u00a0", "1. ", "- ", "> ", "    ", "  \n", "\n\n", "---", "===", "кардиология "],
+]
+_PLAIN = [*"абв где КЛМ xyz 09 .,:;()—«»?%/", " ", "  ", "\t", "\n", "\n \n", "\u00a0"]
+# Mostly text the shortcut takes (plain pieces only), some with every kind of markup mixed in.
+_TEXT = st.one_of(
+    st.lists(st.sampled_from(_PLAIN), max_size=40).map("".join),
+    st.lists(st.sampled_from(_PIECES), max_size=40).map("".join),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXT)
+def test_plain_text_shortcut_renders_exactly_like_the_markdown_parser(text: str) -> None:
+    cleaned = safe_text.clean(text)
+    fast = safe_text.plain_paragraphs(cleaned)
+    if fast is None:
+        return
+    parsed = safe_text._markdown().render(cleaned)
+    assert nh3.clean(fast) == nh3.clean(parsed)
+
+
+def test_schedules_and_descriptions_take_the_shortcut_and_markup_does_not() -> None:
+    schedule = "09:30 Регистрация участников\n10:00 Открытие, доклады (ЗЕТ: 6)"
+    assert safe_text.plain_paragraphs(schedule) == (
+        "<p>09:30 Регистрация участников\n10:00 Открытие, доклады (ЗЕТ: 6)</p>\n"
+    )
+    for marked in ("**жирный**", "- пункт", "1. пункт", "> цитата", "[a](https://x.ru)", "a  \nb"):
+        assert safe_text.plain_paragraphs(marked) is None, marked

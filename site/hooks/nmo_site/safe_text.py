@@ -4,6 +4,7 @@ Markdown subset (no raw HTML) and passed through an allow-list sanitizer."""
 from __future__ import annotations
 
 import functools
+import html
 import re
 
 import nh3
@@ -59,13 +60,42 @@ def safe_link(url: object) -> str | None:
     return text
 
 
+# Text that cannot contain any Markdown construct of the subset: no inline markup characters, no
+# line that could open a block (list, quote, heading underline, ordered list, indented code), no
+# hard line break. Such text is only paragraphs, and is rendered without the parser (most catalog
+# descriptions and schedules are like that; on 20,000 elements the parser was a visible share of
+# the build). tests/unit/test_site_safe_text.py checks both paths give the same HTML.
+_INLINE_MARKUP = re.compile(r"[*_\[\]<>`\\&#!|~]")
+_BLOCK_START = re.compile(r"^(?: {0,3}(?:[-+>=]|\d+[.)])|[ \t]{4}|\t)", re.MULTILINE)
+_BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
+_OTHER_SPACE = re.compile(r"[^\S \n]")  # tabs, no-break and other Unicode spaces: parser's rules
+
+
+def plain_paragraphs(text: str) -> str | None:
+    """HTML for text that is paragraphs only, or None when the Markdown parser is needed."""
+    if (
+        _INLINE_MARKUP.search(text)
+        or _BLOCK_START.search(text)
+        or _OTHER_SPACE.search(text)
+        or "  \n" in text
+    ):
+        return None
+    paragraphs = []
+    for block in _BLANK_LINES.split(text.strip()):
+        lines = [line.strip(" ") for line in block.split("\n")]
+        paragraphs.append("<p>" + html.escape("\n".join(lines), quote=True) + "</p>\n")
+    return "".join(p for p in paragraphs if p != "<p></p>\n")
+
+
 def render_markdown(source: object) -> Markup:
     """Description/program from the safe subset: emphasis, lists, quotes, code, links.
 
     Links keep only http/https/mailto targets and get rel="nofollow noopener"."""
-    html = _demote_headings(_markdown().render(clean(source)))
+    text = clean(source)
+    fast = plain_paragraphs(text)
+    html_text = fast if fast is not None else _demote_headings(_markdown().render(text))
     cleaned = nh3.clean(
-        html,
+        html_text,
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRIBUTES,
         url_schemes=_URL_SCHEMES,
