@@ -104,6 +104,7 @@ def test_doctor_redeems_a_code_watches_the_bar_move_and_downloads_the_xlsx(
     )
     page.locator(".nmo-cab__credits tbody tr", has_text=TITLE).wait_for()
     page.locator(".nmo-cab__history li", has_text="Зачтён код подтверждения").wait_for()
+    assert page.locator(".nmo-cab__more").is_hidden()  # one page of records: no «Показать ещё»
 
     # The same code again: a clear Russian refusal, the bar stays.
     page.locator("#nmo-cab-code").fill(code)

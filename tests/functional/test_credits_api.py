@@ -295,3 +295,15 @@ def test_malformed_input_is_a_400_naming_the_code_field(client: Any, doctor: Spe
         assert json.loads(r.body)["error"]["field"] == "code"
     r = client.http.post("/api/me/credits/codes", headers=headers, body=b"\xff\xfe")
     assert r.status_code == 400
+
+
+def test_history_names_other_areas_changes_in_russian(client: Any, doctor: Specialist) -> None:
+    from chalicelib.db import audit_repo
+
+    audit_repo.append(f"person#{doctor.oid}", doctor.oid, "esia.profile_updated", after={})
+    audit_repo.append(f"person#{doctor.oid}", "admin-cli", "role.grant.organizer", after={})
+    items = json.loads(client.http.get("/api/me/history", headers=login_headers(doctor)).body)
+    texts = [i["action_text"] for i in items["items"]]
+    assert "Обновлены данные из Госуслуг" in texts
+    assert "Выдана роль «организатор»" in texts
+    assert all(i["actor"] in ("вы", "администратор портала") for i in items["items"])

@@ -338,6 +338,30 @@ _ACTIONS = {
     "credit_deleted": "Запись удалена",
     "specialties_changed": "Изменены специальности",
     "consent_changed": "Изменено согласие на передачу данных в ЕГИСЗ",
+    # Entries other areas write about the same person (login, roles): the history shows them too.
+    "esia.profile_created": "Создана учётная запись по данным Госуслуг",
+    "esia.profile_updated": "Обновлены данные из Госуслуг",
+}
+_ACTION_PREFIXES = {
+    "role.grant.": "Выдана роль",
+    "role.revoke.": "Снята роль",
+}
+
+
+def _action_text(action: str) -> str:
+    if action in _ACTIONS:
+        return _ACTIONS[action]
+    for prefix, text in _ACTION_PREFIXES.items():
+        if action.startswith(prefix):
+            return f"{text} «{_ROLE_NAMES.get(action[len(prefix):], action[len(prefix):])}»"
+    return "Изменение учётной записи"
+
+
+_ROLE_NAMES = {
+    "specialist": "специалист",
+    "organizer": "организатор",
+    "moderator": "модератор",
+    "admin": "администратор",
 }
 
 
@@ -358,7 +382,7 @@ def history_view(person: Specialist) -> dict[str, Any]:
             {
                 "at": e.at.isoformat(),
                 "action": e.action,
-                "action_text": _ACTIONS.get(e.action, e.action),
+                "action_text": _action_text(e.action),
                 "actor": _actor_text(e.actor, person.oid),
                 "before": e.before,
                 "after": e.after,
