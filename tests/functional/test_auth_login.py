@@ -53,8 +53,6 @@ def test_the_doctor_logs_in_and_lands_in_the_cabinet_with_their_name(
     assert stored is not None and stored.snils == DOCTOR_SNILS and stored.trusted
     assert stored.birth_date == "1980-03-15"
     assert snils_owner(DOCTOR_SNILS) == DOCTOR
-    # the short-lived login cookie is cleared once used
-    assert "nmo_esia_login" not in browser.cookies
 
 
 def test_the_nurse_logs_in_too(client: Any, esia: Any) -> None:
@@ -187,3 +185,13 @@ def test_a_login_costs_a_handful_of_dynamodb_calls(client: Any, esia: Any) -> No
         assert "Scan" not in call_counter
         assert call_counter["TransactWriteItems"] == 1
         assert sum(call_counter.values()) <= 7, dict(call_counter)
+
+
+def test_two_login_tabs_in_one_browser_both_work(client: Any, esia: Any) -> None:
+    browser = Browser(client)
+    first_tab = browser.start("/catalog/")
+    second_tab = browser.start("/cabinet/")
+    first_back = browser.choose_persona(first_tab, DOCTOR)
+    second_back = browser.choose_persona(second_tab, DOCTOR)
+    assert browser.back_from_esia(first_back).headers["Location"] == "/catalog/"
+    assert browser.back_from_esia(second_back).headers["Location"] == "/cabinet/"

@@ -103,7 +103,7 @@ def test_cookies_are_secure_outside_plain_http_localhost(
     assert response.status_code == 302
     (login_cookie,) = set_cookie_values(response.headers)
     assert "Secure" in login_cookie and "HttpOnly" in login_cookie
-    assert "Path=/api/auth/esia/callback" in login_cookie
+    assert "Path=/api/auth/esia/;" in login_cookie
     redirect_uri = urllib.parse.parse_qs(urllib.parse.urlsplit(response.headers["Location"]).query)[
         "redirect_uri"
     ]

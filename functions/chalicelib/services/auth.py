@@ -33,6 +33,7 @@ log = logging.getLogger("nmo.auth")
 LOGIN_COOKIE = "nmo_esia_login"
 LOGIN_TTL_SECONDS = 600
 CALLBACK_PATH = "/api/auth/esia/callback"
+LOGIN_COOKIE_PATH = "/api/auth/esia/"
 DEFAULT_NEXT = "/cabinet/"
 HELP_ERRORS = "/help/login/errors/"
 _NONCE = re.compile(r"[A-Za-z0-9_-]{32,64}")
@@ -95,7 +96,8 @@ def _login_cookie(value: str, max_age: int) -> str:
     # SameSite=Lax: the callback is a top-level GET navigation from ЕСИА, which Lax lets through.
     parts = [
         f"{LOGIN_COOKIE}={value}",
-        f"Path={CALLBACK_PATH}",
+        # Sent to the login start too, so a second tab reuses the nonce instead of replacing it.
+        f"Path={LOGIN_COOKIE_PATH}",
         "HttpOnly",
         "SameSite=Lax",
         f"Max-Age={max_age}",
@@ -134,8 +136,8 @@ class _Unconfirmed(Exception):
 def finish_login(params: dict[str, str], browser_nonce: str | None) -> Redirect:
     """ЕСИА's redirect back: the state first, then the code, tokens, person and the session."""
     state = params.get("state") or ""
-    # Refusals before a state is consumed keep the login cookie: a forged callback pushed into
-    # this browser must not break the person's own login in progress.
+    # The login cookie is left to expire on its own (minutes): a forged callback pushed into
+    # this browser must not break the person's own login, nor one tab's login another tab's.
     if not _UUID.fullmatch(state):
         log.info("esia callback refused: missing or malformed state")
         return Redirect(help_page("expired" if browser_nonce else "cookies"), ())
@@ -146,47 +148,46 @@ def finish_login(params: dict[str, str], browser_nonce: str | None) -> Redirect:
     if issued is None:
         log.info("esia callback refused: state unknown, used, expired or another browser's")
         return Redirect(help_page("expired"), ())
-    clear = _login_cookie("", 0)
 
     if params.get("error"):
         code = error_code_of(params.get("error_description"))
         log.info("esia refused the login: error=%s code=%s", _short(params["error"]), code)
-        return Redirect(help_page(_HELP_FOR_CODE.get(code or "", "esia-error")), (clear,))
+        return Redirect(help_page(_HELP_FOR_CODE.get(code or "", "esia-error")), ())
     code = params.get("code") or ""
     if not code or len(code) > 4096:
         log.info("esia callback without a code")
-        return Redirect(help_page("esia-error"), (clear,))
+        return Redirect(help_page("esia-error"), ())
 
     try:
         person_oid, record = _identify(code)
         person = parse_person(person_oid, record)
         if not person.trusted:
             log.info("esia login refused: person record says the account is not confirmed")
-            return Redirect(help_page("unconfirmed"), (clear,))
+            return Redirect(help_page("unconfirmed"), ())
         specialist, created = login_repo.save_identity(person, utcnow())
     except _Unconfirmed:
         log.info("esia login refused: token says the account is not confirmed")
-        return Redirect(help_page("unconfirmed"), (clear,))
+        return Redirect(help_page("unconfirmed"), ())
     except ServiceUnavailable:
-        return Redirect(help_page("unavailable"), (clear,))
+        return Redirect(help_page("unavailable"), ())
     except EsiaError as exc:
-        return Redirect(help_page(_HELP_FOR_CODE.get(exc.code or "", "esia-error")), (clear,))
+        return Redirect(help_page(_HELP_FOR_CODE.get(exc.code or "", "esia-error")), ())
     except TokenRejected as exc:
         log.warning("esia token rejected: %s", exc)
-        return Redirect(help_page("esia-error"), (clear,))
+        return Redirect(help_page("esia-error"), ())
     except PersonRecordRejected as exc:
         log.warning("esia person record rejected: field %s unusable", exc.field)
         anchor = "no-snils" if exc.field == "snils" else "esia-error"
-        return Redirect(help_page(anchor), (clear,))
+        return Redirect(help_page(anchor), ())
     except login_repo.SnilsTaken:
         log.warning("esia login refused: the СНИЛС belongs to another account")
-        return Redirect(help_page("snils-taken"), (clear,))
+        return Redirect(help_page("snils-taken"), ())
 
     # Provider completions kept for this СНИЛС until the person logs in (credits, issue 5).
     credits.apply_pending_credits(specialist)
     session_cookie, _csrf = sessions.start_session(specialist)
     log.info("esia login ok (%s)", "new profile" if created else "returning")
-    return Redirect(issued.next_path or DEFAULT_NEXT, (clear, session_cookie))
+    return Redirect(issued.next_path or DEFAULT_NEXT, (session_cookie,))
 
 
 def _identify(code: str) -> tuple[str, dict[str, Any]]:
