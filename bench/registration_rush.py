@@ -317,8 +317,10 @@ def run_rush(
     )
 
 
-def bare_putitem_rate(dynamodb_url: str, count: int) -> float:
-    """PutItem in a loop on a scratch table of the same embedded DynamoDB: the store's own pace."""
+def bare_store_rates(dynamodb_url: str, count: int) -> tuple[float, float]:
+    """The store's own pace on a scratch table of the same embedded DynamoDB: PutItem in a loop
+    (the baseline), then two-item TransactWriteItems once the table holds `count` items (moto
+    deep-copies every table a transaction touches, so its cost grows with the table)."""
     import boto3
 
     client = boto3.client(
@@ -339,7 +341,17 @@ def bare_putitem_rate(dynamodb_url: str, count: int) -> float:
         started = time.perf_counter()
         for i in range(count):
             client.put_item(TableName=table, Item={"k": {"S": f"item-{i}"}, "v": {"N": str(i)}})
-        return count / (time.perf_counter() - started)
+        put_rate = count / (time.perf_counter() - started)
+        transactions = max(1, count // 10)
+        started = time.perf_counter()
+        for i in range(transactions):
+            client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": table, "Item": {"k": {"S": f"tx-{i}-{n}"}}}}
+                    for n in range(2)
+                ]
+            )
+        return put_rate, transactions / (time.perf_counter() - started)
     finally:
         client.delete_table(TableName=table)
 
@@ -370,7 +382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 cancels=args.cancel,
                 threads=args.threads,
             )
-            put_rate = bare_putitem_rate(stack.dynamodb_url, args.puts)
+            put_rate, tx_rate = bare_store_rates(stack.dynamodb_url, args.puts)
     before, after = result.before, result.after
     waiting_before = [before.positions[o] for o in before.line]
     waiting_after = [after.positions[o] for o in after.line]
@@ -393,6 +405,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"registration rush: {result.rush_rate:.0f} requests/s ({result.rush_seconds:.1f} s); "
         f"bare PutItem loop: {put_rate:.0f} /s; ratio rush/PutItem = {result.rush_rate / put_rate:.2f}"
+    )
+    print(
+        f"(same store: bare 2-item TransactWriteItems on a {args.puts}-item table: {tx_rate:.0f} /s; "
+        "a registration makes 1 transaction and 3–8 other calls)"
     )
     for problem in result.problems:
         print(f"PROBLEM: {problem}")
