@@ -35,7 +35,7 @@ DOCTOR_OID = "1000000001"
 NURSE_OID = "1000000002"
 ORGANIZER_OID = "1000000005"
 MODERATOR_OID = "1000000006"
-ADMIN_OID = "1000000007"
+ADMIN_OID = "1000000007"  # the emulator's demo administrator
 
 
 @dataclass(frozen=True)
