@@ -86,7 +86,7 @@ def test_plain_text_shortcut_renders_exactly_like_the_markdown_parser(text: str)
 def test_schedules_and_descriptions_take_the_shortcut_and_markup_does_not() -> None:
     schedule = "09:30 Регистрация участников\n10:00 Открытие, доклады (ЗЕТ: 6)"
     assert safe_text.plain_paragraphs(schedule) == (
-        "<p>09:30 Регистрация участников\n10:00 Открытие, доклады (ЗЕТ: 6)</p>\n"
+        "<p>09:30 Регистрация участников<br />\n10:00 Открытие, доклады (ЗЕТ: 6)</p>\n"
     )
     for marked in ("**жирный**", "- пункт", "1. пункт", "> цитата", "[a](https://x.ru)", "a  \nb"):
         assert safe_text.plain_paragraphs(marked) is None, marked

@@ -41,7 +41,8 @@ def plain(value: object, limit: int = 20000) -> str:
 def _markdown() -> MarkdownIt:
     # Only the rules of the subset are on ("zero" preset + these); "html": False makes raw HTML in
     # the source plain text. No images, tables, raw HTML or link guessing.
-    return MarkdownIt("zero", {"html": False}).enable(
+    # "breaks": a new line in the organizer's text is a new line on the page (schedules).
+    return MarkdownIt("zero", {"html": False, "breaks": True}).enable(
         ["emphasis", "list", "link", "blockquote", "fence", "code", "heading", "hr", "backticks",
          "newline", "escape", "entity"]
     )  # fmt: skip
@@ -83,7 +84,8 @@ def plain_paragraphs(text: str) -> str | None:
     paragraphs = []
     for block in _BLANK_LINES.split(text.strip()):
         lines = [line.strip(" ") for line in block.split("\n")]
-        paragraphs.append("<p>" + html.escape("\n".join(lines), quote=True) + "</p>\n")
+        body = "<br />\n".join(html.escape(line, quote=True) for line in lines)
+        paragraphs.append("<p>" + body + "</p>\n")
     return "".join(p for p in paragraphs if p != "<p></p>\n")
 
 
