@@ -155,3 +155,33 @@ def test_credit_table_reads_as_cards_on_a_phone(
     )
     assert widest <= 390
     assert _script_errors(phone_page) == []
+
+
+def test_doctor_switches_the_cycle_to_periodic_accreditation_and_sees_the_dpp_pk_bar(
+    portal: Stack, page: Any
+) -> None:
+    _login(page, portal)
+    cycle = page.locator('.nmo-cab__cycle[data-specialty="76"]')
+    assert cycle.locator(".nmo-cab__bar--dpp").count() == 0
+    row = page.locator(".nmo-cab__spec-row").first
+    row.locator("select[name=rule_set]").select_option("periodic-accreditation-2023")
+    page.get_by_role("button", name="Сохранить").click()
+    page.locator(".nmo-cab__spec-result", has_text="Сохранено").wait_for()
+    dpp = page.locator('.nmo-cab__cycle[data-specialty="76"] .nmo-cab__bar--dpp')
+    dpp.wait_for()
+    assert "из 72" in dpp.inner_text()
+    assert "144" in page.locator('.nmo-cab__cycle[data-specialty="76"] .nmo-cab__rule').inner_text()
+    # A bad date is refused with the field named in Russian; nothing changes.
+    row = page.locator(".nmo-cab__spec-row").first
+    row.locator("input[name=admitted_on]").fill("2999-01-01")
+    page.get_by_role("button", name="Сохранить").click()
+    page.locator(".nmo-cab__spec-result", has_text="не может быть в будущем").wait_for()
+    assert "15.03.2022" in page.locator('.nmo-cab__cycle[data-specialty="76"]').inner_text()
+    # Back to the portal's default, so other tests on this stack see the seeded profile.
+    row.locator("input[name=admitted_on]").fill("2022-03-15")
+    row.locator("select[name=rule_set]").select_option("")
+    page.get_by_role("button", name="Сохранить").click()
+    page.locator('.nmo-cab__cycle[data-specialty="76"] .nmo-cab__bar--dpp').wait_for(
+        state="detached"
+    )
+    assert _script_errors(page) == []

@@ -317,6 +317,7 @@
   // --- specialties ------------------------------------------------------------------------
 
   var choices = [];
+  var ruleSets = [];
 
   function fillChoices(select) {
     var level = $("#nmo-cab-level").value;
@@ -337,11 +338,15 @@
       el("option", { value: "certificate", text: "сертификат" })
     ]);
     kind.value = entry.document_kind || "accreditation";
+    var rules = el("select", { name: "rule_set" }, [el("option", { value: "", text: "по умолчанию портала" })]);
+    ruleSets.forEach(function (r) { rules.appendChild(el("option", { value: r.id, text: r.title })); });
+    rules.value = entry.rule_set || "";
     var remove = el("button", { type: "button", "class": "md-button", text: "Удалить" });
     var row = el("div", { "class": "nmo-cab__spec-row" }, [
       el("label", {}, ["Специальность", select]),
       el("label", {}, ["Дата выдачи документа", date]),
       el("label", {}, ["Документ", kind]),
+      el("label", {}, ["Правила зачёта", rules]),
       remove
     ]);
     remove.addEventListener("click", function () { row.parentNode.removeChild(row); });
@@ -352,6 +357,7 @@
     return request("GET", "/api/me/specialties").then(function (r) {
       if (r.status !== 200) { return; }
       choices = r.body.choices || [];
+      ruleSets = r.body.rule_sets || [];
       if (r.body.education_level) { $("#nmo-cab-level").value = r.body.education_level; }
       var rows = $(".nmo-cab__spec-rows");
       clear(rows);
@@ -377,7 +383,8 @@
         return {
           code: row.querySelector("[name=code]").value,
           admitted_on: row.querySelector("[name=admitted_on]").value,
-          document_kind: row.querySelector("[name=document_kind]").value
+          document_kind: row.querySelector("[name=document_kind]").value,
+          rule_set: row.querySelector("[name=rule_set]").value || null
         };
       });
       request("PUT", "/api/me/specialties", { education_level: $("#nmo-cab-level").value, specialties: entries }).then(function (r) {
