@@ -40,7 +40,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = args.func(args)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        message = _storage_problem(exc)
+        if message is None:
+            raise
+        print(f"nmo: {message}", file=sys.stderr)
+        return 2
     return int(result or 0)
+
+
+def _storage_problem(exc: BaseException) -> str | None:
+    """A plain Russian message for an unreachable store or missing credentials, found anywhere
+    in the exception chain (PynamoDB wraps botocore's errors)."""
+    from botocore.exceptions import EndpointConnectionError, NoCredentialsError
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, EndpointConnectionError):
+            return (
+                f"хранилище недоступно ({seen.kwargs.get('endpoint_url', '')}). "
+                "Проверьте NMO_DYNAMODB_ENDPOINT или запустите локальный стенд: make run."
+            )
+        if isinstance(seen, NoCredentialsError):
+            return "не найдены учётные данные AWS (AWS_ACCESS_KEY_ID и др.)."
+        seen = seen.__cause__ or getattr(seen, "cause", None) or seen.__context__
+    return None
 
 
 if __name__ == "__main__":
