@@ -7,11 +7,12 @@ import calendar as _calendar
 import datetime as dt
 import functools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from . import safe_text
 from .source import CatalogEntry
@@ -101,10 +102,20 @@ def environment(template_dir: str) -> jinja2.Environment:
 class Renderer:
     template_dir: Path
     specialty_names: dict[str, str]
+    # An element's list item appears on the catalog index and on each of its specialties' pages:
+    # rendered once (already escaped by the autoescaping template).
+    _items: dict[str, Markup] = field(default_factory=dict)
 
     def _render(self, template_name: str, **context: Any) -> str:
         template = environment(str(self.template_dir)).get_template(template_name)
-        return template.render(specialty_names=self.specialty_names, **context)
+        return template.render(specialty_names=self.specialty_names, item=self.item, **context)
+
+    def item(self, entry: CatalogEntry) -> Markup:
+        cached = self._items.get(entry.id)
+        if cached is None:
+            template = environment(str(self.template_dir)).get_template("list_item.html")
+            cached = self._items[entry.id] = Markup(template.render(e=entry))  # noqa: S704
+        return cached
 
     def element(self, entry: CatalogEntry) -> str:
         return self._render("element.html", e=entry)
