@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from nmo_cli.cli import main
 from nmo_cli.site_build import REPO_ROOT, content_security_policy, inline_script_hashes
 
 from tests.site_catalog import build_site, sample_catalog, stemming
@@ -158,6 +159,13 @@ def test_policy_allows_exactly_the_inline_scripts_the_site_contains(site: Path) 
     assert "'unsafe-inline'" not in policy.split("script-src", 1)[1].split(";", 1)[0]
     for path in site.rglob("*.html"):
         assert not re.search(r"<[^>]+\son[a-z]+\s*=", path.read_text(encoding="utf-8")), path
+
+
+def test_cli_prints_the_policy_for_the_dev_server_and_the_cdn(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["site", "csp", "--site-dir", str(site)]) == 0
+    assert capsys.readouterr().out.strip() == content_security_policy(site)
 
 
 def test_pages_dropped_into_help_and_the_cabinet_appear_in_the_navigation(tmp_path: Path) -> None:
