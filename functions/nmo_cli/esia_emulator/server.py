@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
-from chalicelib.esia.client import error_code_of, secret_string
+from chalicelib.esia.client import secret_string
 from chalicelib.esia.gost import certificate_der, certificate_hash, certificate_public_key, verify
 from cryptography.hazmat.primitives import serialization
 from werkzeug.routing import Map, Rule
@@ -512,6 +512,5 @@ __all__ = [
     "EmulatorFaults",
     "EmulatorServer",
     "EsiaEmulator",
-    "error_code_of",
     "make_emulator_server",
 ]
