@@ -66,7 +66,7 @@ def format_snils(digits: str) -> str:
 
 
 def mask_snils(digits: str) -> str:
-    """What a page may show: the last three digits and the control number only."""
+    """What a page may show: the number's last two digits and the control number only."""
     d = normalize_snils(digits)
     return f"***-***-*{d[7:9]} {d[9:11]}"
 
