@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 from typing import Protocol
 
+from .. import secrets
 from ..errors import ServiceUnavailable
 from ..settings import Settings, get_settings
 from .gost import GostPrivateKey, load_private_key_pem
@@ -100,14 +101,21 @@ _cached: tuple[Settings, Signer] | None = None
 
 
 def signer_for(settings: Settings) -> Signer:
+    # Keys and tokens may live in a parameter/secret store (deployments) or in plain settings
+    # (local runs, tests); `secrets` resolves either, on first use.
     if settings.esia_signer == "local":
-        if not settings.esia_key_file:
-            raise RuntimeError("NMO_ESIA_KEY_FILE is not configured")
-        return LocalGostSigner(settings.esia_key_file)
+        key_file = settings.esia_key_file or (
+            secrets.esia_key_file() if settings.esia_key_param else ""
+        )
+        if not key_file:
+            raise RuntimeError("NMO_ESIA_KEY_FILE (or NMO_ESIA_KEY_PARAM) is not configured")
+        return LocalGostSigner(key_file)
     if settings.esia_signer == "remote":
         return RemoteSigner(
             settings.esia_signer_url,
-            token=settings.esia_signer_token,
+            token=secrets.resolve(
+                settings.esia_signer_token, settings.esia_signer_token_param, settings
+            ),
             timeout=settings.esia_timeout_seconds,
         )
     raise RuntimeError(f"unknown NMO_ESIA_SIGNER {settings.esia_signer!r} (local or remote)")
