@@ -254,3 +254,25 @@ def test_second_click_racing_into_a_full_event_keeps_one_place_in_line(client, m
     assert (second.status_code, second.json_body["id"]) == (200, first.json_body["id"])
     assert second.json_body["position"] == 1
     assert client.http.get(f"/api/events/{event_id}").json_body["waitlist_length"] == 1
+
+
+def test_registering_and_cancelling_cost_a_few_storage_calls_however_long_the_line(client):
+    from chalicelib.db.connection import call_counter
+
+    event_id = published_event(client, organizer(), moderator(), capacity=2)
+    people = [specialist(f"s-{i}") for i in range(12)]
+    for h in people[:-1]:
+        _register(client, event_id, h)
+    call_counter.clear()
+    _register(client, event_id, people[-1])  # the 10th in line
+    joining = sum(call_counter.values())
+    call_counter.clear()
+    _cancel(client, event_id, people[0])  # a seat passes to the head of the line
+    cancelling = sum(call_counter.values())
+    call_counter.clear()
+    _mine(client, people[-1])
+    listing = sum(call_counter.values())
+    assert "Scan" not in call_counter
+    assert joining <= 10
+    assert cancelling <= 10
+    assert listing <= 5
