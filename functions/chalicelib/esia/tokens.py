@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import jwt
-from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from jwt.algorithms import Algorithm
+from jwt.api_jws import PyJWS
+
+from . import rsa
 
 log = logging.getLogger("nmo.esia.tokens")
 
@@ -55,16 +56,52 @@ class TokenPolicy:
     required: tuple[str, ...] = ("exp", "iat", "iss")
 
 
+class PurePythonRS256(Algorithm):
+    """PyJWT's RS256 over `esia.rsa` (verification only): no compiled library in the Lambda."""
+
+    def prepare_key(self, key: Any) -> rsa.RsaPublicKey:
+        if not isinstance(key, rsa.RsaPublicKey):
+            raise jwt.InvalidKeyError("an RSA public key from a configured certificate is expected")
+        return key
+
+    def sign(self, msg: bytes, key: Any) -> bytes:
+        raise NotImplementedError("the portal only verifies ЕСИА's tokens")
+
+    def verify(self, msg: bytes, key: Any, sig: bytes) -> bool:
+        return rsa.verify_pkcs1_sha256(key, msg, sig)
+
+    @staticmethod
+    def to_jwk(key_obj: Any, as_dict: bool = False) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def from_jwk(jwk: Any) -> Any:
+        raise NotImplementedError
+
+
+class _EsiaJWT(jwt.PyJWT):
+    """PyJWT's claim checks with only the pure-Python RS256 registered (never `none`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        jws = PyJWS(algorithms=[])
+        jws.register_algorithm("RS256", PurePythonRS256())
+        self._jws = jws
+
+
+_decoder = _EsiaJWT()
+
+
 def _verify_rs256(token: str, keys: Sequence[Any], policy: TokenPolicy) -> dict[str, Any]:
-    rsa_keys = [k for k in keys if isinstance(k, RSAPublicKey)]
+    rsa_keys = [k for k in keys if isinstance(k, rsa.RsaPublicKey)]
     if not rsa_keys:
         raise TokenRejected("no RSA certificate configured for RS256 tokens")
     last: Exception | None = None
     for key in rsa_keys:
         try:
-            return jwt.decode(
+            return _decoder.decode(
                 token,
-                key,
+                key,  # type: ignore[arg-type]  # our key type, checked by PurePythonRS256
                 algorithms=["RS256"],
                 audience=policy.audience,
                 issuer=list(policy.issuers),
@@ -99,13 +136,12 @@ class TokenVerifier:
         if self._keys is None:
             with self._lock:
                 if self._keys is None:
-                    keys = []
+                    keys: list[Any] = []
                     for path in self.cert_files:
-                        data = Path(path).read_bytes()
-                        for cert in x509.load_pem_x509_certificates(data):
+                        for cert in rsa.certificates_from_pem(Path(path).read_bytes()):
                             try:
-                                keys.append(cert.public_key())
-                            except UnsupportedAlgorithm:
+                                keys.append(rsa.certificate_rsa_key(cert))
+                            except rsa.RsaKeyError:
                                 # e.g. ЕСИА's GOST certificate: no verifier for it here yet
                                 log.warning("token certificate with an unsupported key skipped")
                     if not keys:
