@@ -353,7 +353,7 @@ def _action_text(action: str) -> str:
         return _ACTIONS[action]
     for prefix, text in _ACTION_PREFIXES.items():
         if action.startswith(prefix):
-            return f"{text} «{_ROLE_NAMES.get(action[len(prefix):], action[len(prefix):])}»"
+            return f"{text} «{_ROLE_NAMES.get(action[len(prefix) :], action[len(prefix) :])}»"
     return "Изменение учётной записи"
 
 
