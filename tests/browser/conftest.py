@@ -3,6 +3,7 @@ whole local stack with demo data and a built site (one stack per test worker).""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -56,35 +57,39 @@ class ConsoleErrors(list[str]):
     """Console errors and uncaught page errors seen during a test."""
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(locale="ru-RU", timezone_id="Europe/Moscow")
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
+
+@contextlib.contextmanager
+def _watched_page(browser: Any, **context_options: Any) -> Iterator[Any]:
+    """A page in a Russian-locale context that records console and page errors."""
+    context = browser.new_context(locale="ru-RU", timezone_id="Europe/Moscow", **context_options)
     page = context.new_page()
     errors = ConsoleErrors()
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.console_errors = errors
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    with _watched_page(browser) as page:
+        yield page
 
 
 @pytest.fixture
 def phone_page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(
-        locale="ru-RU",
-        timezone_id="Europe/Moscow",
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-    )
-    page = context.new_page()
-    errors = ConsoleErrors()
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.console_errors = errors
-    yield page
-    context.close()
+    with _watched_page(browser, **PHONE) as page:
+        yield page
 
 
 def artifact(name: str) -> Path:

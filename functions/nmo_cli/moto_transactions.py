@@ -1,0 +1,119 @@
+"""A faster `TransactWriteItems` for the embedded DynamoDB, with the same outcomes as moto's.
+
+moto backs up every table a transaction touches with `copy.deepcopy` before applying it, so each
+transaction costs time proportional to the size of those tables: in a registration rush the
+registrations and audit tables grow and registrations fall to a few per second. Because the
+embedded store runs one request at a time, a transaction can instead check every condition first
+(no item can change in between, and a transaction never touches one item twice), apply the writes
+only if all hold, and keep copies of just the items it writes to undo a write that fails midway.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+_OPERATIONS = {"ConditionCheck", "Put", "Delete", "Update"}
+
+
+def _key_of(backend: Any, op_type: str, op: dict[str, Any]) -> dict[str, Any]:
+    if op_type != "Put":
+        return dict(op["Key"])
+    table = backend.get_table(op["TableName"])
+    key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
+    if table.range_key_attr is not None:
+        key[table.range_key_attr] = op["Item"][table.range_key_attr]
+    return key
+
+
+def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+    """Drop-in for `DynamoDBBackend.transact_write_items` (serialised callers only)."""
+    from moto.dynamodb.comparisons import get_filter_expression
+    from moto.dynamodb.exceptions import (
+        ConditionalCheckFailed,
+        MultipleTransactionsException,
+        TooManyTransactionsException,
+        TransactionCanceledException,
+        TransactWriteSingleOpException,
+    )
+
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    seen: set[tuple[str, str]] = set()
+    errors: list[tuple[str | None, str | None, dict[str, Any] | None]] = []
+    plan: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+    # Phase 1: every condition against the current state; nothing is written yet.
+    for item in transact_items:
+        if len(item) > 1:
+            raise TransactWriteSingleOpException
+        op_type, op = next(iter(item.items()))
+        if op_type not in _OPERATIONS:
+            raise ValueError("Unsupported transaction operation")
+        key = _key_of(self, op_type, op)
+        marker = (str(op["TableName"]), str(dict(sorted(key.items()))))
+        if marker in seen:
+            raise MultipleTransactionsException()
+        seen.add(marker)
+        current = self.get_item(op["TableName"], key)
+        condition = op.get("ConditionExpression")
+        if condition is not None:
+            check = get_filter_expression(
+                condition, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+            )
+            if not check.expr(current):
+                old = None
+                if op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
+                    old = current.to_json()["Attributes"]
+                errors.append(("ConditionalCheckFailed", ConditionalCheckFailed().message, old))
+                continue
+        errors.append((None, None, None))
+        if op_type != "ConditionCheck":
+            plan.append((op_type, op, key))
+    if any(code is not None for code, _, _ in errors):
+        raise TransactionCanceledException(errors)
+    # Phase 2: the writes, undone item by item if one of them fails (e.g. a bad expression).
+    done: list[tuple[str, dict[str, Any], Any]] = []
+    try:
+        for op_type, op, key in plan:
+            table_name = op["TableName"]
+            before = copy.deepcopy(self.get_item(table_name, key))
+            names = op.get("ExpressionAttributeNames")
+            values = op.get("ExpressionAttributeValues")
+            if op_type == "Put":
+                self.put_item(table_name, op["Item"])
+            elif op_type == "Delete":
+                self.delete_item(table_name, key)
+            else:
+                self.update_item(
+                    table_name,
+                    key,
+                    update_expression=op["UpdateExpression"],
+                    expression_attribute_names=names,
+                    expression_attribute_values=values,
+                )
+            done.append((table_name, key, before))
+    except Exception:
+        for table_name, key, before in reversed(done):
+            _restore(self, table_name, key, before)
+        raise
+
+
+def _restore(backend: Any, table_name: str, key: dict[str, Any], before: Any) -> None:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    table = backend.get_table(table_name)
+    hash_value = DynamoType(key[table.hash_key_attr])
+    range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+    if before is None:
+        table.delete_item(hash_value, range_value)
+    elif range_value is not None:
+        table.items[hash_value][range_value] = before
+    else:
+        table.items[hash_value] = before
+
+
+def install() -> None:
+    """Use the check-then-apply transaction in this process's moto (embedded store only)."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
