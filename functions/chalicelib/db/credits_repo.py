@@ -20,6 +20,7 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from ..domain.numbers import plain_number
 from .audit_repo import new_entry
 from .connection import connection, ensure_bound
 from .models import CreditRecord, CreditTotal, PendingCredit, SnilsOwner
@@ -165,17 +166,12 @@ def credit_view(record: CreditRecord) -> dict[str, Any]:
         "id": record.record_id,
         "kind": record.kind,
         "title": record.title,
-        "hours": _num(record.hours),
+        "hours": plain_number(record.hours),
         "completed_on": record.completed_on,
         "specialty": record.specialty,
         "source": record.source,
         "document": record.document,
     }
-
-
-def _num(value: Any) -> int | float:
-    f = float(value)
-    return int(f) if f.is_integer() else f
 
 
 def totals(oid: str) -> list[CreditTotal]:
@@ -303,7 +299,7 @@ def save_pending(item: PendingCredit) -> bool:
         f"snils-pending#{hashlib.sha256(item.snils.encode()).hexdigest()[:16]}",
         "admin-cli",
         "credit_pending",
-        after={"record_id": item.record_id, "title": item.title, "hours": _num(item.hours)},
+        after={"record_id": item.record_id, "title": item.title, "hours": plain_number(item.hours)},
     )
     tx = TransactWrite(connection=connection())
     try:

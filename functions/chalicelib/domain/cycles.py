@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .numbers import plain_number
 from .rules import CREDIT_KINDS, DPP_PK, OTHER_KINDS, RuleBook, RuleSet
 
 STATUS_MET = "requirements_met"
@@ -138,11 +139,6 @@ def tally(cycle: Cycle, credits: Iterable[Credit]) -> Tally:
     return result
 
 
-def _num(value: float) -> int | float:
-    rounded = round(value, 2)
-    return int(rounded) if float(rounded).is_integer() else rounded
-
-
 def progress(cycle: Cycle, counted: Tally, today: dt.date) -> dict[str, Any]:
     """The cabinet's view of one cycle (api.md `GET /api/me/cycles`)."""
     rule = cycle.rule_set
@@ -167,8 +163,8 @@ def progress(cycle: Cycle, counted: Tally, today: dt.date) -> dict[str, Any]:
                 "year": year,
                 "starts": start.isoformat(),
                 "ends": end.isoformat(),
-                "earned": _num(earned_y),
-                "by_kind": {k: _num(per_kind.get(k, 0.0)) for k in CREDIT_KINDS},
+                "earned": plain_number(earned_y, digits=2),
+                "by_kind": {k: plain_number(per_kind.get(k, 0.0), digits=2) for k in CREDIT_KINDS},
             }
         )
         if start <= today:
@@ -195,20 +191,23 @@ def progress(cycle: Cycle, counted: Tally, today: dt.date) -> dict[str, Any]:
         "rule_set": rule.id,
         "rule_set_title": rule.title,
         "required": {
-            "total": _num(rule.required_total),
-            "dpp_pk": _num(rule.required_dpp_pk),
-            "other_max": None if rule.other_max is None else _num(rule.other_max),
-            "yearly_pace": None if pace is None else _num(pace),
+            "total": plain_number(rule.required_total, digits=2),
+            "dpp_pk": plain_number(rule.required_dpp_pk, digits=2),
+            "other_max": None if rule.other_max is None else plain_number(rule.other_max, digits=2),
+            "yearly_pace": None if pace is None else plain_number(pace, digits=2),
         },
         "earned": {
-            "total": _num(total),
-            "dpp_pk": _num(dpp),
-            "other": _num(other),
-            "other_over_limit": _num(other_raw - other),
+            "total": plain_number(total, digits=2),
+            "dpp_pk": plain_number(dpp, digits=2),
+            "other": plain_number(other, digits=2),
+            "other_over_limit": plain_number(other_raw - other, digits=2),
         },
         "by_year": by_year,
-        "expected_by_now": _num(expected),
-        "missing": {"total": _num(missing_total), "dpp_pk": _num(missing_dpp)},
+        "expected_by_now": plain_number(expected, digits=2),
+        "missing": {
+            "total": plain_number(missing_total, digits=2),
+            "dpp_pk": plain_number(missing_dpp, digits=2),
+        },
         "portfolio_window_opens": cycle.portfolio_window_opens.isoformat(),
         "portfolio_window_open": cycle.portfolio_window_opens <= today <= cycle.expires,
         "status": status,

@@ -9,13 +9,9 @@ from ..db import catalog_repo
 from ..db.models import CatalogElement
 from ..domain.catalog import KINDS
 from ..domain.dates import parse_iso_date, utcnow
+from ..domain.numbers import plain_number
 from ..domain.specialties import is_known_specialty, specialty_name
 from ..errors import InvalidInput, NotFound
-
-
-def _num(value: Any) -> int | float:
-    f = float(value)
-    return int(f) if f.is_integer() else f
 
 
 def element_summary(item: Any) -> dict[str, Any]:
@@ -24,7 +20,7 @@ def element_summary(item: Any) -> dict[str, Any]:
         "id": item.element_id,
         "kind": item.kind,
         "title": item.title,
-        "hours": _num(item.hours),
+        "hours": plain_number(item.hours),
         "starts_on": item.starts_on,
         "ends_on": item.ends_on,
         "format": item.format,
@@ -104,7 +100,7 @@ def event_view(event: CatalogElement) -> dict[str, Any]:
                     "date": d.date,
                     "starts_at": d.starts_at,
                     "ends_at": d.ends_at,
-                    "hours": _num(d.hours),
+                    "hours": plain_number(d.hours),
                 }
                 for d in event.days
             ],

@@ -21,6 +21,7 @@ from ..domain.events import (
     validate_event,
     validate_reason,
 )
+from ..domain.numbers import plain_number
 from ..domain.specialties import specialty_name
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from . import registration
@@ -50,11 +51,6 @@ def own_event(person: Specialist, event_id: str) -> CatalogElement:
     return event
 
 
-def _num(value: Any) -> int | float:
-    f = float(value)
-    return int(f) if f.is_integer() else f
-
-
 def organizer_view(event: CatalogElement) -> dict[str, Any]:
     return {
         "id": event.element_id,
@@ -63,10 +59,15 @@ def organizer_view(event: CatalogElement) -> dict[str, Any]:
         "title": event.title,
         "format": event.format,
         "days": [
-            {"date": d.date, "starts_at": d.starts_at, "ends_at": d.ends_at, "hours": _num(d.hours)}
+            {
+                "date": d.date,
+                "starts_at": d.starts_at,
+                "ends_at": d.ends_at,
+                "hours": plain_number(d.hours),
+            }
             for d in event.days
         ],
-        "hours": _num(event.hours),
+        "hours": plain_number(event.hours),
         "address": event.address,
         "city": event.city,
         "url": event.url,
