@@ -12,43 +12,14 @@
 
   function $(selector) { return root.querySelector(selector); }
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) {
-      if (key === "text") { node.textContent = attrs[key]; } else { node.setAttribute(key, attrs[key]); }
-    });
-    (children || []).forEach(function (child) {
-      if (child !== null && child !== undefined) {
-        node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-      }
-    });
-    return node;
-  }
+  var el = NMO.el, clear = NMO.clear;
+  var request = NMO.api.request;
 
-  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
+  function message(r, fallback) { return NMO.api.errorMessage(r.body, fallback); }
 
   function ruDateTime(iso) {
     if (!iso || iso.length < 16) { return ""; }
     return iso.slice(8, 10) + "." + iso.slice(5, 7) + "." + iso.slice(0, 4) + " " + iso.slice(11, 16);
-  }
-
-  function request(method, url, data) {
-    var headers = { Accept: "application/json" };
-    var options = { method: method, credentials: "same-origin", headers: headers };
-    if (data !== undefined) {
-      headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(data);
-    }
-    if (method !== "GET" && me && me.csrf_token) { headers["X-CSRF-Token"] = me.csrf_token; }
-    return fetch(url, options).then(function (res) {
-      return res.json().catch(function () { return null; }).then(function (body) {
-        return { status: res.status, body: body };
-      });
-    });
-  }
-
-  function message(r, fallback) {
-    return r.body && r.body.error && typeof r.body.error.message === "string" ? r.body.error.message : fallback;
   }
 
   function details(ev) {
@@ -89,7 +60,7 @@
       request("POST", "/api/moderation/events/" + encodeURIComponent(ev.id) + "/decision", body).then(function (r) {
         if (r.status === 200) { return load(); }
         error.textContent = message(r, "Не удалось сохранить решение.");
-        if (r.body && r.body.error && r.body.error.field === "reason") {
+        if (NMO.api.error(r, "").field === "reason") {
           reason.setAttribute("aria-invalid", "true");
           reason.focus();
         }
@@ -125,7 +96,7 @@
     node.hidden = false;
   }
 
-  request("GET", "/api/me").then(function (r) {
+  NMO.api.me().then(function (r) {
     $(".nmo-mod__loading").hidden = true;
     if (r.status === 401) { $(".nmo-mod__login").hidden = false; return null; }
     if (r.status !== 200) { throw new Error(message(r, "Не удалось загрузить профиль.")); }

@@ -22,48 +22,8 @@
   function $(selector) { return root.querySelector(selector); }
   function $all(selector) { return Array.prototype.slice.call(root.querySelectorAll(selector)); }
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) {
-      if (key === "text") { node.textContent = attrs[key]; } else { node.setAttribute(key, attrs[key]); }
-    });
-    (children || []).forEach(function (child) {
-      if (child !== null && child !== undefined) {
-        node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-      }
-    });
-    return node;
-  }
-
-  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
-
-  function ruDate(iso) {
-    if (!iso || typeof iso !== "string" || iso.length < 10) { return ""; }
-    return iso.slice(8, 10) + "." + iso.slice(5, 7) + "." + iso.slice(0, 4);
-  }
-
-  function request(method, url, data) {
-    var headers = { Accept: "application/json" };
-    var options = { method: method, credentials: "same-origin", headers: headers };
-    if (data !== undefined) {
-      headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(data);
-    }
-    if (method !== "GET" && me && me.csrf_token) { headers["X-CSRF-Token"] = me.csrf_token; }
-    return fetch(url, options).then(function (res) {
-      return res.json().catch(function () { return null; }).then(function (body) {
-        return { status: res.status, body: body };
-      });
-    });
-  }
-
-  function errorOf(r, fallback) {
-    var e = r.body && r.body.error;
-    return {
-      message: e && typeof e.message === "string" ? e.message : fallback,
-      field: e && typeof e.field === "string" ? e.field : null
-    };
-  }
+  var el = NMO.el, clear = NMO.clear, ruDate = NMO.ruDate;
+  var request = NMO.api.request, errorOf = NMO.api.error;
 
   // --- field errors: the API names the field, the form marks it --------------------------
 
@@ -409,7 +369,7 @@
   }
 
   function start() {
-    request("GET", "/api/me").then(function (r) {
+    NMO.api.me().then(function (r) {
       $(".nmo-org__loading").hidden = true;
       if (r.status === 401) { $(".nmo-org__login").hidden = false; return null; }
       if (r.status !== 200) { throw errorOf(r, "Не удалось загрузить профиль."); }

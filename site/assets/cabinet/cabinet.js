@@ -16,21 +16,10 @@
     cancelled: "запись отменена", event_cancelled: "мероприятие отменено"
   };
   var SVG = "http://www.w3.org/2000/svg";
+  var el = NMO.el, clear = NMO.clear, ruDate = NMO.ruDate;
+  var request = NMO.api.request, errorMessage = NMO.api.errorMessage;
 
   function $(selector) { return root.querySelector(selector); }
-
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) {
-      if (key === "text") { node.textContent = attrs[key]; } else { node.setAttribute(key, attrs[key]); }
-    });
-    (children || []).forEach(function (child) {
-      if (child !== null && child !== undefined) {
-        node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-      }
-    });
-    return node;
-  }
 
   function svg(tag, attrs, text) {
     var node = document.createElementNS(SVG, tag);
@@ -39,35 +28,9 @@
     return node;
   }
 
-  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
-
-  function ruDate(iso) {
-    if (!iso || typeof iso !== "string" || iso.length < 10) { return ""; }
-    return iso.slice(8, 10) + "." + iso.slice(5, 7) + "." + iso.slice(0, 4);
-  }
-
   function num(value) {
     var n = Number(value) || 0;
     return (Math.round(n * 100) / 100).toLocaleString("ru-RU");
-  }
-
-  function errorMessage(body, fallback) {
-    return body && body.error && typeof body.error.message === "string" ? body.error.message : fallback;
-  }
-
-  function request(method, url, data) {
-    var headers = { Accept: "application/json" };
-    var options = { method: method, credentials: "same-origin", headers: headers };
-    if (data !== undefined) {
-      headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(data);
-    }
-    if (method !== "GET" && me && me.csrf_token) { headers["X-CSRF-Token"] = me.csrf_token; }
-    return fetch(url, options).then(function (res) {
-      return res.json().catch(function () { return null; }).then(function (body) {
-        return { status: res.status, body: body, headers: res.headers };
-      });
-    });
   }
 
   function setResult(node, text, ok) {
@@ -454,9 +417,9 @@
     node.hidden = false;
   }
 
-  request("GET", "/api/me").then(function (r) {
+  NMO.api.me().then(function (r) {
     if (r.status === 401) {
-      $(".nmo-cab__login-link").href = "/api/auth/esia/login?next=" + encodeURIComponent(location.pathname);
+      $(".nmo-cab__login-link").href = NMO.api.loginUrl(location.pathname);
       showState("login");
       return null;
     }

@@ -57,7 +57,7 @@
     });
   }
 
-  function ruDate(iso) { return iso ? iso.slice(8, 10) + "." + iso.slice(5, 7) + "." + iso.slice(0, 4) : ""; }
+  var ruDate = NMO.ruDate;
 
   function dates(e) {
     if (!e.starts_on) { return "в любое время"; }

@@ -3,6 +3,7 @@
 (function () {
   "use strict";
 
+  var api = NMO.api, errorMessage = api.errorMessage;
   var me = null; // the answer of GET /api/me, when signed in
   // Set when the visitor heads to the Госуслуги login, cleared on 401 or logout: anonymous
   // visitors never call /api/me (no API call and no 401 per page view).
@@ -30,34 +31,7 @@
 
   function here() { return location.pathname + location.search; }
 
-  function loginUrl() { return "/api/auth/esia/login?next=" + encodeURIComponent(here()); }
-
-  function errorMessage(body, fallback) {
-    if (body && body.error && typeof body.error.message === "string") { return body.error.message; }
-    return fallback;
-  }
-
-  function getJson(url) {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (res) {
-        return res.json().catch(function () { return null; }).then(function (body) {
-          return { status: res.status, body: body };
-        });
-      });
-  }
-
-  function postJson(url, data) {
-    var headers = { Accept: "application/json", "Content-Type": "application/json" };
-    if (me && me.csrf_token) { headers["X-CSRF-Token"] = me.csrf_token; }
-    return fetch(url, {
-      method: "POST", credentials: "same-origin", headers: headers,
-      body: JSON.stringify(data || {})
-    }).then(function (res) {
-      return res.json().catch(function () { return null; }).then(function (body) {
-        return { status: res.status, body: body };
-      });
-    });
-  }
+  function loginUrl() { return api.loginUrl(here()); }
 
   function show(el, visible) { if (el) { el.hidden = !visible; } }
 
@@ -71,7 +45,7 @@
     var error = box.querySelector(".nmo-account__error");
     login.href = loginUrl();
     if (!hinted()) { return Promise.resolve(null); }
-    return getJson("/api/me").then(function (r) {
+    return api.me().then(function (r) {
       if (r.status !== 200 || !r.body) {
         if (r.status === 401) { setHint(false); }
         return null;
@@ -81,7 +55,7 @@
       show(login, false); show(name, true); show(cabinet, true); show(logout, true);
       logout.addEventListener("click", function () {
         logout.disabled = true;
-        postJson("/api/auth/logout", {}).then(function (res) {
+        api.request("POST", "/api/auth/logout", {}).then(function (res) {
           if (res.status >= 200 && res.status < 300) {
             setHint(false);
             var next = res.body && typeof res.body.logout_url === "string" ? res.body.logout_url : "/";
@@ -136,7 +110,7 @@
     }
 
     function refresh() {
-      return getJson(url).then(function (r) {
+      return api.request("GET", url).then(function (r) {
         if (r.status !== 200 || !r.body) {
           live.textContent = errorMessage(r.body, "Сведения о местах сейчас недоступны.");
           show(live, true);
@@ -163,7 +137,7 @@
       button.addEventListener("click", function () {
         if (!signedIn) { goToLogin(); return; }
         button.disabled = true;
-        postJson(url + "/registrations", {}).then(function (r) {
+        api.request("POST", url + "/registrations", {}).then(function (r) {
           if (r.status === 401) { goToLogin(); return; }
           if (r.status === 200 || r.status === 201) {
             say(registrationText(r.status, r.body), false);
