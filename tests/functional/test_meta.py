@@ -69,3 +69,37 @@ def test_malformed_json_body_gets_400_not_500():
             assert err.message
         else:
             raise AssertionError(f"{raw!r} accepted")
+
+
+# The contract of api.md: paths the cabinet page, organizers' tools and outside clients rely on.
+API_CONTRACT = {
+    ("GET", "/api/auth/esia/login"),
+    ("GET", "/api/auth/esia/callback"),
+    ("POST", "/api/auth/logout"),
+    ("GET", "/api/me"),
+    ("GET", "/api/catalog/elements"),
+    ("GET", "/api/events/{event_id}"),
+    ("GET", "/api/me/cycles"),
+    ("GET", "/api/me/credits"),
+    ("POST", "/api/me/credits/codes"),
+    ("GET", "/api/me/credits/export"),
+    ("GET", "/api/me/registrations"),
+    ("POST", "/api/events/{event_id}/registrations"),
+    ("DELETE", "/api/events/{event_id}/registrations/me"),
+    ("PUT", "/api/me/consent"),
+    ("POST", "/api/organizer/events"),
+    ("PUT", "/api/organizer/events/{event_id}"),
+    ("POST", "/api/organizer/events/{event_id}/submit"),
+    ("GET", "/api/organizer/events/{event_id}/registrations"),
+    ("POST", "/api/organizer/events/{event_id}/attendance"),
+    ("GET", "/api/moderation/events"),
+    ("POST", "/api/moderation/events/{event_id}/decision"),
+    ("GET", "/api/health"),
+    ("GET", "/api/openapi.json"),
+}
+
+
+def test_openapi_document_covers_the_whole_api_contract(client):
+    doc = client.http.get("/api/openapi.json").json_body
+    published = {(method.upper(), path) for path, item in doc["paths"].items() for method in item}
+    assert API_CONTRACT <= published, sorted(API_CONTRACT - published)
