@@ -153,11 +153,11 @@ class EmbeddedDynamoDB:
         # moto's backends are process-global: this endpoint starts from an empty store.
         from moto.dynamodb.models import dynamodb_backends
 
-        from nmo_cli import moto_transactions
+        from nmo_cli import moto_speedups
 
         dynamodb_backends.reset()
         # Serialised requests allow transactions without moto's whole-table copies.
-        moto_transactions.install()
+        moto_speedups.install()
         serve = threading.Thread(target=self.server.serve_forever, name="dynamodb", daemon=True)
         serve.start()
         self._threads.append(serve)

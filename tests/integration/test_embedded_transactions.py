@@ -110,3 +110,62 @@ def test_one_item_twice_in_a_transaction_is_refused(ddb):
         ddb.transact_write_items(TransactItems=items)
     assert caught.value.response["Error"]["Code"] == "ValidationException"
     assert "Item" not in ddb.get_item(TableName="regs", Key={"id": {"S": "r1"}})
+
+
+def test_index_queries_return_exactly_the_projected_attributes(ddb):
+    ddb.create_table(
+        TableName="people",
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            {"AttributeName": a, "AttributeType": "S"} for a in ("id", "ev", "at")
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": name,
+                "KeySchema": [
+                    {"AttributeName": "ev", "KeyType": "HASH"},
+                    {"AttributeName": "at", "KeyType": "RANGE"},
+                ],
+                "Projection": projection,
+            }
+            for name, projection in (
+                ("keys", {"ProjectionType": "KEYS_ONLY"}),
+                ("incl", {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["name"]}),
+                ("all", {"ProjectionType": "ALL"}),
+            )
+        ],
+    )
+    for i in range(5):
+        ddb.put_item(
+            TableName="people",
+            Item={
+                "id": {"S": f"p{i}"},
+                "ev": {"S": "e1"},
+                "at": {"S": f"2026-11-2{i}"},
+                "name": {"S": "Иванова"},
+                "tags": {"L": [{"S": "a"}]},
+                "n": {"N": str(i)},
+            },
+        )
+    ddb.put_item(TableName="people", Item={"id": {"S": "no-index"}, "name": {"S": "x"}})
+
+    def query(index: str, **extra) -> dict:
+        return ddb.query(
+            TableName="people",
+            IndexName=index,
+            KeyConditionExpression="ev = :e",
+            ExpressionAttributeValues={":e": {"S": "e1"}},
+            **extra,
+        )
+
+    keys = query("keys")["Items"]
+    assert [set(i) for i in keys] == [{"id", "ev", "at"}] * 5
+    assert [i["at"]["S"] for i in keys] == sorted(i["at"]["S"] for i in keys)
+    assert [set(i) for i in query("incl")["Items"]] == [{"id", "ev", "at", "name"}] * 5
+    full = query("all")["Items"]
+    assert full[0]["tags"] == {"L": [{"S": "a"}]} and full[4]["n"] == {"N": "4"}
+    assert query("keys", Select="COUNT")["Count"] == 5
+    # Stored items are untouched by projections.
+    stored = ddb.get_item(TableName="people", Key={"id": {"S": "p1"}})["Item"]
+    assert set(stored) == {"id", "ev", "at", "name", "tags", "n"}
