@@ -319,8 +319,9 @@ def run_rush(
 
 def bare_store_rates(dynamodb_url: str, count: int) -> tuple[float, float]:
     """The store's own pace on a scratch table of the same embedded DynamoDB: PutItem in a loop
-    (the baseline), then two-item TransactWriteItems once the table holds `count` items (moto
-    deep-copies every table a transaction touches, so its cost grows with the table)."""
+    (the baseline), then two-item TransactWriteItems once the table holds `count` items (stock
+    moto deep-copies every table a transaction touches; the embedded store does not, and this
+    shows whether a transaction's cost still grows with the table)."""
     import boto3
 
     client = boto3.client(
