@@ -56,3 +56,25 @@ def client(dynamodb: None) -> Iterator[object]:
 
     with Client(app) as c:
         yield c
+
+
+@pytest.fixture
+def embedded_tables(settings_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fresh tables on the serialised embedded DynamoDB (an in-process server): for tests that
+    race threads against the store, which in-process moto cannot do atomically."""
+    from chalicelib.db import connection
+    from chalicelib.settings import reset_settings
+    from nmo_cli.embedded_dynamodb import EmbeddedDynamoDB
+
+    db = EmbeddedDynamoDB(port=0, data_dir=None)
+    db.start()
+    monkeypatch.setenv("NMO_DYNAMODB_ENDPOINT", db.url)
+    reset_settings()
+    connection.unbind()
+    connection.create_tables()
+    try:
+        yield
+    finally:
+        connection.unbind()
+        reset_settings()
+        db.stop()

@@ -7,32 +7,10 @@ import concurrent.futures
 import datetime as dt
 import threading
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-from chalicelib.db import connection, login_repo, people_repo
+from chalicelib.db import login_repo, people_repo
 from chalicelib.db.models import SnilsOwner
 from chalicelib.esia.person import EsiaPerson
-from chalicelib.settings import reset_settings
-from nmo_cli.embedded_dynamodb import EmbeddedDynamoDB
-
-
-@pytest.fixture
-def embedded_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    db = EmbeddedDynamoDB(port=0, data_dir=None)
-    db.start()
-    monkeypatch.setenv("NMO_DYNAMODB_ENDPOINT", db.url)
-    monkeypatch.setenv("NMO_TABLE_PREFIX", "auth-race-")
-    reset_settings()
-    connection.unbind()
-    connection.create_tables()
-    try:
-        yield
-    finally:
-        connection.unbind()
-        reset_settings()
-        db.stop()
 
 
 def race(n: int, attempt: object) -> list[object]:

@@ -4,36 +4,13 @@ from __future__ import annotations
 
 import concurrent.futures
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-from chalicelib.db import codes_repo, connection, credits_repo
+from chalicelib.db import codes_repo, credits_repo
 from chalicelib.db.models import CreditRecord
 from chalicelib.errors import Conflict
 from chalicelib.services import codes, credits
-from chalicelib.settings import reset_settings
-from nmo_cli.embedded_dynamodb import EmbeddedDynamoDB
 
 from tests.people import make_person
-
-
-@pytest.fixture
-def embedded_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    db = EmbeddedDynamoDB(port=0, data_dir=None)
-    db.start()
-    monkeypatch.setenv("NMO_DYNAMODB_ENDPOINT", db.url)
-    monkeypatch.setenv("NMO_TABLE_PREFIX", "race-")
-    monkeypatch.setenv("NMO_SESSION_KEY", "test-session-key-0123456789abcdef")
-    reset_settings()
-    connection.unbind()
-    connection.create_tables()
-    try:
-        yield
-    finally:
-        connection.unbind()
-        reset_settings()
-        db.stop()
 
 
 def _race(people: list, code: str) -> list[str]:

@@ -87,6 +87,19 @@ def seats_view(event: CatalogElement, now: dt.datetime | None = None) -> dict[st
     }
 
 
+def event_days(event: CatalogElement) -> list[dict[str, Any]]:
+    """An event's accredited days as the API shows them (public page and organizer's view)."""
+    return [
+        {
+            "date": d.date,
+            "starts_at": d.starts_at,
+            "ends_at": d.ends_at,
+            "hours": plain_number(d.hours),
+        }
+        for d in event.days
+    ]
+
+
 def event_view(event: CatalogElement) -> dict[str, Any]:
     data = element_summary(event)
     data.update(
@@ -95,15 +108,7 @@ def event_view(event: CatalogElement) -> dict[str, Any]:
             "description": event.description,
             "program": event.program,
             "specialties": [{"code": c, "name": specialty_name(c)} for c in event.specialties],
-            "days": [
-                {
-                    "date": d.date,
-                    "starts_at": d.starts_at,
-                    "ends_at": d.ends_at,
-                    "hours": plain_number(d.hours),
-                }
-                for d in event.days
-            ],
+            "days": event_days(event),
             "address": event.address,
             "url": event.url,
             "contact": event.contact,

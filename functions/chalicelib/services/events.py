@@ -25,6 +25,7 @@ from ..domain.numbers import plain_number
 from ..domain.specialties import specialty_name
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from . import registration
+from .catalog import event_days
 
 # A capacity change races with registrations moving the seat counters: retry on a fresh read.
 PUBLISHED_CHANGE_ATTEMPTS = 8
@@ -58,15 +59,7 @@ def organizer_view(event: CatalogElement) -> dict[str, Any]:
         "status_name": STATUSES.get(event.status, event.status),
         "title": event.title,
         "format": event.format,
-        "days": [
-            {
-                "date": d.date,
-                "starts_at": d.starts_at,
-                "ends_at": d.ends_at,
-                "hours": plain_number(d.hours),
-            }
-            for d in event.days
-        ],
+        "days": event_days(event),
         "hours": plain_number(event.hours),
         "address": event.address,
         "city": event.city,
