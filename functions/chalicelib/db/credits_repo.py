@@ -78,6 +78,34 @@ class CreditWrite:
     extra_failed: bool = False
 
 
+def _add_to_bucket(
+    tx: Any, oid: str, key: str, kind: str, hours: Any, records: int, now: dt.datetime
+) -> None:
+    """Inside a credit write: move one (specialty, cycle, year) total by hours and records."""
+    tx.update(
+        CreditTotal(oid, key),
+        actions=[
+            getattr(CreditTotal, kind).add(hours),
+            CreditTotal.records.add(records),
+            CreditTotal.updated_at.set(now),
+        ],
+    )
+
+
+def _bump_summary(tx: Any, oid: str, basis: str, now: dt.datetime) -> None:
+    """Inside a credit write: count the change, guarded by the cycle basis the totals were
+    computed for (a concurrent change of specialties fails the write instead of mixing bases)."""
+    tx.update(
+        CreditTotal(oid, SUMMARY),
+        actions=[
+            CreditTotal.seq.add(1),
+            CreditTotal.basis.set(basis),
+            CreditTotal.updated_at.set(now),
+        ],
+        condition=CreditTotal.basis.does_not_exist() | (CreditTotal.basis == basis),
+    )
+
+
 def add_credit(
     record: CreditRecord,
     *,
@@ -108,26 +136,9 @@ def add_credit(
                 extra(tx)
             tx.save(record, condition=CreditRecord.record_id.does_not_exist())
             if bucket is not None:
-                kind_attr = getattr(CreditTotal, record.kind)
-                tx.update(
-                    CreditTotal(
-                        record.oid, bucket_key(bucket.specialty, bucket.cycle_start, bucket.year)
-                    ),
-                    actions=[
-                        kind_attr.add(record.hours),
-                        CreditTotal.records.add(1),
-                        CreditTotal.updated_at.set(now),
-                    ],
-                )
-            tx.update(
-                CreditTotal(record.oid, SUMMARY),
-                actions=[
-                    CreditTotal.seq.add(1),
-                    CreditTotal.basis.set(basis),
-                    CreditTotal.updated_at.set(now),
-                ],
-                condition=CreditTotal.basis.does_not_exist() | (CreditTotal.basis == basis),
-            )
+                key = bucket_key(bucket.specialty, bucket.cycle_start, bucket.year)
+                _add_to_bucket(tx, record.oid, key, record.kind, record.hours, 1, now)
+            _bump_summary(tx, record.oid, basis, now)
             tx.save(audit)
     except TransactWriteError as err:
         failed = failed_tables(tx, err)
@@ -393,24 +404,8 @@ def change_credit(
             for key, delta in deltas.items():
                 if delta == 0 and counts[key] == 0:
                     continue
-                kind_attr = getattr(CreditTotal, old.kind)
-                tx.update(
-                    CreditTotal(old.oid, key),
-                    actions=[
-                        kind_attr.add(delta),
-                        CreditTotal.records.add(counts[key]),
-                        CreditTotal.updated_at.set(now),
-                    ],
-                )
-            tx.update(
-                CreditTotal(old.oid, SUMMARY),
-                actions=[
-                    CreditTotal.seq.add(1),
-                    CreditTotal.basis.set(basis),
-                    CreditTotal.updated_at.set(now),
-                ],
-                condition=CreditTotal.basis.does_not_exist() | (CreditTotal.basis == basis),
-            )
+                _add_to_bucket(tx, old.oid, key, old.kind, delta, counts[key], now)
+            _bump_summary(tx, old.oid, basis, now)
             tx.save(audit)
     except TransactWriteError as err:
         failed = failed_tables(tx, err)
