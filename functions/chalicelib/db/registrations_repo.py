@@ -113,26 +113,41 @@ def seat_condition() -> Any:
     )
 
 
-def take_seat(registration: Registration, audit: AuditEntry) -> str:
-    """Confirm a seat: 'confirmed', 'exists' (the person already holds one or a place in line), or
-    'no_seat' (full, someone waiting, or no longer open — the caller re-reads the event)."""
+def _insert(
+    registration: Registration,
+    audit: AuditEntry,
+    *,
+    event_action: Any,
+    event_condition: Any,
+    done: str,
+    refused: str,
+) -> str:
+    """One transaction: the event's counter moves under its condition, the registration is
+    written unless the person already holds one, the audit entry goes with them. Returns `done`,
+    'exists' (the registration's condition failed) or `refused` (the event's did)."""
     ensure_bound()
     tx = NamedTransaction()
-    tx.update(
-        "event",
-        _event_key(registration.event_id),
-        [CatalogElement.seats_taken.add(1)],
-        seat_condition(),
-    )
+    tx.update("event", _event_key(registration.event_id), [event_action], event_condition)
     tx.save("registration", registration, _may_write_registration())
     tx.save("audit", audit)
     try:
         tx.commit()
     except TransactWriteError as err:
-        if "registration" in tx.failed(err):
-            return "exists"
-        return "no_seat"
-    return "confirmed"
+        return "exists" if "registration" in tx.failed(err) else refused
+    return done
+
+
+def take_seat(registration: Registration, audit: AuditEntry) -> str:
+    """Confirm a seat: 'confirmed', 'exists' (the person already holds one or a place in line), or
+    'no_seat' (full, someone waiting, or no longer open — the caller re-reads the event)."""
+    return _insert(
+        registration,
+        audit,
+        event_action=CatalogElement.seats_taken.add(1),
+        event_condition=seat_condition(),
+        done="confirmed",
+        refused="no_seat",
+    )
 
 
 def take_ticket(event_id: str) -> int | None:
@@ -155,23 +170,14 @@ def take_ticket(event_id: str) -> int | None:
 def join_waitlist(registration: Registration, audit: AuditEntry) -> str:
     """Put a registration holding a ticket (`wait_seq`) in line: 'waitlisted', 'exists' or
     'closed' (the event stopped being published)."""
-    ensure_bound()
-    tx = NamedTransaction()
-    tx.update(
-        "event",
-        _event_key(registration.event_id),
-        [CatalogElement.waitlist_length.add(1)],
-        CatalogElement.status == "published",
+    return _insert(
+        registration,
+        audit,
+        event_action=CatalogElement.waitlist_length.add(1),
+        event_condition=CatalogElement.status == "published",
+        done="waitlisted",
+        refused="closed",
     )
-    tx.save("registration", registration, _may_write_registration())
-    tx.save("audit", audit)
-    try:
-        tx.commit()
-    except TransactWriteError as err:
-        if "registration" in tx.failed(err):
-            return "exists"
-        return "closed"
-    return "waitlisted"
 
 
 def waitlist_head(event_id: str) -> Registration | None:
