@@ -9,6 +9,7 @@ missing, so running it on every `make run` keeps what people did with the demo d
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -429,6 +430,8 @@ class SeedSummary:
     specialties: int = 0
     roles_granted: list[str] = field(default_factory=list)
     specialties_given: list[str] = field(default_factory=list)
+    history_rows: int = 0
+    demo_code: str | None = None
 
     def lines(self) -> list[str]:
         return [
@@ -438,6 +441,9 @@ class SeedSummary:
             f"уже были {self.elements.unchanged} (специальностей: {self.specialties})",
             "роли: " + (", ".join(self.roles_granted) or "уже выданы"),
             "специальности персон: " + (", ".join(self.specialties_given) or "уже есть"),
+            f"история обучения врача-терапевта: {self.history_rows} записей ждут его входа",
+            "демо-код подтверждения (ввести в кабинете врача): "
+            + (self.demo_code or "нет прошедшего мероприятия по терапии"),
         ]
 
 
@@ -521,4 +527,88 @@ def seed_demo(today: dt.date | None = None) -> SeedSummary:
     )
     summary.roles_granted = _seed_roles()
     summary.specialties_given = _seed_persona_specialties(now)
+    summary.history_rows = _seed_learning_history(now)
+    summary.demo_code = _seed_demo_code(data, today, now)
     return summary
+
+
+# What a provider would have reported for the demo therapist (persona 1000000001, СНИЛС from the
+# ЕСИА emulator, therapy since 15.03.2022): kept as provider rows, credited at the first login, so
+# the cabinet shows a cycle partly done. (kind, title, hours, completed_on, document)
+DEMO_DOCTOR_SNILS = "11223344595"
+DEMO_DOCTOR_HISTORY: tuple[tuple[str, str, int, str, str], ...] = (
+    ("dpp_pk", "Актуальные вопросы терапии", 36, "2022-10-14", "762416001234"),
+    ("iom", "Артериальная гипертензия: выбор стартовой терапии", 4, "2023-02-10", "ИОМ-2023-0210"),
+    (
+        "iom",
+        "Хроническая сердечная недостаточность в практике терапевта",
+        6,
+        "2023-09-05",
+        "ИОМ-2023-0905",
+    ),
+    ("dpp_pk", "Кардиология в практике врача-терапевта", 72, "2024-04-19", "762416004567"),
+    ("iom", "Сахарный диабет 2 типа: сахароснижающая терапия", 3, "2025-03-12", "ИОМ-2025-0312"),
+    ("iom", "Внебольничная пневмония у взрослых", 5, "2025-10-01", "ИОМ-2025-1001"),
+)
+
+
+def _seed_learning_history(now: dt.datetime) -> int:
+    """Provider rows for the demo therapist (idempotent: the same rows keep the same ids)."""
+    from chalicelib.db import credits_repo
+    from chalicelib.db.models import PendingCredit
+
+    kept = 0
+    for kind, title, hours, completed_on, document in DEMO_DOCTOR_HISTORY:
+        token = credits_repo.import_token(DEMO_DOCTOR_SNILS, title, completed_on, document)
+        credits_repo.save_pending(
+            PendingCredit(
+                snils=DEMO_DOCTOR_SNILS,
+                record_id=credits_repo.new_record_id(completed_on, token),
+                kind=kind,
+                title=title,
+                hours=hours,
+                completed_on=completed_on,
+                specialty="76",
+                candidate_specialties=["76"],
+                document=document,
+                created_at=now,
+            )
+        )
+        kept += 1
+    return kept
+
+
+def _seed_demo_code(data: list[dict[str, Any]], today: dt.date, now: dt.datetime) -> str | None:
+    """One paper confirmation code for the latest past therapy event of the demo catalog; the
+    code is derived from the event, so re-seeding gives the same code."""
+    from chalicelib.db import codes_repo
+    from chalicelib.domain.codes import ALPHABET, BODY_LENGTH, format_code, with_check
+
+    past = [
+        d
+        for d in data
+        if d["kind"] == "event"
+        and d.get("status", "published") == "published"
+        and "76" in d["specialties"]
+        and d.get("days")
+        and dt.date.fromisoformat(d["days"][-1]["date"]) < today
+    ]
+    if not past:
+        return None
+    event = max(past, key=lambda d: d["days"][-1]["date"])
+    day = event["days"][-1]
+    digest = hashlib.sha256(f"demo-code\x1f{event['element_id']}".encode()).digest()
+    code = with_check("".join(ALPHABET[b % len(ALPHABET)] for b in digest[:BODY_LENGTH]))
+    if codes_repo.get_code(code) is None:
+        codes_repo.issue(
+            code=code,
+            event_id=event["element_id"],
+            day=day["date"],
+            specialty="76",
+            hours=day["hours"],
+            title=event["title"],
+            issued_to=None,
+            expires_on=(today + dt.timedelta(days=90)).isoformat(),
+            now=now,
+        )
+    return format_code(code)

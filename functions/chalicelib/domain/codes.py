@@ -40,7 +40,13 @@ def _check_symbol(body: str) -> str:
 
 def new_code() -> str:
     """A fresh code, normalised (no separators)."""
-    body = "".join(secrets.choice(ALPHABET) for _ in range(BODY_LENGTH))
+    return with_check("".join(secrets.choice(ALPHABET) for _ in range(BODY_LENGTH)))
+
+
+def with_check(body: str) -> str:
+    """A code from its 15-symbol body: the body and its check symbol."""
+    if len(body) != BODY_LENGTH or any(ch not in _INDEX for ch in body):
+        raise ValueError("a code body is 15 symbols of the code alphabet")
     return body + _check_symbol(body)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
+from pathlib import Path
 from typing import Any
 
 
@@ -23,6 +25,12 @@ def _seed(args: argparse.Namespace) -> int:
     summary = seed_demo(args.today)
     for line in summary.lines():
         print(line)
+    if args.summary_file:
+        # `nmo serve` keeps this as its "seeded" mark and shows the demo code in its banner.
+        Path(args.summary_file).write_text(
+            json.dumps({"today": summary.today, "demo_code": summary.demo_code}),
+            encoding="utf-8",
+        )
     return 0
 
 
@@ -37,4 +45,5 @@ def register(subparsers: Any) -> None:
     seed.add_argument(
         "--today", type=_date, default=None, help="дата отсчёта прошедших и будущих событий"
     )
+    seed.add_argument("--summary-file", default=None, help="записать итог в JSON-файл")
     seed.set_defaults(func=_seed)

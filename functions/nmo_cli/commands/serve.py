@@ -195,8 +195,7 @@ def run_serve(args: argparse.Namespace) -> int:
         seeded_marker = var_dir / "dynamodb" / ".seeded"
         if not args.no_seed and not seeded_marker.exists():
             log.info("loading demo data (first run)")
-            _run_cli(["demo", "seed"], env)
-            seeded_marker.write_text(time.strftime("%Y-%m-%dT%H:%M:%S"), encoding="utf-8")
+            _run_cli(["demo", "seed", "--summary-file", str(seeded_marker)], env)
         if not args.no_build:
             log.info("building the site into %s", site_dir)
             _run_cli(["site", "build", "--out", str(site_dir)], env)
@@ -225,7 +224,7 @@ def run_serve(args: argparse.Namespace) -> int:
                 "table_prefix": LOCAL_TABLE_PREFIX,
             },
         )
-        _banner(public_url, esia_url, ddb_url, var_dir)
+        _banner(public_url, esia_url, ddb_url, var_dir, _demo_code(seeded_marker))
         while not stop.is_set():
             if ddb.poll() is not None:
                 log.error("embedded DynamoDB exited (code %s); stopping", ddb.returncode)
@@ -266,7 +265,19 @@ def _csp(site_dir: Path) -> str | None:
     return str(content_security_policy(site_dir))
 
 
-def _banner(public_url: str, esia_url: str, ddb_url: str, var_dir: Path) -> None:
+def _demo_code(seeded_marker: Path) -> str | None:
+    try:
+        return json.loads(seeded_marker.read_text(encoding="utf-8")).get("demo_code")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _banner(
+    public_url: str, esia_url: str, ddb_url: str, var_dir: Path, demo_code: str | None
+) -> None:
+    code_hint = (
+        f"\n    • Код подтверждения для кабинета врача (демо): {demo_code}" if demo_code else ""
+    )
     print(
         f"""
   Портал НМО запущен: {public_url}
@@ -274,7 +285,7 @@ def _banner(public_url: str, esia_url: str, ddb_url: str, var_dir: Path) -> None
   Что попробовать:
     • Каталог: {public_url}/  (фильтры по специальности, поиск «кардиологии»)
     • Вход через Госуслуги (эмулятор ЕСИА {esia_url}): выберите «Врач-терапевт (подтверждённая)»
-      и откройте личный кабинет {public_url}/cabinet/
+      и откройте личный кабинет {public_url}/cabinet/{code_hint}
     • Организатор и модератор: войдите под соответствующей персоной эмулятора,
       {public_url}/organizer/ и {public_url}/moderation/
     • API: {public_url}/api/catalog/elements?specialty=76 , {public_url}/api/openapi.json
