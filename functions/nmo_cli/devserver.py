@@ -89,9 +89,8 @@ class PortalOrigin:
         from chalice.config import Config
         from chalice.local import LocalGateway
 
-        self.site_dir = site_dir.resolve()
         self.max_body = max_body
-        self.headers = security_headers(csp)
+        self.serve_site(site_dir, csp)
         config = Config.create(
             chalice_stage="local",
             app_name="nmo-portal",
@@ -99,6 +98,19 @@ class PortalOrigin:
             lambda_memory_size=512,
         )
         self.gateway = LocalGateway(chalice_app, config)
+
+    def serve_site(self, site_dir: Path, csp: str) -> None:
+        """Serve another build (a rebuilt catalog) from now on: one assignment, so a request sees
+        either the old site with its CSP or the new one, never a mix."""
+        self._site = (site_dir.resolve(), security_headers(csp))
+
+    @property
+    def site_dir(self) -> Path:
+        return self._site[0]
+
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        return self._site[1]
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -197,8 +209,9 @@ class PortalOrigin:
             rel = raw_path.encode("latin-1").decode("utf-8")
         except UnicodeError:
             return self._not_found(start_response)
-        target = (self.site_dir / rel.lstrip("/")).resolve()
-        if not target.is_relative_to(self.site_dir):
+        site_dir = self.site_dir  # one build for the whole request, even if a rebuild swaps in
+        target = (site_dir / rel.lstrip("/")).resolve()
+        if not target.is_relative_to(site_dir):
             return self._not_found(start_response)
         if target.is_dir():
             if not raw_path.endswith("/"):
@@ -218,7 +231,7 @@ class PortalOrigin:
         if content_type.startswith(_TEXT_TYPES):
             content_type += "; charset=utf-8"
         data = target.read_bytes()
-        rel_posix = target.relative_to(self.site_dir).as_posix()
+        rel_posix = target.relative_to(site_dir).as_posix()
         if rel_posix.startswith("assets/") and any(c.isdigit() for c in target.stem[-8:]):
             cache = "public, max-age=31536000, immutable"
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -53,3 +54,61 @@ def test_stack_serves_site_and_api_on_one_origin_and_keeps_data_across_restarts(
         assert first_url  # the first run really ran
         assert item is not None
         assert item["name"]["S"] == "ГБУЗ «Тестовая больница»"
+
+
+def test_an_element_published_while_running_appears_in_the_static_catalog(tmp_path: Path):
+    import datetime as dt
+    import os
+    import time
+
+    from chalicelib.db import catalog_repo, connection
+    from chalicelib.db.models import CatalogElement
+    from chalicelib.settings import reset_settings
+
+    with running_stack(tmp_path, build=True) as stack:
+        saved = {k: os.environ.get(k) for k in stack.env()}
+        os.environ.update(stack.env())
+        reset_settings()
+        connection.unbind()
+        try:
+            now = dt.datetime.now(dt.UTC)
+            catalog_repo.save_element(
+                CatalogElement(
+                    element_id="iom-publishedlive",
+                    kind="iom",
+                    status="published",
+                    sort_key="9999-12-31#iom-publishedlive",
+                    title="Сепсис: ранняя диагностика",
+                    specialties=["76"],
+                    hours=4,
+                    organizer_id="org-1",
+                    created_key="k",
+                    organizer_name="ГБУЗ «Больница»",
+                    created_at=now,
+                    updated_at=now,
+                    version=1,
+                )
+            )
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            reset_settings()
+            connection.unbind()
+        deadline = time.monotonic() + 120
+        status = None
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(
+                    f"{stack.url}/catalog/e/iom-publishedlive/", timeout=10
+                ) as resp:
+                    status = resp.status
+                    page = resp.read().decode()
+                    break
+            except urllib.error.HTTPError as err:
+                status = err.code
+            time.sleep(1)
+        assert status == 200
+        assert "Сепсис: ранняя диагностика" in page

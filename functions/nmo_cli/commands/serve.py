@@ -196,7 +196,11 @@ def run_serve(args: argparse.Namespace) -> int:
         if not args.no_seed and not seeded_marker.exists():
             log.info("loading demo data (first run)")
             _run_cli(["demo", "seed", "--summary-file", str(seeded_marker)], env)
+        built_from = None
         if not args.no_build:
+            from nmo_cli.site_refresh import published_fingerprint
+
+            built_from = published_fingerprint()
             log.info("building the site into %s", site_dir)
             _run_cli(["site", "build", "--out", str(site_dir)], env)
 
@@ -212,6 +216,19 @@ def run_serve(args: argparse.Namespace) -> int:
             csp=_csp(site_dir) or DEFAULT_CSP,
         )
         servers.append(origin_socket_server)
+        if built_from is not None:
+            # Moderators' decisions reach the static catalog within seconds, as the publishing
+            # job does in a deployment.
+            from nmo_cli.site_refresh import SiteRefresher
+
+            origin = origin_socket_server.app
+            refresher = SiteRefresher(
+                site_dir,
+                env,
+                lambda out: origin.serve_site(out, _csp(out) or DEFAULT_CSP),
+            )
+            refresher.start(built_from)
+            servers.append(_Stoppable(refresher.stop))
         threading.Thread(
             target=origin_socket_server.serve_forever, name="origin", daemon=True
         ).start()
@@ -243,6 +260,13 @@ def run_serve(args: argparse.Namespace) -> int:
             except subprocess.TimeoutExpired:
                 child.kill()
         log.info("stopped")
+
+
+class _Stoppable:
+    """Lets a background job stop with the servers (`shutdown()` at exit)."""
+
+    def __init__(self, stop: Any) -> None:
+        self.shutdown = stop
 
 
 def _bind_origin(host: str, port: int) -> Any:

@@ -1,0 +1,100 @@
+"""Keeps the local site in step with the published catalog (the local stand-in for the
+publishing job a deployment runs after moderation).
+
+Every few seconds it takes a fingerprint of what is published (ids and content versions; seat
+counters do not count, pages read those live from the API). When it changes, the site is built
+into a fresh directory and the origin switches to it in one step, so a moderator's decision shows
+in the static catalog within seconds and a half-built site is never served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+log = logging.getLogger("nmo.site_refresh")
+
+
+def published_fingerprint() -> str:
+    """A digest of every published element's id and content version (one index query)."""
+    from chalicelib.db.catalog_repo import iter_published
+
+    digest = hashlib.sha256()
+    for element in sorted(iter_published(), key=lambda e: e.element_id):
+        digest.update(f"{element.element_id}:{int(element.version or 0)}\n".encode())
+    return digest.hexdigest()
+
+
+def build_site(out_dir: Path, env: dict[str, str]) -> None:
+    subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
+        [sys.executable, "-m", "nmo_cli.cli", "site", "build", "--out", str(out_dir)],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+class SiteRefresher:
+    """Rebuilds into `<base>.N` directories and hands each finished build to `switch`."""
+
+    def __init__(
+        self,
+        base_dir: Path,
+        env: dict[str, str],
+        switch: Callable[[Path], None],
+        *,
+        interval: float = 5.0,
+        fingerprint: Callable[[], str] = published_fingerprint,
+        build: Callable[[Path, dict[str, str]], None] = build_site,
+    ) -> None:
+        self.base_dir = base_dir
+        self.env = env
+        self.switch = switch
+        self.interval = interval
+        self.fingerprint = fingerprint
+        self.build = build
+        self.builds = 0
+        self._seen = ""
+        self._stop = threading.Event()
+        self._current: Path | None = None
+
+    def start(self, seen: str) -> threading.Thread:
+        """`seen` is the fingerprint the site being served was built from."""
+        self._seen = seen
+        thread = threading.Thread(target=self._loop, name="site-refresh", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.refresh_once()
+            except Exception as exc:  # keep serving the last good build
+                log.warning(
+                    "site rebuild failed (%s); the previous build stays", type(exc).__name__
+                )
+
+    def refresh_once(self) -> bool:
+        """Rebuild if the published catalog changed; True when a new build went live."""
+        current = self.fingerprint()
+        if current == self._seen:
+            return False
+        self.builds += 1
+        out = self.base_dir.with_name(f"{self.base_dir.name}.{self.builds}")
+        shutil.rmtree(out, ignore_errors=True)
+        self.build(out, self.env)
+        self.switch(out)
+        previous, self._current, self._seen = self._current, out, current
+        if previous is not None:
+            shutil.rmtree(previous, ignore_errors=True)
+        log.info("published catalog changed: site rebuilt")
+        return True
