@@ -17,15 +17,13 @@ import argparse
 import datetime as dt
 import http.client
 import json
-import os
 import secrets
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,28 +61,6 @@ class Api:
             return resp.status, json.loads(raw) if ctype.startswith("application/json") else raw
         finally:
             conn.close()
-
-
-@contextmanager
-def stack_environment(stack: Any) -> Iterator[None]:
-    """Point this process's chalicelib at the stack's DynamoDB (to seed people and read back)."""
-    from chalicelib.db import connection
-    from chalicelib.settings import reset_settings
-
-    saved = {k: os.environ.get(k) for k in stack.env()}
-    os.environ.update(stack.env())
-    reset_settings()
-    connection.unbind()
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        reset_settings()
-        connection.unbind()
 
 
 def seed_people(
@@ -276,7 +252,7 @@ def run_rush(
     run_id: str | None = None,
     positions_via_http: bool = True,
 ) -> RushResult:
-    """Seed, publish, rush, check; cancel, check again. Needs `stack_environment` active."""
+    """Seed, publish, rush, check; cancel, check again. Needs `stack.bound_here()` active."""
     run_id = run_id or secrets.token_hex(3)
     event_id = publish_event(api, seats, run_id)
     headers = seed_people(f"p-{run_id}", people)
@@ -369,7 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tests.stack import running_stack
 
     with tempfile.TemporaryDirectory(prefix="nmo-rush-") as tmp, running_stack(Path(tmp)) as stack:
-        with stack_environment(stack):
+        with stack.bound_here():
             api = Api(stack.url)
             print(
                 f"rush: {args.people} people, {args.seats} seats, {args.threads} threads; "

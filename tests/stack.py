@@ -30,6 +30,28 @@ class Stack:
     var_dir: Path
     site_dir: Path
 
+    @contextlib.contextmanager
+    def bound_here(self) -> Iterator[None]:
+        """Point this process's chalicelib at the stack's DynamoDB (to seed data and read it
+        back), restoring the previous configuration afterwards."""
+        from chalicelib.db import connection
+        from chalicelib.settings import reset_settings
+
+        saved = {key: os.environ.get(key) for key in self.env()}
+        os.environ.update(self.env())
+        reset_settings()
+        connection.unbind()
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            reset_settings()
+            connection.unbind()
+
     def env(self) -> dict[str, str]:
         """Environment that points this process's chalicelib at the stack's DynamoDB."""
         return {

@@ -58,19 +58,13 @@ def test_stack_serves_site_and_api_on_one_origin_and_keeps_data_across_restarts(
 
 def test_an_element_published_while_running_appears_in_the_static_catalog(tmp_path: Path):
     import datetime as dt
-    import os
     import time
 
-    from chalicelib.db import catalog_repo, connection
+    from chalicelib.db import catalog_repo
     from chalicelib.db.models import CatalogElement
-    from chalicelib.settings import reset_settings
 
     with running_stack(tmp_path, build=True) as stack:
-        saved = {k: os.environ.get(k) for k in stack.env()}
-        os.environ.update(stack.env())
-        reset_settings()
-        connection.unbind()
-        try:
+        with stack.bound_here():
             now = dt.datetime.now(dt.UTC)
             catalog_repo.save_element(
                 CatalogElement(
@@ -89,14 +83,6 @@ def test_an_element_published_while_running_appears_in_the_static_catalog(tmp_pa
                     version=1,
                 )
             )
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-            reset_settings()
-            connection.unbind()
         deadline = time.monotonic() + 120
         status = None
         while time.monotonic() < deadline:

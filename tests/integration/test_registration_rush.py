@@ -16,7 +16,6 @@ from bench.registration_rush import (
     read_line,
     run_rush,
     seed_people,
-    stack_environment,
 )
 from tests.stack import running_stack
 
@@ -30,7 +29,7 @@ def stack(tmp_path_factory):
 
 
 def test_rush_of_200_for_20_seats_confirms_20_and_numbers_the_line_1_to_180(stack):
-    with stack_environment(stack):
+    with stack.bound_here():
         # Positions are read in-process with the same rank query the cabinet uses (the HTTP
         # read of all 350 cabinets is the benchmark's job; here it would only add time).
         result = run_rush(
@@ -63,7 +62,7 @@ def test_without_the_seat_condition_the_same_rush_oversells(stack, monkeypatch):
     monkeypatch.setattr(
         registrations_repo, "seat_condition", lambda: CatalogElement.status == "published"
     )
-    with stack_environment(stack):
+    with stack.bound_here():
         api = Api(stack.url)
         event_id = publish_event(api, 20, "broken")
         headers = seed_people("broken", 60)
