@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -25,16 +23,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-for _path in (ROOT, ROOT / "functions"):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
+from _local import in_process_moto
 
-os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
-os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
-os.environ.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
-os.environ["NMO_TABLE_PREFIX"] = "bench-"
-os.environ.pop("NMO_DYNAMODB_ENDPOINT", None)
+in_process_moto()
 
 HEADER = ["код", "название", "вид", "часы", "специальности", "даты", "провайдер", "ИНН провайдера"]
 CODES = ("76", "39", "25", "35", "49", "90", "219", "100", "41", "92")

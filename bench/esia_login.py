@@ -25,18 +25,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-for _path in (ROOT, ROOT / "functions"):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
+from _local import in_process_moto
 
-os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
-os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
-os.environ.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
-os.environ["NMO_TABLE_PREFIX"] = "bench-"
-os.environ["NMO_SESSION_KEY"] = "bench-session-key-0123456789abcdef"
-os.environ["NMO_PUBLIC_URL"] = "http://127.0.0.1:8000"
-os.environ.pop("NMO_DYNAMODB_ENDPOINT", None)
+in_process_moto(
+    NMO_SESSION_KEY="bench-session-key-0123456789abcdef", NMO_PUBLIC_URL="http://127.0.0.1:8000"
+)
 
 
 def _rate(fn: Callable[[], Any], seconds: float = 1.5) -> float:
