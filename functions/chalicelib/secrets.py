@@ -81,8 +81,9 @@ def session_key() -> str:
     return resolve(settings.session_key, settings.session_key_param, settings)
 
 
-def esia_signer_token() -> str:
-    settings = get_settings()
+def esia_signer_token(settings: Settings | None = None) -> str:
+    """The remote signer's bearer token: the setting, else the stored secret it names."""
+    settings = settings or get_settings()
     return resolve(settings.esia_signer_token, settings.esia_signer_token_param, settings)
 
 

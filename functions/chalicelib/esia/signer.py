@@ -113,9 +113,7 @@ def signer_for(settings: Settings) -> Signer:
     if settings.esia_signer == "remote":
         return RemoteSigner(
             settings.esia_signer_url,
-            token=secrets.resolve(
-                settings.esia_signer_token, settings.esia_signer_token_param, settings
-            ),
+            token=secrets.esia_signer_token(settings),
             timeout=settings.esia_timeout_seconds,
         )
     raise RuntimeError(f"unknown NMO_ESIA_SIGNER {settings.esia_signer!r} (local or remote)")
