@@ -32,8 +32,6 @@ from .role_grants import organization_id_for_inn
 
 MAX_ERRORS_SHOWN = 200
 _WRITE_CHUNK = 500
-DPP_HOURS = (16, 500)  # ДПП ПК: 16 h minimum (nmo-rules.md); the cap catches typos like 3600
-IOM_HOURS = (1, 6)
 
 # field → accepted column headings (lower case, «ё» as «е», single spaces)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -350,10 +348,16 @@ def _hours(value: Any, kind: str) -> int:
         raise RowError(f"«часы»: «{text[:20]}» — не число.") from None
     if not number.is_integer():
         raise RowError("«часы»: целое число академических часов.")
-    low, high = DPP_HOURS if kind == "dpp_pk" else IOM_HOURS
-    if not low <= number <= high:
-        what = "ДПП ПК" if kind == "dpp_pk" else "ИОМ"
-        raise RowError(f"«часы»: у {what} от {low} до {high} ч, указано {int(number)}.")
+    from chalicelib.domain.catalog import KINDS_SHORT
+    from chalicelib.domain.rules import rule_book
+
+    # Bounds are data (reference/rule_sets.json): ДПП ПК from 16 h; the cap catches typos like 3600.
+    bounds = rule_book().hours_of(kind)
+    if not bounds.contains(number):
+        raise RowError(
+            f"«часы»: у {KINDS_SHORT[kind]} от {bounds.min_hours:g} до {bounds.max_hours:g} ч, "
+            f"указано {int(number)}."
+        )
     return int(number)
 
 

@@ -194,6 +194,8 @@ def parse_rows(cells: list[list[Any]], today: dt.date) -> tuple[list[Row], list[
 def check_against_catalog(rows: Iterable[Row]) -> list[str]:
     """Fill kind, title and specialties from the catalog; Russian errors by row number."""
     from chalicelib.db import catalog_repo
+    from chalicelib.domain.catalog import KINDS_SHORT
+    from chalicelib.domain.rules import rule_book
 
     errors = []
     cache: dict[str, Any] = {}
@@ -216,9 +218,24 @@ def check_against_catalog(rows: Iterable[Row]) -> list[str]:
                 "документа»)."
             )
             continue
+        bounds = rule_book().hours_of(element.kind)
+        if not bounds.contains(row.hours):
+            errors.append(
+                f"Строка {row.line}: {row.hours:g} ч — вне допустимого для «{KINDS_SHORT[element.kind]}» "
+                f"({bounds.min_hours:g}–{bounds.max_hours:g} ч)."
+            )
+            continue
         if row.hours > float(element.hours):
             errors.append(
                 f"Строка {row.line}: {row.hours:g} ч больше, чем у элемента ({float(element.hours):g} ч)."
+            )
+            continue
+        if element.kind == "dpp_pk" and row.hours < float(element.hours):
+            # A programme counts only when it was completed in full (the удостоверение is issued
+            # for the whole programme): a partial row is a provider's error, not a smaller credit.
+            errors.append(
+                f"Строка {row.line}: ДПП ПК «{element.title}» засчитывается только целиком — "
+                f"{float(element.hours):g} ч, в строке {row.hours:g} ч."
             )
             continue
         specialties = [str(s) for s in element.specialties or []]
@@ -277,7 +294,8 @@ def apply_rows(rows: list[Row], report: Report) -> None:
             title=row.title,
             hours=row.hours,
             completed_on=row.completed_on,
-            specialty=credits.choose_specialty(person, row.specialties),
+            specialty=row.specialties[0],
+            eligible_specialties=row.specialties,  # the cycle is chosen when it is written
             source="provider_import",
             document=row.document,
             element_id=row.element_id,

@@ -72,6 +72,12 @@ def test_control_number_rules_for_sums_of_100_101_and_above() -> None:
     assert snils_control(body_101) == "00"
     assert snils_control(body_201) == "00"  # 201 mod 101 = 100 → 00
     assert snils_control(body_102) == "01"
+    # Sums of 202 and above: mod 101 again (not "sum - 101" once): 202 → 00, 250 → 48, 303 → 00.
+    for total, control in ((202, "00"), (250, "48"), (303, "00"), (305, "02")):
+        body = _body_with_sum(total)
+        assert _weighted(body) == total
+        assert snils_control(body) == control
+        assert normalize_snils(body + control) == body + control
 
 
 def test_old_numbers_up_to_001_001_998_are_accepted_as_issued() -> None:
@@ -114,7 +120,7 @@ def test_snils_arriving_in_a_request_gives_a_400_naming_the_field() -> None:
         snils_field(None)
 
 
-@pytest.mark.parametrize("inn", ["7707083893", "500100732259"])
+@pytest.mark.parametrize("inn", ["7707083893", "500100732259", "773370857141"])
 def test_real_inns_of_an_organisation_and_a_person_are_accepted(inn: str) -> None:
     assert normalize_inn(inn) == inn
 
@@ -124,6 +130,8 @@ def test_real_inns_of_an_organisation_and_a_person_are_accepted(inn: str) -> Non
     [
         ("7707083894", None),
         ("500100732258", None),
+        ("500100732249", None),  # the 11th digit wrong alone, the 12th as in the real number
+        ("773370857131", None),
         ("50010073225", None),
         ("7707083893", "person"),
         ("500100732259", "organization"),
@@ -163,3 +171,14 @@ def test_inn_arriving_in_a_request_gives_a_400_naming_the_field() -> None:
     with pytest.raises(InvalidInput) as err:
         inn_field("12345", field="organization.inn", kind="organization")
     assert err.value.field == "organization.inn"
+
+
+def _body_with_sum(total: int) -> str:
+    """Nine digits whose weighted sum (weights 9…1) is `total`, built greedily."""
+    digits = []
+    for weight in range(9, 0, -1):
+        digit = min(9, total // weight)
+        digits.append(str(digit))
+        total -= digit * weight
+    assert total == 0
+    return "".join(digits)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from ..domain.numbers import plain_number
@@ -27,6 +27,7 @@ from .models import CreditRecord, CreditTotal, PendingCredit, SnilsOwner
 
 SUMMARY = "summary"
 BUCKET_PREFIX = "cycle#"
+PLAN_PREFIX = "plan#"
 PAGE_SIZE = 50
 MAX_REBUILD_ATTEMPTS = 5
 
@@ -42,6 +43,10 @@ def person_subject(oid: str) -> str:
 
 def bucket_key(specialty: str, cycle_start: str, year: int) -> str:
     return f"{BUCKET_PREFIX}{specialty}#{cycle_start}#{year:02d}"
+
+
+def plan_key(specialty: str, element_id: str) -> str:
+    return f"{PLAN_PREFIX}{specialty}#{element_id}"
 
 
 def parse_bucket_key(bucket: str) -> tuple[str, str, int] | None:
@@ -180,13 +185,16 @@ def credit_view(record: CreditRecord) -> dict[str, Any]:
         "hours": plain_number(record.hours),
         "completed_on": record.completed_on,
         "specialty": record.specialty,
+        "eligible_specialties": [str(s) for s in record.eligible_specialties or []]
+        or [record.specialty],
         "source": record.source,
         "document": record.document,
     }
 
 
 def totals(oid: str) -> list[CreditTotal]:
-    """Every aggregate item of a person: one Query (a few dozen small items at most)."""
+    """Every aggregate and plan item of a person: one Query (a few dozen small items at most:
+    cycle years × specialties, plus the plan, which is capped)."""
     ensure_bound()
     return list(CreditTotal.query(oid, consistent_read=True))
 
@@ -417,3 +425,93 @@ def change_credit(
             raise
         return outcome
     return None
+
+
+def reassign(record: CreditRecord, old_specialty: str) -> bool:
+    """Move a record to the cycle of `record.specialty` when rebuilding (its old cycle no longer
+    holds it); False when the record changed meanwhile. The caller rebuilds the totals."""
+    ensure_bound()
+    try:
+        record.update(
+            actions=[CreditRecord.specialty.set(record.specialty)],
+            condition=CreditRecord.specialty == old_specialty,
+        )
+    except PutError:
+        return False
+    except UpdateError as err:
+        if err.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def plan_items(items: list[CreditTotal]) -> list[CreditTotal]:
+    return [i for i in items if i.bucket.startswith(PLAN_PREFIX)]
+
+
+def add_plan_item(item: CreditTotal, *, actor: str) -> bool:
+    """Put a plan item unless that element is already planned for that cycle."""
+    ensure_bound()
+    audit = new_entry(
+        person_subject(item.oid),
+        actor,
+        "plan_item_added",
+        after={
+            "element_id": item.element_id,
+            "title": item.title,
+            "specialty": _plan_specialty(item),
+        },
+    )
+    tx = TransactWrite(connection=connection())
+    try:
+        with tx:
+            tx.save(item, condition=CreditTotal.bucket.does_not_exist())
+            tx.save(audit)
+    except TransactWriteError as err:
+        if CreditTotal.Meta.table_name in failed_tables(tx, err):
+            return False
+        raise
+    return True
+
+
+def remove_plan_item(item: CreditTotal, *, actor: str) -> None:
+    ensure_bound()
+    audit = new_entry(
+        person_subject(item.oid),
+        actor,
+        "plan_item_removed",
+        before={
+            "element_id": item.element_id,
+            "title": item.title,
+            "specialty": _plan_specialty(item),
+        },
+    )
+    with TransactWrite(connection=connection()) as tx:
+        tx.delete(CreditTotal(item.oid, item.bucket))
+        tx.save(audit)
+
+
+def mark_plan_done(tx: TransactWrite, oid: str, bucket: str, record_id: str) -> None:
+    """Inside a credit write: the planned element's credit arrived."""
+    tx.update(
+        CreditTotal(oid, bucket),
+        actions=[CreditTotal.done_record.set(record_id)],
+        condition=CreditTotal.bucket.exists(),
+    )
+
+
+def _plan_specialty(item: CreditTotal) -> str:
+    return item.bucket[len(PLAN_PREFIX) :].split("#", 1)[0]
+
+
+def recent_element_ids(oid: str, *, since: str, limit: int = 500) -> set[str]:
+    """Catalog elements the person completed since a date: one Query on the record key (which
+    starts with the completion date), only the element ids read back."""
+    ensure_bound()
+    result = CreditRecord.query(
+        oid,
+        CreditRecord.record_id >= since,
+        attributes_to_get=["element_id"],
+        limit=limit,
+    )
+    return {str(r.element_id) for r in result if r.element_id}

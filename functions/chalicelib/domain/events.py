@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from ..errors import InvalidInput
 from .catalog import FORMATS
 from .dates import parse_iso_datetime
+from .rules import rule_book
 from .specialties import is_known_specialty
 from .text import clean_text
 
@@ -122,7 +123,9 @@ def _https_url(value: Any) -> str:
 
 def _days(value: Any) -> list[EventDayInput]:
     bounds = rules()["days"]
-    hours_bounds = rules()["hours_per_day"]
+    # Hours of one accredited day: the event kind's bounds in the credit rule data.
+    event_hours = rule_book().hours_of("event")
+    hours_bounds = {"min": int(event_hours.min_hours), "max": int(event_hours.max_hours)}
     if not isinstance(value, list) or not value:
         raise InvalidInput("Укажите хотя бы один день мероприятия.", field="days")
     if len(value) > bounds["max"]:

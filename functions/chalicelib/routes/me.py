@@ -6,12 +6,13 @@ Every route works on the session's own person only: no route takes a person id.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 from chalice import Blueprint, Response
 
-from ..domain.rules import rule_set_choices
+from ..domain.rules import pace_choices, rule_set_choices
 from ..http import json_body, json_response, query_params
-from ..services import cabinet, codes, credit_export, credits
+from ..services import cabinet, codes, credit_export, credits, plan, plan_export
 from ..services.sessions import authenticated
 
 bp = Blueprint(__name__)
@@ -46,6 +47,10 @@ def export_credits() -> Any:
     request = bp.current_request
     person = authenticated(request)
     body, content_type, filename = credit_export.export(person, query_params(request).get("format"))
+    return _file(body, content_type, filename)
+
+
+def _file(body: bytes, content_type: str, filename: str) -> Response:
     headers: dict[str, str | list[str]] = {
         "Content-Type": content_type,
         "Content-Disposition": f'attachment; filename="{filename}"',
@@ -81,6 +86,7 @@ def my_specialties() -> Any:
             "specialties": cabinet.specialties_view(person),
             "choices": cabinet.specialty_choices(),
             "rule_sets": rule_set_choices(),
+            "paces": pace_choices(),
         }
     )
 
@@ -91,3 +97,52 @@ def update_my_specialties() -> Any:
     request = bp.current_request
     person = authenticated(request)
     return json_response(cabinet.update_specialties(person, json_body(request)))
+
+
+@bp.route("/api/me/credits/{record_id}/cycle", methods=["PUT"])
+def move_my_credit(record_id: str) -> Any:
+    """Перенести запись в другой подходящий цикл (специальность, по которой элемент аккредитован)."""
+    request = bp.current_request
+    person = authenticated(request)
+    return json_response(credits.move_credit(person, unquote(record_id), json_body(request)))
+
+
+@bp.route("/api/me/plan", methods=["GET"])
+def my_plan() -> Any:
+    """Мой индивидуальный план обучения: элементы по циклам, прогноз по видам, что не покрыто."""
+    person = authenticated(bp.current_request)
+    return json_response(plan.plan_view(person))
+
+
+@bp.route("/api/me/plan", methods=["POST"])
+def add_to_my_plan() -> Any:
+    """Добавить элемент каталога в план цикла: {element_id, specialty}."""
+    request = bp.current_request
+    person = authenticated(request)
+    body, status = plan.add_item(person, json_body(request))
+    return json_response(body, status=status)
+
+
+@bp.route("/api/me/plan/{element_id}", methods=["DELETE"])
+def remove_from_my_plan(element_id: str) -> Any:
+    """Убрать элемент из плана (specialty — только из плана этого цикла)."""
+    request = bp.current_request
+    person = authenticated(request)
+    return json_response(plan.remove_item(person, element_id, query_params(request)))
+
+
+@bp.route("/api/me/plan/suggestions", methods=["GET"])
+def plan_suggestions() -> Any:
+    """Что поможет закрыть разрыв в цикле specialty: не запланированное, не пройденное."""
+    request = bp.current_request
+    person = authenticated(request)
+    return json_response(plan.suggestions(person, query_params(request)))
+
+
+@bp.route("/api/me/plan/export", methods=["GET"])
+def export_my_plan() -> Any:
+    """Выгрузить план: format=xlsx (план и прогноз) или ics (запланированные мероприятия)."""
+    request = bp.current_request
+    person = authenticated(request)
+    body, content_type, filename = plan_export.export(person, query_params(request).get("format"))
+    return _file(body, content_type, filename)

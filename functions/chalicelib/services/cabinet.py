@@ -17,7 +17,8 @@ from ..db import credits_repo
 from ..db.audit_repo import new_entry
 from ..db.connection import connection, ensure_bound
 from ..db.models import Specialist, SpecialtyRecord
-from ..domain.dates import parse_iso_date
+from ..domain.cycles import add_months
+from ..domain.dates import parse_iso_date, ru_date
 from ..domain.rules import rule_book
 from ..domain.specialties import EDUCATION_LEVELS, all_specialties, get_specialty
 from ..domain.text import clean_text
@@ -37,6 +38,7 @@ def specialties_view(person: Specialist) -> list[dict[str, Any]]:
             "document_kind": s.document_kind,
             "document_number": s.document_number,
             "rule_set": s.rule_set,
+            "pace": s.pace,
         }
         for s in person.specialties or []
     ]
@@ -94,15 +96,30 @@ def _parse_entry(raw: Any, index: int, level: str) -> SpecialtyRecord:
         max_length=50,
         required=False,
     )
+    book = rule_book()
     rule_set = raw.get("rule_set") or None
-    if rule_set is not None and rule_book().get(str(rule_set)) is None:
-        raise InvalidInput("Неизвестный набор правил зачёта.", field=f"{prefix}.rule_set")
+    if rule_set is not None:
+        chosen = book.get(str(rule_set))
+        if chosen is None:
+            raise InvalidInput("Неизвестный набор правил зачёта.", field=f"{prefix}.rule_set")
+        expires = add_months(admitted, 12 * chosen.cycle_years)
+        if not chosen.applies_to_expiry(expires):
+            allowed = "; ".join(f"«{r.title}»" for r in book.choices_for_expiry(expires))
+            raise InvalidInput(
+                f"Набор правил «{chosen.title}» не применяется к документу, действующему до "
+                f"{ru_date(expires)}. Для него: {allowed}.",
+                field=f"{prefix}.rule_set",
+            )
+    pace = raw.get("pace") or None
+    if pace is not None and book.pace(str(pace)) is None:
+        raise InvalidInput("Неизвестный темп планирования.", field=f"{prefix}.pace")
     return SpecialtyRecord(
         code=spec.code,
         admitted_on=admitted.isoformat(),
         document_kind=kind,
         document_number=number or None,
         rule_set=rule_set,
+        pace=pace,
     )
 
 
@@ -139,7 +156,12 @@ def update_specialties(person: Specialist, body: dict[str, Any]) -> dict[str, An
         after={
             "education_level": level,
             "specialties": [
-                {"code": e.code, "admitted_on": e.admitted_on, "rule_set": e.rule_set}
+                {
+                    "code": e.code,
+                    "admitted_on": e.admitted_on,
+                    "rule_set": e.rule_set,
+                    "pace": e.pace,
+                }
                 for e in entries
             ],
         },

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
 from ..db import events_repo
 from ..domain.dates import utcnow
@@ -31,14 +33,10 @@ def _fold(line: str) -> list[str]:
     return [out[0], *(" " + part for part in out[1:])]
 
 
-def event_calendar(event_id: str) -> str:
-    event = events_repo.get_event(event_id)
-    if event is None or event.status not in ("published", "finished"):
-        raise NotFound("Мероприятие не найдено или ещё не опубликовано.", field="id")
+def _vevents(event: Any, stamp: str) -> list[str]:
     url = f"{get_settings().public_url}/catalog/e/{event.element_id}/"
     where = event.address if event.format == "in_person" else event.url
-    stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//nmo-portal//events//RU", "METHOD:PUBLISH"]
+    lines: list[str] = []
     for n, day in enumerate(event.days, start=1):
         title = event.title if len(event.days) == 1 else f"{event.title} (день {n})"
         lines += [
@@ -52,5 +50,21 @@ def event_calendar(event_id: str) -> str:
             f"URL:{url}",
             "END:VEVENT",
         ]
+    return lines
+
+
+def calendar_file(events: Iterable[Any]) -> str:
+    """One VCALENDAR with every accredited day of the given events."""
+    stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//nmo-portal//events//RU", "METHOD:PUBLISH"]
+    for event in events:
+        lines += _vevents(event, stamp)
     lines.append("END:VCALENDAR")
     return "".join(part + "\r\n" for line in lines for part in _fold(line))
+
+
+def event_calendar(event_id: str) -> str:
+    event = events_repo.get_event(event_id)
+    if event is None or event.status not in ("published", "finished"):
+        raise NotFound("Мероприятие не найдено или ещё не опубликовано.", field="id")
+    return calendar_file([event])

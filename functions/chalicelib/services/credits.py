@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pynamodb.exceptions import PynamoDBException
@@ -20,8 +20,22 @@ from ..db import credits_repo
 from ..db.audit_repo import history as audit_history
 from ..db.models import CreditRecord, PendingCredit, Specialist
 from ..domain.catalog import KINDS_SHORT
-from ..domain.cycles import Admission, Credit, Cycle, basis, cycles_for, progress, tally_from_totals
-from ..domain.dates import MSK, utcnow
+from ..domain.cycles import (
+    Admission,
+    Credit,
+    Cycle,
+    Standing,
+    Tally,
+    allocate,
+    basis,
+    cycles_for,
+    eligible_cycles,
+    not_counted_reason,
+    progress,
+    standing_of,
+    tally_from_totals,
+)
+from ..domain.dates import MSK, ru_date, utcnow
 from ..domain.rules import CREDIT_KINDS, rule_book
 from ..domain.specialties import specialty_name
 from ..errors import Conflict, DomainError, InvalidInput, NotFound
@@ -33,6 +47,7 @@ SOURCES = {
     "code": "индивидуальный код подтверждения",
     "correction": "исправление администратором",
 }
+PLACED_BY_PERSON = "person"
 MAX_WRITE_ATTEMPTS = 4
 
 
@@ -49,8 +64,15 @@ def person_cycles(person: Specialist) -> list[Cycle]:
         except (TypeError, ValueError):
             log.warning("specialist has an unreadable admission date; cycle skipped")
             continue
-        admissions.append(Admission(record.code, admitted, record.rule_set))
+        admissions.append(Admission(record.code, admitted, record.rule_set, record.pace))
     return cycles_for(admissions, rule_book())
+
+
+def eligible_of(record: CreditRecord | PendingCredit) -> list[str]:
+    """The specialties a record may count for (older records know only their own)."""
+    if isinstance(record, PendingCredit):
+        return [str(c) for c in record.candidate_specialties or []] or [record.specialty]
+    return [str(c) for c in record.eligible_specialties or []] or [record.specialty]
 
 
 def bucket_for(cycles: list[Cycle], specialty: str, kind: str, completed_on: str) -> Any:
@@ -67,6 +89,50 @@ def credit_bucket(cycle: Cycle, year: int) -> credits_repo.Bucket:
     return credits_repo.Bucket(cycle.specialty, cycle.starts.isoformat(), year)
 
 
+def tallies_of(cycles: list[Cycle], items: list[Any]) -> dict[str, Tally]:
+    """Per specialty, the tally of its current cycle from stored aggregate items."""
+    by_cycle: dict[tuple[str, str], dict[int, dict[str, float]]] = {}
+    for item in items:
+        parsed = credits_repo.parse_bucket_key(item.bucket)
+        if parsed is None:
+            continue
+        specialty, start, year = parsed
+        by_cycle.setdefault((specialty, start), {})[year] = {
+            kind: float(getattr(item, kind) or 0) for kind in CREDIT_KINDS
+        }
+    return {
+        c.specialty: tally_from_totals(c, by_cycle.get((c.specialty, c.starts.isoformat()), {}))
+        for c in cycles
+    }
+
+
+def standings(cycles: list[Cycle], items: list[Any]) -> dict[str, Standing]:
+    tallies = tallies_of(cycles, items)
+    return {c.specialty: standing_of(c, tallies[c.specialty]) for c in cycles}
+
+
+def place(record: CreditRecord, cycles: list[Cycle], current: dict[str, Standing] | None) -> None:
+    """Allocate a new record to a cycle (sets `specialty`): where it closes most of what is
+    missing. A record fitting no cycle keeps an own specialty (or the first accredited one) and
+    is shown as «не засчитано» with the reason."""
+    candidates = eligible_of(record)
+    record.eligible_specialties = candidates  # type: ignore[assignment]
+    day = dt.date.fromisoformat(record.completed_on)
+    chosen = allocate(
+        cycles,
+        current or {},
+        kind=record.kind,
+        hours=float(record.hours),
+        completed_on=day,
+        specialties=candidates,
+    )
+    if chosen is not None:
+        record.specialty = chosen.specialty
+        return
+    own = {c.specialty for c in cycles}
+    record.specialty = next((s for s in candidates if s in own), candidates[0])
+
+
 # --- aggregates ------------------------------------------------------------------------------
 
 
@@ -78,7 +144,7 @@ def rebuild_totals(person: Specialist) -> None:
         items = credits_repo.totals(fresh.oid)
         seq = credits_repo.summary_seq(items)
         buckets: dict[str, dict[str, float]] = {}
-        for record in credits_repo.all_records(fresh.oid):
+        for record in _reallocated(credits_repo.all_records(fresh.oid), cycles):
             bucket = bucket_for(cycles, record.specialty, record.kind, record.completed_on)
             if bucket is None or record.kind not in CREDIT_KINDS:
                 continue
@@ -86,7 +152,7 @@ def rebuild_totals(person: Specialist) -> None:
             per = buckets.setdefault(key, {"records": 0.0})
             per[record.kind] = per.get(record.kind, 0.0) + float(record.hours)
             per["records"] += 1
-        stale = [i.bucket for i in items if i.bucket != credits_repo.SUMMARY]
+        stale = [i.bucket for i in items if credits_repo.parse_bucket_key(i.bucket) is not None]
         if credits_repo.replace_totals(
             fresh.oid, basis=basis(cycles), expected_seq=seq, stale=stale, buckets=buckets
         ):
@@ -96,36 +162,59 @@ def rebuild_totals(person: Specialist) -> None:
     )
 
 
+def _reallocated(records: Iterable[CreditRecord], cycles: list[Cycle]) -> list[CreditRecord]:
+    """Records as they should be allocated for the current cycles: one that no longer fits its
+    cycle (specialties or dates changed) moves to another eligible cycle, if any. Each move is
+    written alone, guarded by the record's old specialty; the caller then rebuilds the totals."""
+    records = list(records)
+    tallies = {c.specialty: Tally() for c in cycles}
+    homeless = []
+    for record in records:
+        bucket = bucket_for(cycles, record.specialty, record.kind, record.completed_on)
+        if bucket is None:
+            homeless.append(record)
+        else:
+            tallies[bucket.specialty].add(bucket.year, record.kind, float(record.hours))
+    for record in homeless:
+        if not eligible_cycles(
+            cycles, eligible_of(record), dt.date.fromisoformat(record.completed_on)
+        ):
+            continue
+        old = record.specialty
+        place(record, cycles, {c.specialty: standing_of(c, tallies[c.specialty]) for c in cycles})
+        if record.specialty == old or not credits_repo.reassign(record, old):
+            record.specialty = old
+            continue
+        bucket = bucket_for(cycles, record.specialty, record.kind, record.completed_on)
+        if bucket is not None:
+            tallies[bucket.specialty].add(bucket.year, record.kind, float(record.hours))
+    return records
+
+
 def _reload(person: Specialist) -> Specialist:
     from ..db import people_repo
 
     return people_repo.get_specialist(person.oid) or person
 
 
-def cycles_view(person: Specialist, today: dt.date | None = None) -> list[dict[str, Any]]:
-    today = today or today_msk()
-    cycles = person_cycles(person)
+def current_totals(person: Specialist, cycles: list[Cycle]) -> list[Any]:
+    """The person's aggregate and plan items, rebuilt first if computed for other cycles."""
     items = credits_repo.totals(person.oid)
     summary = next((i for i in items if i.bucket == credits_repo.SUMMARY), None)
     if summary is not None and summary.basis != basis(cycles):
         # Specialties changed since the aggregates were computed (or a rebuild was interrupted).
         rebuild_totals(person)
         items = credits_repo.totals(person.oid)
-    by_cycle: dict[tuple[str, str], dict[int, dict[str, float]]] = {}
-    for item in items:
-        parsed = credits_repo.parse_bucket_key(item.bucket)
-        if parsed is None:
-            continue
-        specialty, start, year = parsed
-        by_cycle.setdefault((specialty, start), {})[year] = {
-            kind: float(getattr(item, kind) or 0) for kind in CREDIT_KINDS
-        }
+    return items
+
+
+def cycles_view(person: Specialist, today: dt.date | None = None) -> list[dict[str, Any]]:
+    today = today or today_msk()
+    cycles = person_cycles(person)
+    tallies = tallies_of(cycles, current_totals(person, cycles))
     views = []
     for cycle in cycles:
-        counted = tally_from_totals(
-            cycle, by_cycle.get((cycle.specialty, cycle.starts.isoformat()), {})
-        )
-        view = progress(cycle, counted, today)
+        view = progress(cycle, tallies[cycle.specialty], today)
         view["specialty_name"] = specialty_name(cycle.specialty)
         views.append(view)
     return views
@@ -149,9 +238,26 @@ def write_credit(
     current = person
     for _ in range(MAX_WRITE_ATTEMPTS):
         cycles = person_cycles(current)
+        # The person's totals (and plan) are read only when they matter: to choose among several
+        # cycles, or to tick off a planned element.
+        needs_totals = len(eligible_of(record)) > 1 or record.element_id is not None
+        items = credits_repo.totals(current.oid) if needs_totals else []
+        place(record, cycles, standings(cycles, items))
+        planned = [
+            i.bucket
+            for i in credits_repo.plan_items(items)
+            if i.element_id == record.element_id and not i.done_record
+        ]
+
+        def with_plan(tx: TransactWrite, planned: list[str] = planned) -> int:
+            added = extra(tx) if extra else 0
+            for bucket_key in planned:
+                credits_repo.mark_plan_done(tx, record.oid, bucket_key, record.record_id)
+            return added + len(planned)
+
         bucket = bucket_for(cycles, record.specialty, record.kind, record.completed_on)
         outcome = credits_repo.add_credit(
-            record, bucket=bucket, basis=basis(cycles), actor=actor, action=action, extra=extra
+            record, bucket=bucket, basis=basis(cycles), actor=actor, action=action, extra=with_plan
         )
         if outcome is None:
             return None
@@ -164,15 +270,6 @@ def write_credit(
     )
 
 
-def choose_specialty(person: Specialist, candidates: list[str]) -> str:
-    """The person's own specialty among those an element is accredited for (first match)."""
-    own = [s.code for s in person.specialties or []]
-    for code in candidates:
-        if code in own:
-            return code
-    return candidates[0]
-
-
 def apply_pending_credits(person: Specialist) -> int:
     """Move provider rows kept for this person's СНИЛС into their record (at login); idempotent.
 
@@ -183,7 +280,6 @@ def apply_pending_credits(person: Specialist) -> int:
         return 0
     added = 0
     for pending in credits_repo.pending_for(person.snils):
-        candidates = [str(c) for c in pending.candidate_specialties or []] or [pending.specialty]
         record = CreditRecord(
             oid=person.oid,
             record_id=pending.record_id,
@@ -191,7 +287,8 @@ def apply_pending_credits(person: Specialist) -> int:
             title=pending.title,
             hours=pending.hours,
             completed_on=pending.completed_on,
-            specialty=choose_specialty(person, candidates),
+            specialty=pending.specialty,
+            eligible_specialties=eligible_of(pending),
             source="provider_import",
             document=pending.document,
             element_id=pending.element_id,
@@ -310,23 +407,95 @@ def list_credits(person: Specialist, params: dict[str, str]) -> dict[str, Any]:
         except ValueError as exc:
             raise InvalidInput("Неверный курсор страницы.", field="cursor") from exc
     items, last = credits_repo.page(person.oid, specialty=specialty, cursor=cursor)
+    cycles = person_cycles(person)
     return {
-        "items": [credit_item(r) for r in items],
+        "items": [credit_item(r, cycles) for r in items],
         "cursor": credits_repo.encode_cursor(last),
     }
 
 
-def credit_item(record: CreditRecord) -> dict[str, Any]:
+def credit_item(record: CreditRecord, cycles: list[Cycle] | None = None) -> dict[str, Any]:
+    """A ledger line; with the person's cycles, also whether and where it counts, and which
+    other cycles it could be moved to."""
     view = credits_repo.credit_view(record)
     view["kind_name"] = KINDS_SHORT.get(record.kind, record.kind)
     view["specialty_name"] = specialty_name(record.specialty)
     view["source_name"] = SOURCES.get(record.source, record.source)
+    if cycles is not None:
+        day = dt.date.fromisoformat(record.completed_on)
+        reason = not_counted_reason(cycles, record.specialty, eligible_of(record), day)
+        view["counted"] = reason is None
+        view["not_counted_reason"] = reason
+        view["movable_to"] = [
+            {"specialty": c.specialty, "name": specialty_name(c.specialty)}
+            for c in eligible_cycles(cycles, eligible_of(record), day)
+            if c.specialty != record.specialty or reason is not None
+        ]
     return view
+
+
+def move_credit(person: Specialist, record_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The person moves one of their records to another eligible cycle (audited; the totals of
+    both cycles change in the same transaction as the record)."""
+    target = body.get("specialty")
+    if not isinstance(target, str) or not target.strip():
+        raise InvalidInput("Укажите специальность цикла (код V021).", field="specialty")
+    target = target.strip()
+    current = person
+    for _ in range(MAX_WRITE_ATTEMPTS):
+        old = credits_repo.get_record(current.oid, record_id)
+        if old is None:
+            raise NotFound("Запись не найдена.", field="id")
+        cycles = person_cycles(current)
+        day = dt.date.fromisoformat(old.completed_on)
+        eligible = eligible_cycles(cycles, eligible_of(old), day)
+        cycle = next((c for c in eligible if c.specialty == target), None)
+        if cycle is None:
+            raise Conflict(
+                _not_movable(target, old, cycles), field="specialty", code="not_eligible"
+            )
+        if target == old.specialty:
+            return credit_item(old, cycles)
+        new = CreditRecord(
+            **{**old.attribute_values, "specialty": target, "placed_by": PLACED_BY_PERSON}
+        )
+        outcome = credits_repo.change_credit(
+            old,
+            new,
+            old_bucket=bucket_for(cycles, old.specialty, old.kind, old.completed_on),
+            new_bucket=bucket_for(cycles, new.specialty, new.kind, new.completed_on),
+            basis=basis(cycles),
+            actor=current.oid,
+            action="credit_moved",
+            reason=f"перенесено в цикл «{specialty_name(target)}»",
+        )
+        if outcome is None:
+            return credit_item(new, cycles)
+        if outcome.basis_changed:
+            rebuild_totals(current)
+            current = _reload(current)
+    raise Conflict(
+        "Запись о баллах сейчас обновляется. Повторите через несколько секунд.", code="busy"
+    )
+
+
+def _not_movable(target: str, record: CreditRecord, cycles: list[Cycle]) -> str:
+    own = {c.specialty: c for c in cycles}
+    if target not in own:
+        return "Такой специальности нет в вашем профиле."
+    if target not in eligible_of(record):
+        return f"Элемент не аккредитован по специальности «{specialty_name(target)}»."
+    cycle = own[target]
+    return (
+        f"Дата завершения {ru_date(record.completed_on)} вне цикла «{specialty_name(target)}» "
+        f"({ru_date(cycle.starts)}–{ru_date(cycle.ends)})."
+    )
 
 
 def all_credits(person: Specialist) -> list[dict[str, Any]]:
     """The whole record, newest first (exports)."""
-    items = [credit_item(r) for r in credits_repo.all_records(person.oid)]
+    cycles = person_cycles(person)
+    items = [credit_item(r, cycles) for r in credits_repo.all_records(person.oid)]
     items.sort(key=lambda v: v["id"], reverse=True)
     return items
 
@@ -336,6 +505,9 @@ _ACTIONS = {
     "credit_code_redeemed": "Зачтён код подтверждения",
     "credit_corrected": "Запись исправлена",
     "credit_deleted": "Запись удалена",
+    "credit_moved": "Запись перенесена в другой цикл",
+    "plan_item_added": "Элемент добавлен в план обучения",
+    "plan_item_removed": "Элемент убран из плана обучения",
     "specialties_changed": "Изменены специальности",
     "consent_changed": "Изменено согласие на передачу данных в ЕГИСЗ",
     # Entries other areas write about the same person (login, roles): the history shows them too.

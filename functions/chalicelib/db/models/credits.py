@@ -29,7 +29,11 @@ class CreditRecord(PortalModel):
     title = UnicodeAttribute()
     hours = NumberAttribute()
     completed_on = UnicodeAttribute()
-    specialty = UnicodeAttribute()
+    specialty = UnicodeAttribute()  # the cycle it is allocated to (domain/cycles.allocate)
+    # Every specialty the element was accredited for that the person could count it in; empty on
+    # records written before allocation existed (then only `specialty`).
+    eligible_specialties = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    placed_by = UnicodeAttribute(null=True)  # "person" once they moved it to another cycle
     source = UnicodeAttribute()  # provider_import | code | correction
     document = UnicodeAttribute(null=True)  # удостоверение number, code, …
     element_id = UnicodeAttribute(null=True)
@@ -94,9 +98,13 @@ class PendingCredit(PortalModel):
 
 
 class CreditTotal(PortalModel):
-    """Per-person aggregates, so the cabinet's cycles cost one Query whatever the record count.
+    """Per-person aggregates and plan, so the cabinet's cycles and plan cost one Query whatever
+    the record count.
 
     Items of one person (hash `oid`):
+    - `bucket = "plan#<specialty>#<element id>"`: an element in the person's individual learning
+      plan for that cycle, with a copy of what the plan shows (title, kind, hours, dates,
+      accredited specialties) and `done_record` once its credit arrived;
     - `bucket = "cycle#<specialty>#<cycle start>#<year:02d>"`: hours of one cycle year by kind,
       bumped (ADD) in the same transaction as each credit write;
     - `bucket = "summary"`: `basis` (fingerprint of the cycle boundaries the buckets were computed
@@ -119,3 +127,14 @@ class CreditTotal(PortalModel):
     basis = UnicodeAttribute(null=True)
     seq = NumberAttribute(null=True)
     updated_at = UTCDateTimeAttribute(null=True)
+    # plan items only
+    element_id = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(null=True)
+    title = UnicodeAttribute(null=True)
+    hours = NumberAttribute(null=True)
+    starts_on = UnicodeAttribute(null=True)
+    ends_on = UnicodeAttribute(null=True)
+    element_specialties = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
+    days = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[arg-type]  # event dates
+    done_record = UnicodeAttribute(null=True)
+    added_at = UTCDateTimeAttribute(null=True)

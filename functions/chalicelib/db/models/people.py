@@ -22,7 +22,8 @@ class SpecialtyRecord(MapAttribute):  # type: ignore[type-arg]
     admitted_on = UnicodeAttribute()  # ISO date
     document_kind = UnicodeAttribute(default="accreditation")  # accreditation | certificate
     document_number = UnicodeAttribute(null=True)
-    rule_set = UnicodeAttribute(null=True)  # explicit rule set id, else chosen by date
+    rule_set = UnicodeAttribute(null=True)  # explicit rule set id, else chosen by expiry date
+    pace = UnicodeAttribute(null=True)  # optional planning pace id (reference/rule_sets.json)
 
 
 class Specialist(PortalModel):
