@@ -49,7 +49,7 @@ def test_cycles_show_the_five_year_cycle_with_nothing_earned_yet(
     assert r.status_code == 200
     (cycle,) = json.loads(r.body)["items"]
     assert cycle["specialty"] == "76" and cycle["starts"] == ADMITTED
-    assert cycle["ends"] == "2028-03-14"
+    assert cycle["ends"] == "2028-03-15" and cycle["expires"] == "2028-03-15"
     assert cycle["earned"]["total"] == 0
     assert cycle["missing"]["total"] == cycle["required"]["total"]
     assert cycle["portfolio_window_opens"] == "2027-03-15"

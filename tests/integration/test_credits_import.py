@@ -134,6 +134,8 @@ def test_catalog_problems_are_reported_by_row(
             f"{s};congress;6;2024-09-12;",
             f"{s};dpp-cardio-36;36;2024-09-13;",
             f"{s};iom-ecg;40;2024-09-13;",
+            f"{s};iom-ecg;5;2024-09-14;",
+            f"{s};dpp-cardio-36;18;2024-09-15;УД-7",
         ],
     )
     assert main(["credits", "import", str(path), "--apply"]) == 1
@@ -141,7 +143,10 @@ def test_catalog_problems_are_reported_by_row(
     assert "Строка 2: элемент «нет-такого» не найден" in err
     assert "Строка 3:" in err and "по индивидуальным кодам" in err
     assert "Строка 4: для ДПП ПК нужен номер удостоверения" in err
-    assert "Строка 5: 40 ч больше" in err
+    assert "Строка 5: 40 ч — вне допустимого для «ИОМ» (1–6 ч)" in err  # bounds from rule data
+    assert "Строка 6: 5 ч больше, чем у элемента (4 ч)" in err
+    # A programme counts only in full: half of a 36-hour ДПП ПК is the provider's error.
+    assert "Строка 7: ДПП ПК «Программа dpp-cardio-36» засчитывается только целиком — 36 ч" in err
     assert list(PendingCredit.query(s)) == []
 
 
