@@ -206,12 +206,6 @@ def test_portfolio_window_is_reported_open_in_the_last_twelve_months() -> None:
     assert not progress(c, tally(c, []), D(2028, 3, 16))["portfolio_window_open"]
 
 
-def test_explicit_rule_set_that_was_not_in_force_falls_back_to_the_default() -> None:
-    # A document expiring in 2021 was never under the 2023 order.
-    c = _cycle("periodic-accreditation-2023", start=D(2016, 1, 10))
-    assert c.rule_set.id == "nmo-250"
-
-
 def test_basis_changes_when_an_admission_date_changes() -> None:
     assert basis([_cycle()]) != basis([_cycle(start=D(2023, 3, 16))])
     assert basis([_cycle()]) == basis([_cycle()])
