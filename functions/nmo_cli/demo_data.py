@@ -483,7 +483,7 @@ def _seed_roles() -> list[str]:
 # documents, so the cabinet shows real cycles from the first login.
 PERSONA_SPECIALTIES = {
     DOCTOR_OID: ("higher", [("76", "2022-03-15", "Аккредитация 7722 031234567")]),
-    NURSE_OID: ("secondary", [("219", "2021-06-30", "Аккредитация 7724 009876543")]),
+    NURSE_OID: ("secondary", [("219", "2025-06-30", "Аккредитация 7724 009876543")]),
 }
 
 

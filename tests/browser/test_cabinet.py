@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -115,7 +116,7 @@ def test_doctor_redeems_a_code_watches_the_bar_move_and_downloads_the_xlsx(
     assert _total(page) == before + 6
 
     with page.expect_download() as info:
-        page.get_by_role("link", name="Excel (XLSX)").click()
+        page.get_by_role("link", name="Excel (XLSX)", exact=True).click()
     download = info.value
     assert download.suggested_filename.endswith(".xlsx")
     book = load_workbook(io.BytesIO(open(download.path(), "rb").read()))
@@ -157,31 +158,84 @@ def test_credit_table_reads_as_cards_on_a_phone(
     assert _script_errors(phone_page) == []
 
 
-def test_doctor_switches_the_cycle_to_periodic_accreditation_and_sees_the_dpp_pk_bar(
+def test_doctor_reads_one_sentence_under_709n_and_switches_to_the_74_70_reading(
     portal: Stack, page: Any
 ) -> None:
     _login(page, portal)
     cycle = page.locator('.nmo-cab__cycle[data-specialty="76"]')
-    assert cycle.locator(".nmo-cab__bar--dpp").count() == 0
+    # The seeded history: 108 h of ДПП ПК and 18 h of modules; accredited 15.03.2022, so the
+    # portfolio window is open and 18 hours of any kind are still missing.
+    assert cycle.get_attribute("data-status") == "window_open"
+    summary = cycle.locator(".nmo-cab__summary").inner_text()
+    # 126 h seeded; earlier tests on this stack may have redeemed codes of 6 h each.
+    assert re.fullmatch(
+        r"Окно подачи портфолио открыто до 15\.03\.2027\. Не хватает (18|12|6) ч — ДПП ПК, ИОМ "
+        r"или мероприятия; минимум ДПП ПК выполнен\.",
+        summary,
+    ), summary
+    assert "из 72" in cycle.locator(".nmo-cab__bar--dpp").inner_text()
+    assert "действует до 15.03.2027" in cycle.inner_text()
+    assert "250" not in cycle.inner_text()  # the old norm is not the requirement
     row = page.locator(".nmo-cab__spec-row").first
-    row.locator("select[name=rule_set]").select_option("periodic-accreditation-2023")
+    row.locator("select[name=rule_set]").select_option("periodic-accreditation-2023-74")
+    row.locator("input[name=pace]").check()
     page.get_by_role("button", name="Сохранить").click()
     page.locator(".nmo-cab__spec-result", has_text="Сохранено").wait_for()
-    dpp = page.locator('.nmo-cab__cycle[data-specialty="76"] .nmo-cab__bar--dpp')
-    dpp.wait_for()
-    assert "из 72" in dpp.inner_text()
-    assert "144" in page.locator('.nmo-cab__cycle[data-specialty="76"] .nmo-cab__rule').inner_text()
+    page.locator(
+        '.nmo-cab__cycle[data-specialty="76"] .nmo-cab__bar--dpp', has_text="из 74"
+    ).wait_for()
+    pace = page.locator('.nmo-cab__cycle[data-specialty="76"] .nmo-cab__pace')
+    assert "50 ЗЕТ в год" in pace.inner_text() and "не требование" in pace.inner_text()
     # A bad date is refused with the field named in Russian; nothing changes.
     row = page.locator(".nmo-cab__spec-row").first
     row.locator("input[name=admitted_on]").fill("2999-01-01")
     page.get_by_role("button", name="Сохранить").click()
     page.locator(".nmo-cab__spec-result", has_text="не может быть в будущем").wait_for()
     assert "15.03.2022" in page.locator('.nmo-cab__cycle[data-specialty="76"]').inner_text()
-    # Back to the portal's default, so other tests on this stack see the seeded profile.
+    # Back to the defaults, so other tests on this stack see the seeded profile.
     row.locator("input[name=admitted_on]").fill("2022-03-15")
     row.locator("select[name=rule_set]").select_option("")
+    row.locator("input[name=pace]").uncheck()
     page.get_by_role("button", name="Сохранить").click()
-    page.locator('.nmo-cab__cycle[data-specialty="76"] .nmo-cab__bar--dpp').wait_for(
-        state="detached"
+    page.locator(
+        '.nmo-cab__cycle[data-specialty="76"] .nmo-cab__bar--dpp', has_text="из 72"
+    ).wait_for()
+    page.locator('.nmo-cab__cycle[data-specialty="76"] .nmo-cab__pace').wait_for(state="detached")
+    assert _script_errors(page) == []
+
+
+def test_doctor_builds_a_plan_and_sees_the_projection_change(portal: Stack, page: Any) -> None:
+    _login(page, portal)
+    plan = page.locator('.nmo-cab__plan-cycle[data-specialty="76"]')
+    plan.wait_for()
+    summary = plan.locator(".nmo-cab__plan-summary")
+    assert summary.inner_text().startswith("В плане пока нет элементов")
+    first = plan.locator(".nmo-cab__suggest-list li").first
+    first.wait_for()
+    title = first.locator("a").inner_text()
+    first.get_by_role("button", name="В план").click()
+    page.locator(".nmo-cab__plan-result", has_text="Добавлено в план").wait_for()
+    item = plan.locator(".nmo-cab__plan-item", has_text=title)
+    item.wait_for()
+    page.wait_for_function(
+        '() => !document.querySelector(\'.nmo-cab__plan-cycle[data-specialty="76"] '
+        ".nmo-cab__plan-summary').textContent.startsWith('В плане пока нет')"
     )
+    assert plan.locator(".nmo-cab__plan-summary").inner_text().startswith("С планом")
+    # The planned element is no longer suggested.
+    page.wait_for_function(
+        't => ![...document.querySelectorAll(\'.nmo-cab__plan-cycle[data-specialty="76"] '
+        ".nmo-cab__suggest-list li a')].some(a => a.textContent === t)",
+        arg=title,
+    )
+    with page.expect_download() as info:
+        page.get_by_role("link", name="План в Excel (XLSX)").click()
+    download = info.value
+    assert download.suggested_filename == "plan-nmo.xlsx"
+    book = load_workbook(io.BytesIO(open(download.path(), "rb").read()))
+    assert title in [row[2] for row in book["План"].iter_rows(min_row=2, values_only=True)]
+    # Taken out again, the projection returns to nothing planned.
+    item.get_by_role("button", name="Убрать из плана").click()
+    page.locator(".nmo-cab__plan-result", has_text="убран из плана").wait_for()
+    plan.locator(".nmo-cab__plan-summary", has_text="В плане пока нет").wait_for()
     assert _script_errors(page) == []

@@ -13,7 +13,7 @@ from ..db.catalog_repo import decode_cursor, encode_cursor
 from ..db.models import CatalogElement, Registration, Specialist
 from ..domain.codes import format_code
 from ..domain.dates import utcnow
-from ..domain.events import ACTIVE_REGISTRATION
+from ..domain.events import ACTIVE_REGISTRATION, code_expires_on
 from ..domain.specialties import specialty_name
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 
@@ -74,7 +74,7 @@ def registration_view(
         else None,
         "registered_at": reg.registered_at,
         "codes": [
-            {"day": day, "code": format_code(code)}
+            {"day": day, "code": format_code(code), "expires_on": code_expires_on(day)}
             for day, code in sorted(registrations_repo.as_dict(reg.codes).items())
         ],
     }

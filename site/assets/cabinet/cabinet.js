@@ -60,14 +60,15 @@
 
   function chart(cycle) {
     var years = cycle.by_year || [];
-    var pace = cycle.required.yearly_pace || (cycle.required.total / Math.max(1, years.length));
+    // The dashed line: the pace the person switched on, else an even share of the requirement.
+    var pace = cycle.pace ? cycle.pace.yearly : (cycle.required.total / Math.max(1, years.length));
     var top = Math.max(pace, 1);
     years.forEach(function (y) { top = Math.max(top, Number(y.earned) || 0); });
     var width = 300, height = 130, left = 28, bottom = 28, plot = height - bottom - 10;
     var step = (width - left) / Math.max(1, years.length);
     var root = svg("svg", {
       "class": "nmo-cab__chart", viewBox: "0 0 " + width + " " + height, role: "img",
-      "aria-label": "ЗЕТ по годам цикла: " + years.map(function (y) { return y.year + "-й год — " + num(y.earned); }).join(", ")
+      "aria-label": "Часы по годам цикла: " + years.map(function (y) { return y.year + "-й год — " + num(y.earned); }).join(", ")
     });
     root.appendChild(svg("text", { x: 0, y: 12 }, num(top)));
     root.appendChild(svg("text", { x: 0, y: height - bottom }, "0"));
@@ -75,46 +76,44 @@
       var h = Math.round(((Number(y.earned) || 0) / top) * plot);
       var x = left + i * step + step * 0.15;
       var rect = svg("rect", { "class": "bar", x: x.toFixed(1), y: height - bottom - h, width: (step * 0.7).toFixed(1), height: h });
-      rect.appendChild(svg("title", {}, y.year + "-й год (" + ruDate(y.starts) + "–" + ruDate(y.ends) + "): " + num(y.earned) + " ЗЕТ"));
+      rect.appendChild(svg("title", {}, y.year + "-й год (" + ruDate(y.starts) + "–" + ruDate(y.ends) + "): " + num(y.earned) + " ч"));
       root.appendChild(rect);
       root.appendChild(svg("text", { x: (x + step * 0.35).toFixed(1), y: height - bottom + 12, "text-anchor": "middle" }, y.year + "-й"));
       root.appendChild(svg("text", { x: (x + step * 0.35).toFixed(1), y: height - 4, "text-anchor": "middle" }, (y.starts || "").slice(0, 4)));
     });
     var paceY = (height - bottom - (pace / top) * plot).toFixed(1);
     root.appendChild(svg("line", { "class": "pace", x1: left, x2: width, y1: paceY, y2: paceY }));
-    return el("figure", {}, [root, el("figcaption", { "class": "nmo-cab__hint", text: "ЗЕТ по годам цикла; пунктир — рекомендуемый темп " + num(pace) + " в год." })]);
+    var caption = cycle.pace
+      ? "Часы по годам цикла; пунктир — " + cycle.pace.title.toLowerCase() + "."
+      : "Часы по годам цикла; пунктир — равная доля требования, " + num(pace) + " ч в год.";
+    return el("figure", {}, [root, el("figcaption", { "class": "nmo-cab__hint", text: caption })]);
   }
 
   function cycleCard(cycle) {
     var name = cycle.specialty_name || cycle.specialty;
-    var req = cycle.required, earned = cycle.earned, missing = cycle.missing;
+    var req = cycle.required, earned = cycle.earned;
     var parts = [
       el("h3", { text: name }),
-      el("p", { "class": "nmo-cab__dates", text: "Цикл " + ruDate(cycle.starts) + " — " + ruDate(cycle.ends) }),
+      el("p", { "class": "nmo-cab__dates", text: "Документ о допуске от " + ruDate(cycle.starts) + ", действует до " + ruDate(cycle.expires) }),
       el("p", { "class": "nmo-cab__rule", text: cycle.rule_set_title || cycle.rule_set }),
       el("span", { "class": "nmo-cab__status nmo-cab__status--" + cycle.status, text: cycle.status_text }),
-      bar("Всего ЗЕТ", earned.total, req.total, "nmo-cab__bar--total")
+      el("p", { "class": "nmo-cab__summary", text: cycle.summary }),
+      bar("Всего часов", earned.total, req.total, "nmo-cab__bar--total")
     ];
-    if (req.dpp_pk > 0) { parts.push(bar("ДПП ПК", earned.dpp_pk, req.dpp_pk, "nmo-cab__bar--dpp")); }
+    if (req.dpp_pk > 0) { parts.push(bar("ДПП ПК (не менее " + num(req.dpp_pk) + " ч)", earned.dpp_pk, req.dpp_pk, "nmo-cab__bar--dpp")); }
     if (req.other_max !== null && req.other_max !== undefined) {
-      parts.push(bar("ИОМ и мероприятия (засчитывается до " + num(req.other_max) + ")", earned.other, req.other_max, "nmo-cab__bar--other"));
+      parts.push(bar("ИОМ и мероприятия (засчитывается до " + num(req.other_max) + " ч)", earned.other, req.other_max, "nmo-cab__bar--other"));
     }
-    var missingText;
-    if (missing.total > 0) {
-      missingText = "Не хватает: " + num(missing.total) + " ЗЕТ" +
-        (missing.dpp_pk > 0 ? ", из них ДПП ПК — " + num(missing.dpp_pk) : "") + ".";
-    } else {
-      missingText = "Набрано всё, что требуется за цикл.";
-    }
-    parts.push(el("p", { "class": "nmo-cab__missing", text: missingText }));
     if (earned.other_over_limit > 0) {
       parts.push(el("p", { "class": "nmo-cab__hint", text: num(earned.other_over_limit) + " ч ИОМ и мероприятий сверх предела в зачёт не идут." }));
     }
-    parts.push(el("p", { "class": "nmo-cab__portfolio", text: cycle.portfolio_window_open
-      ? "Портфолио на периодическую аккредитацию можно подать сейчас — до " + ruDate(cycle.expires) + "."
-      : "Портфолио можно подать с " + ruDate(cycle.portfolio_window_opens) + " по " + ruDate(cycle.expires) + "." }));
+    if (cycle.pace) {
+      parts.push(el("p", { "class": "nmo-cab__pace", text: cycle.pace.title + ": к сегодняшнему дню по темпу " +
+        num(cycle.pace.expected_by_now) + " ч, засчитано для темпа " + num(cycle.pace.counted_for_pace) + " ч — " +
+        (cycle.pace.keeping ? "темп соблюдается." : "темп не соблюдается (это рекомендация, не требование).") }));
+    }
     parts.push(chart(cycle));
-    return el("article", { "class": "nmo-cab__cycle", "data-specialty": cycle.specialty }, parts);
+    return el("article", { "class": "nmo-cab__cycle", "data-specialty": cycle.specialty, "data-status": cycle.status }, parts);
   }
 
   function loadCycles() {
@@ -126,45 +125,123 @@
       cycles.forEach(function (c) { box.appendChild(cycleCard(c)); });
       $(".nmo-cab__no-cycles").hidden = cycles.length > 0;
       fillFilter();
-      return loadSuggestions();
+      return loadPlan();
     });
   }
 
-  // --- suggestions ------------------------------------------------------------------------
+  // --- the learning plan ------------------------------------------------------------------
 
-  function loadSuggestions() {
-    var box = $(".nmo-cab__suggestions");
-    clear(box);
-    var open = cycles.filter(function (c) { return c.missing.total > 0; });
-    $(".nmo-cab__suggest-empty").hidden = open.length > 0 || cycles.length === 0;
-    return Promise.all(open.map(function (cycle) {
-      return request("GET", "/api/catalog/elements?specialty=" + encodeURIComponent(cycle.specialty) + "&limit=50").then(function (r) {
-        var items = (r.status === 200 && r.body && r.body.items) || [];
-        var today = new Date().toISOString().slice(0, 10);
-        items = items.filter(function (e) { return !e.starts_on || e.starts_on >= today; });
-        // ДПП ПК first when those hours are short; then the rest by date.
-        var dppFirst = cycle.missing.dpp_pk > 0;
-        items.sort(function (a, b) {
-          var ka = dppFirst && a.kind === "dpp_pk" ? 0 : 1, kb = dppFirst && b.kind === "dpp_pk" ? 0 : 1;
-          if (ka !== kb) { return ka - kb; }
-          return String(a.starts_on || "9999").localeCompare(String(b.starts_on || "9999"));
-        });
-        var list = el("ul");
-        items.slice(0, 5).forEach(function (e) {
-          list.appendChild(el("li", {}, [
-            el("a", { href: "/catalog/e/" + encodeURIComponent(e.id) + "/", text: e.title }),
-            " — " + (KIND_NAMES[e.kind] || e.kind) + ", " + num(e.hours) + " ЗЕТ" +
-              (e.starts_on ? ", с " + ruDate(e.starts_on) : "") + (e.city ? ", " + e.city : "")
-          ]));
-        });
-        var title = (cycle.specialty_name || cycle.specialty) + ": не хватает " + num(cycle.missing.total) + " ЗЕТ" +
-          (cycle.missing.dpp_pk > 0 ? " (ДПП ПК — " + num(cycle.missing.dpp_pk) + ")" : "");
-        box.appendChild(el("div", { "class": "nmo-cab__suggest" }, [
-          el("h3", { text: title }),
-          items.length ? list : el("p", {}, ["Подходящих элементов сейчас нет. ", el("a", { href: "/catalog/s/" + encodeURIComponent(cycle.specialty) + "/", text: "Каталог по специальности" })])
+  function planBar(label, earned, planned, required) {
+    var total = Math.max(required, 1);
+    var done = el("div", { "class": "nmo-cab__bar-fill" });
+    var ahead = el("div", { "class": "nmo-cab__bar-plan" });
+    var track = el("div", {
+      "class": "nmo-cab__bar-track nmo-cab__bar-track--plan", role: "progressbar", "aria-label": label + ": засчитано и в плане",
+      "aria-valuemin": "0", "aria-valuemax": String(required), "aria-valuenow": String(Math.min(earned + planned, required))
+    }, [done, ahead]);
+    window.requestAnimationFrame(function () {
+      done.style.width = Math.min(100, earned / total * 100).toFixed(1) + "%";
+      ahead.style.width = Math.max(0, Math.min(100 - earned / total * 100, planned / total * 100)).toFixed(1) + "%";
+    });
+    return el("div", { "class": "nmo-cab__bar" }, [
+      el("div", { "class": "nmo-cab__bar-label" }, [
+        el("span", { text: label }),
+        el("span", { "class": "nmo-cab__bar-value", text: num(earned) + " + в плане " + num(planned) + " из " + num(required) })
+      ]),
+      track
+    ]);
+  }
+
+  function planItem(item, specialty) {
+    var when = item.starts_on ? (item.ends_on && item.ends_on !== item.starts_on
+      ? ruDate(item.starts_on) + "–" + ruDate(item.ends_on) : ruDate(item.starts_on)) : "в любое время";
+    var remove = el("button", { type: "button", "class": "md-button nmo-cab__plan-remove", text: "Убрать из плана" });
+    remove.addEventListener("click", function () {
+      remove.disabled = true;
+      request("DELETE", "/api/me/plan/" + encodeURIComponent(item.element_id) + "?specialty=" + encodeURIComponent(specialty)).then(function (r) {
+        if (r.status !== 200) { remove.disabled = false; planMessage(errorMessage(r.body, "Не удалось убрать из плана."), false); return; }
+        renderPlan(r.body);
+        planMessage("«" + item.title + "» убран из плана.", true);
+      });
+    });
+    var parts = [
+      el("a", { href: item.url, text: item.title }),
+      " — " + (item.kind_name || item.kind) + ", " + num(item.hours) + " ч, " + when
+    ];
+    if (item.done) { parts.push(el("span", { "class": "nmo-cab__done", text: "пройдено, зачтено" })); }
+    (item.warnings || []).forEach(function (w) { parts.push(el("p", { "class": "nmo-cab__warn", "data-code": w.code, text: w.text })); });
+    parts.push(remove);
+    return el("li", { "class": "nmo-cab__plan-item" + (item.done ? " nmo-cab__plan-item--done" : ""), "data-element": item.element_id }, parts);
+  }
+
+  function planMessage(text, ok) { setResult($(".nmo-cab__plan-result"), text, ok); }
+
+  function addToPlan(elementId, specialty, button) {
+    button.disabled = true;
+    return request("POST", "/api/me/plan", { element_id: elementId, specialty: specialty }).then(function (r) {
+      if (r.status !== 200 && r.status !== 201) {
+        button.disabled = false;
+        planMessage(errorMessage(r.body, "Не удалось добавить в план."), false);
+        return;
+      }
+      renderPlan(r.body);
+      planMessage("Добавлено в план.", true);
+    });
+  }
+
+  function suggestionsFor(box, cycle) {
+    return request("GET", "/api/me/plan/suggestions?specialty=" + encodeURIComponent(cycle.specialty)).then(function (r) {
+      clear(box);
+      if (r.status !== 200 || !r.body || r.body.met) { return; }
+      var items = r.body.items || [];
+      box.appendChild(el("h4", { text: "Что поможет закрыть разрыв" }));
+      if (!items.length) {
+        box.appendChild(el("p", {}, ["Подходящих элементов, которые успеют засчитаться, сейчас нет. ",
+          el("a", { href: "/catalog/s/" + encodeURIComponent(cycle.specialty) + "/", text: "Каталог по специальности" })]));
+        return;
+      }
+      var list = el("ul", { "class": "nmo-cab__suggest-list" });
+      items.forEach(function (e) {
+        var add = el("button", { type: "button", "class": "md-button nmo-cab__plan-add", text: "В план" });
+        add.addEventListener("click", function () { addToPlan(e.id, cycle.specialty, add); });
+        list.appendChild(el("li", { "data-element": e.id }, [
+          el("a", { href: e.url, text: e.title }),
+          " — " + (e.kind_name || e.kind) + ", " + num(e.hours) + " ч" +
+            (e.starts_on ? ", с " + ruDate(e.starts_on) : ", в любое время") + (e.city ? ", " + e.city : ""),
+          " ", add
         ]));
-      }).catch(function () { /* suggestions are a convenience: the cabinet works without them */ });
-    }));
+      });
+      box.appendChild(list);
+    }).catch(function () { /* suggestions are a convenience: the plan works without them */ });
+  }
+
+  function renderPlan(view) {
+    var box = $(".nmo-cab__plan");
+    clear(box);
+    (view.cycles || []).forEach(function (c) {
+      var req = c.required;
+      var parts = [
+        el("h3", { text: (c.specialty_name || c.specialty) + " — до " + ruDate(c.expires) }),
+        el("p", { "class": "nmo-cab__plan-summary", text: c.summary })
+      ];
+      if (req.dpp_pk > 0) { parts.push(planBar("ДПП ПК", c.earned.dpp_pk, c.planned.dpp_pk, req.dpp_pk)); }
+      parts.push(planBar("Всего часов", c.earned.total, Math.max(0, c.projected.total - c.earned.total), req.total));
+      var list = el("ul", { "class": "nmo-cab__plan-items" });
+      (c.items || []).forEach(function (item) { list.appendChild(planItem(item, c.specialty)); });
+      parts.push(c.items && c.items.length ? list : el("p", { "class": "nmo-cab__hint", text: "В плане этого цикла пока ничего нет." }));
+      var suggest = el("div", { "class": "nmo-cab__suggestions" });
+      parts.push(suggest);
+      box.appendChild(el("article", { "class": "nmo-cab__plan-cycle", "data-specialty": c.specialty }, parts));
+      if (c.uncovered.total > 0) { suggestionsFor(suggest, c); }
+    });
+    $(".nmo-cab__plan-empty").hidden = (view.cycles || []).length > 0;
+  }
+
+  function loadPlan() {
+    return request("GET", "/api/me/plan").then(function (r) {
+      if (r.status !== 200) { throw new Error(errorMessage(r.body, "Не удалось загрузить план обучения.")); }
+      renderPlan(r.body);
+    });
   }
 
   // --- credits ----------------------------------------------------------------------------
@@ -181,6 +258,30 @@
 
   function cell(label, text) { return el("td", { "data-label": label, text: text }); }
 
+  // Where a record counts; «не засчитано» with the reason; a move to another eligible cycle.
+  function specialtyCell(c) {
+    var td = el("td", { "data-label": "Цикл" });
+    var wrap = el("div", {}, [el("span", { text: c.specialty_name || c.specialty })]);
+    if (c.counted === false) { wrap.appendChild(el("p", { "class": "nmo-cab__warn", text: c.not_counted_reason })); }
+    if (c.movable_to && c.movable_to.length) {
+      var select = el("select", { "aria-label": "Перенести в цикл" });
+      c.movable_to.forEach(function (m) { select.appendChild(el("option", { value: m.specialty, text: m.name })); });
+      var move = el("button", { type: "button", "class": "md-button nmo-cab__move", text: "Перенести" });
+      move.addEventListener("click", function () {
+        move.disabled = true;
+        request("PUT", "/api/me/credits/" + encodeURIComponent(c.id) + "/cycle", { specialty: select.value }).then(function (r) {
+          var result = $(".nmo-cab__credits-result");
+          if (r.status !== 200) { move.disabled = false; setResult(result, errorMessage(r.body, "Не удалось перенести запись."), false); return; }
+          setResult(result, "«" + c.title + "» перенесено в цикл «" + (r.body.specialty_name || r.body.specialty) + "».", true);
+          return refreshAfterChange();
+        });
+      });
+      wrap.appendChild(el("div", { "class": "nmo-cab__move-row" }, [select, move]));
+    }
+    td.appendChild(wrap);
+    return td;
+  }
+
   function loadCredits(append) {
     var params = [];
     var specialty = $("#nmo-cab-filter").value;
@@ -191,12 +292,12 @@
       var body = $(".nmo-cab__credits tbody");
       if (!append) { clear(body); }
       (r.body.items || []).forEach(function (c) {
-        body.appendChild(el("tr", {}, [
+        body.appendChild(el("tr", { "class": c.counted === false ? "nmo-cab__not-counted" : "" }, [
           cell("Дата", ruDate(c.completed_on)),
           cell("Вид", c.kind_name || c.kind),
           cell("Название", c.title),
-          cell("ЗЕТ", num(c.hours)),
-          cell("Специальность", c.specialty_name || c.specialty),
+          cell("Часы", num(c.hours)),
+          specialtyCell(c),
           cell("Источник", c.source_name || c.source),
           cell("Документ", c.document || "—")
         ]));
@@ -258,12 +359,14 @@
         if (reg.status === "waitlisted" && reg.position) { status += ", место в очереди: " + reg.position; }
         var codes = el("td", { "data-label": "Коды" });
         (reg.codes || []).forEach(function (c) {
-          var use = el("button", { type: "button", "class": "md-button nmo-cab__use-code", text: ruDate(c.day) + ": " + c.code });
+          var use = el("button", { type: "button", "class": "md-button nmo-cab__use-code", text: ruDate(c.day) + ": " + c.code,
+            title: "Код действует до " + ruDate(c.expires_on) });
           use.addEventListener("click", function () {
             $("#nmo-cab-code").value = c.code;
             $("#nmo-cab-code").focus();
           });
           codes.appendChild(use);
+          codes.appendChild(el("span", { "class": "nmo-cab__hint nmo-cab__code-valid", text: " действует до " + ruDate(c.expires_on) }));
         });
         if (!codes.firstChild) { codes.textContent = "—"; }
         table.tBodies[0].appendChild(el("tr", {}, [
@@ -281,6 +384,7 @@
 
   var choices = [];
   var ruleSets = [];
+  var paces = [];
 
   function fillChoices(select) {
     var level = $("#nmo-cab-level").value;
@@ -301,15 +405,22 @@
       el("option", { value: "certificate", text: "сертификат" })
     ]);
     kind.value = entry.document_kind || "accreditation";
-    var rules = el("select", { name: "rule_set" }, [el("option", { value: "", text: "по умолчанию портала" })]);
-    ruleSets.forEach(function (r) { rules.appendChild(el("option", { value: r.id, text: r.title })); });
-    rules.value = entry.rule_set || "";
+    // Only the rule sets in force today can be chosen (the 74/70 reading of 709н); an older
+    // document gets the rule of its time automatically.
+    var rules = el("select", { name: "rule_set" }, [el("option", { value: "", text: "по сроку документа (709н)" })]);
+    ruleSets.forEach(function (r) {
+      if (!r.effective_to) { rules.appendChild(el("option", { value: r.id, text: r.title })); }
+    });
+    rules.value = entry.rule_set && rules.querySelector("option[value='" + entry.rule_set + "']") ? entry.rule_set : "";
+    var pace = el("input", { type: "checkbox", name: "pace", value: (paces[0] && paces[0].id) || "" });
+    pace.checked = Boolean(entry.pace) || (entry.rule_set && !rules.value && paces.some(function (p) { return p.id === entry.rule_set; }));
     var remove = el("button", { type: "button", "class": "md-button", text: "Удалить" });
     var row = el("div", { "class": "nmo-cab__spec-row" }, [
       el("label", {}, ["Специальность", select]),
       el("label", {}, ["Дата выдачи документа", date]),
       el("label", {}, ["Документ", kind]),
       el("label", {}, ["Правила зачёта", rules]),
+      paces.length ? el("label", { "class": "nmo-cab__pace-switch" }, [pace, el("span", { text: paces[0].title })]) : "",
       remove
     ]);
     remove.addEventListener("click", function () { row.parentNode.removeChild(row); });
@@ -321,6 +432,7 @@
       if (r.status !== 200) { return; }
       choices = r.body.choices || [];
       ruleSets = r.body.rule_sets || [];
+      paces = r.body.paces || [];
       if (r.body.education_level) { $("#nmo-cab-level").value = r.body.education_level; }
       var rows = $(".nmo-cab__spec-rows");
       clear(rows);
@@ -347,7 +459,8 @@
           code: row.querySelector("[name=code]").value,
           admitted_on: row.querySelector("[name=admitted_on]").value,
           document_kind: row.querySelector("[name=document_kind]").value,
-          rule_set: row.querySelector("[name=rule_set]").value || null
+          rule_set: row.querySelector("[name=rule_set]").value || null,
+          pace: row.querySelector("[name=pace]") && row.querySelector("[name=pace]").checked ? row.querySelector("[name=pace]").value : null
         };
       });
       request("PUT", "/api/me/specialties", { education_level: $("#nmo-cab-level").value, specialties: entries }).then(function (r) {
