@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
-from nmo_site import ics, pages, search_index, source
+from nmo_site import ics, pages, rule_values, search_index, source
 
 log = logging.getLogger("mkdocs.plugins.nmo_catalog")
 
@@ -150,7 +150,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     what = _state.generated.get(page.file.src_uri)
     if what is None:
-        return markdown
+        return rule_values.fill(markdown)  # hand-written pages: numbers from the rule data
     kind, key = what
     if kind == "element":
         title = _state.by_id[key].title

@@ -143,7 +143,7 @@ def test_help_explains_cycles_with_the_rule_set_numbers(site: Path) -> None:
         "144 часов за 5 лет",
         "72 часов",
         "250 ЗЕТ за цикл",
-        "50 в год",
+        "50 ЗЕТ в год",
         "12 месяцев",
         "270 минут",
     ):
@@ -196,3 +196,22 @@ def test_pages_dropped_into_help_and_the_cabinet_appear_in_the_navigation(tmp_pa
     ):
         assert text in sidebar, text
     assert 'href="help/login/unconfirmed/"' in sidebar
+
+
+def test_help_pages_take_their_numbers_from_the_rule_data(site: Path) -> None:
+    from chalicelib.domain.events import rules
+
+    credits_page = _text(site, "help/credits/index.html")
+    assert "[[nmo:" not in credits_page
+    assert f"<strong>действует {rules()['code_valid_days']} дней</strong>" in credits_page
+    assert "144 часов" in credits_page and "28.02.2029" in credits_page
+    for page in site.glob("help/**/*.html"):
+        assert "[[nmo:" not in page.read_text(encoding="utf-8"), page
+
+
+def test_an_unknown_rule_value_in_a_help_page_stops_the_build() -> None:
+    from nmo_site import rule_values
+
+    assert rule_values.fill("[[nmo:code_valid_days]] дней") == "90 дней"
+    with pytest.raises(ValueError):
+        rule_values.fill("[[nmo:code_valid_dayz]]")

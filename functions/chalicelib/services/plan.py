@@ -10,6 +10,7 @@ of what the plan shows; it is ticked off in the same transaction as the credit t
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -316,7 +317,10 @@ def suggestions(person: Specialist, params: dict[str, str]) -> dict[str, Any]:
     dpp_first = now.missing_dpp_pk > 0
 
     def rank(e: Any) -> tuple[int, str, float]:
-        finishes = e.ends_on or e.starts_on or today.isoformat()  # undated: can start now
+        # An undated programme or module can start today and takes about a day per 6 hours.
+        finishes = e.ends_on or e.starts_on
+        if finishes is None:
+            finishes = (today + dt.timedelta(days=math.ceil(float(e.hours) / 6))).isoformat()
         return (0 if dpp_first and e.kind == DPP_PK else 1, finishes, -float(e.hours))
 
     found.sort(key=rank)
