@@ -3,8 +3,9 @@
 Run: `.venv/bin/python bench/credits_lookup.py [--sizes 10,1000,10000 --repeat 30]`
 
 For each size, one person gets that many credit records (in-process moto), their aggregates are
-rebuilt the way a specialties change rebuilds them, then `GET /api/me/cycles` and
-`GET /api/me/credits` (first page) go through the Chalice test client. Printed per size: DynamoDB
+rebuilt the way a specialties change rebuilds them, ten catalog elements go into their learning
+plan, then `GET /api/me/cycles`, `GET /api/me/plan` and `GET /api/me/credits` (first page) go
+through the Chalice test client. Printed per size: DynamoDB
 calls per request (`db.connection.call_counter`), consumed read capacity as moto reports it, the
 median in-process latency next to a bare `GetItem` of the same person in the same run (the ratio is
 the figure to compare between machines), and a bare Query of the same first page: moto reads and
@@ -61,6 +62,39 @@ def _fill(oid: str, count: int, start: dt.date) -> None:
             )
 
 
+PLANNED = 10
+
+
+def _plan(client: Any, headers: dict[str, Any]) -> None:
+    """Ten published elements in the person's plan, added through the API."""
+    import json
+
+    from chalicelib.db import catalog_repo
+    from chalicelib.db.models import CatalogElement
+
+    now = dt.datetime.now(dt.UTC)
+    for i in range(PLANNED):
+        element_id = f"pk-bench-{i:02d}"
+        catalog_repo.save_element(
+            CatalogElement(
+                element_id=element_id,
+                kind="dpp_pk",
+                status="published",
+                sort_key=f"9999-12-31#{element_id}",
+                title=f"Программа № {i}",
+                hours=36,
+                specialties=["76"],
+                organizer_id="org-bench",
+                created_key=f"{now.isoformat()}#{element_id}",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        body = json.dumps({"element_id": element_id, "specialty": "76"})
+        if client.http.post("/api/me/plan", headers=headers, body=body).status_code != 201:
+            raise SystemExit("could not fill the plan")
+
+
 def _median_ms(action: Callable[[], Any], repeat: int) -> float:
     samples = []
     for _ in range(repeat):
@@ -111,6 +145,7 @@ def run(sizes: list[int], repeat: int) -> None:
             headers = login_headers(person)
             oid = person.oid
             with Client(app) as client:
+                _plan(client, headers)
                 bare_get = _median_ms(lambda oid=oid: Specialist.get(oid), repeat)
                 # moto's Query reads and sorts the whole partition, so its own cost grows with
                 # the record count; a bare Query of the same first page shows that part.
@@ -120,7 +155,7 @@ def run(sizes: list[int], repeat: int) -> None:
                     ),
                     repeat,
                 )
-                for path in ("/api/me/cycles", "/api/me/credits"):
+                for path in ("/api/me/cycles", "/api/me/plan", "/api/me/credits"):
                     client.http.get(path, headers=headers)  # warm-up (imports, first bind)
                     calls, rcu, detail = _measure(client, path, headers)
                     latency = _median_ms(
