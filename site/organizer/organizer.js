@@ -305,7 +305,10 @@
         });
         index += 1;
         var cell = el("td", {}, [input]);
-        if (known.code_issued) { cell.appendChild(el("span", { "class": "nmo-org__issued", text: " код выдан" })); }
+        if (known.code_issued) {
+          cell.appendChild(el("span", { "class": "nmo-org__issued", text: " код выдан" +
+            (known.code_expires_on ? ", действует до " + ruDate(known.code_expires_on) : "") }));
+        }
         row.appendChild(cell);
       });
       table.tBodies[0].appendChild(row);

@@ -64,6 +64,13 @@ def test_codes_go_only_to_those_over_the_threshold_scaled_by_day_hours(client, f
     ann = client.http.get("/api/me/registrations", headers=ev["people"]["ann"]).json_body["items"]
     bob = client.http.get("/api/me/registrations", headers=ev["people"]["bob"]).json_body["items"]
     assert [c["day"] for c in ann[0]["codes"]] == [day1, day2]
+    # The validity is rule data (event_rules.json code_valid_days) and shown beside each code.
+    from chalicelib.domain.events import rules
+
+    valid = dt.timedelta(days=rules()["code_valid_days"])
+    assert [c["expires_on"] for c in ann[0]["codes"]] == [
+        (dt.date.fromisoformat(d) + valid).isoformat() for d in (day1, day2)
+    ]
     assert bob[0]["codes"] == []
 
 

@@ -54,6 +54,7 @@ def _participant(reg: Registration, position: int | None, event: CatalogElement)
                 "day": d.date,
                 "minutes": int(attendance[d.date]) if d.date in attendance else None,
                 "code_issued": d.date in codes,
+                "code_expires_on": code_expires_on(d.date) if d.date in codes else None,
             }
             for d in event.days
         ],
