@@ -1,5 +1,6 @@
 """The portal's API as one Chalice app: wiring only. Code lives in chalicelib/."""
 
+from chalice import Rate
 from chalicelib.http import PortalApp, body_size_guard
 from chalicelib.logs import configure_logging
 from chalicelib.routes import register_all
@@ -10,3 +11,11 @@ app = PortalApp(app_name="nmo-portal")
 app.api.binary_types.append("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 app.register_middleware(body_size_guard, "http")
 register_all(app)
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="finish-events")
+def finish_events(event: object) -> None:
+    """Hourly: events whose last day is over become `finished` (services/lifecycle.py)."""
+    from chalicelib.services.lifecycle import finish_ended_events
+
+    finish_ended_events()

@@ -185,7 +185,7 @@ def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Fil
     if kind == "element":
         return renderer.element(_state.by_id[key])
     if kind == "specialty":
-        return renderer.specialty(key, _state.by_specialty[key])
+        return renderer.specialty(key, _state.by_specialty[key], _build_day())
     if kind == "month":
         ordered = sorted(_state.months)
         i = ordered.index(key)
@@ -213,9 +213,14 @@ def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Fil
     )
 
 
+def _build_day() -> str:
+    """The build's date in Moscow (the region's calendar, as the cabinet counts days)."""
+    return (_state.build_time + dt.timedelta(hours=3)).date().isoformat()
+
+
 def _upcoming(entries: list[source.CatalogEntry]) -> list[source.CatalogEntry]:
-    today = _state.build_time.date().isoformat()
-    return [e for e in entries if (e.ends_on or e.starts_on or "9999") >= today]
+    today = _build_day()
+    return [e for e in entries if not pages.has_ended_by(e, today)]
 
 
 _TAGS = re.compile(r"<[^>]+>")

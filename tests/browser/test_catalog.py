@@ -77,6 +77,18 @@ def test_visitor_filters_opens_an_event_sees_seats_logs_in_and_registers(
         live.filter(
             has_text=f"Свободных мест: {after['seats_left']} из {after['capacity']}."
         ).wait_for()
+    # Back on the page later: the registration is shown, never «Записаться» again, and it can be
+    # cancelled, giving the seat back.
+    page.reload()
+    page.locator(".nmo-seats__mine").filter(
+        has_text=re.compile("Вы записаны|листе ожидания")
+    ).wait_for()
+    assert page.locator(".nmo-seats__register").count() == 0
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Отменить запись").click()
+    page.locator(".nmo-seats__result").filter(has_text="Запись отменена.").wait_for()
+    page.locator(".nmo-seats__register").wait_for()
+    assert _api(portal, f"/api/events/{event_id}")["seats_left"] == before["seats_left"]
     assert [e for e in errors if not e[1].startswith(portal.esia_url)] == []
 
 

@@ -61,6 +61,7 @@ class FakeApi:
         self.me = me
         self.calls: list[tuple[str, str, dict[str, str]]] = []
         self.registration = (201, {"status": "confirmed", "position": None})
+        self.mine: dict[str, Any] | None = None  # the visitor's own registration (GET …/me)
         self.seats = dict(SEATS)
         page.route("**/api/**", self._handle)
 
@@ -76,6 +77,11 @@ class FakeApi:
             return self._json(route, 200, {"logout_url": "/?logged-out=1"})
         if path.startswith("/api/events/") and path.endswith("/registrations"):
             return self._json(route, *self.registration)
+        if path.startswith("/api/events/") and path.endswith("/registrations/me"):
+            if request.method == "DELETE" and self.mine is not None:
+                self.mine = None
+                return self._json(route, 200, {"status": "cancelled", "position": None})
+            return self._json(route, 200, {"registration": self.mine})
         if path.startswith("/api/events/"):
             return self._json(route, 200, self.seats)
         if path.startswith("/api/auth/esia/login"):
@@ -255,6 +261,40 @@ def test_expired_session_on_register_leads_to_login(page: Any, site_url: str) ->
     page.wait_for_url(re.compile(r"/api/auth/esia/login\?next="))
 
 
+def test_registered_person_sees_the_registration_and_cancels_it(page: Any, site_url: str) -> None:
+    _sign_in(page, site_url)
+    api = FakeApi(page, me=ME)
+    api.mine = {"status": "confirmed", "position": None, "event_id": "ev-cardio00001"}
+    page.goto(site_url + "/catalog/e/ev-cardio00001/")
+    page.locator(".nmo-seats__mine").filter(has_text="Вы записаны на это мероприятие.").wait_for()
+    assert page.locator(".nmo-seats__register").count() == 0  # never offered a second time
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Отменить запись").click()
+    page.locator(".nmo-seats__result").filter(has_text="Запись отменена.").wait_for()
+    page.locator(".nmo-seats__register").wait_for()
+    deletes = [c for c in api.calls if c[0] == "DELETE"]
+    assert [d[1] for d in deletes] == ["/api/events/ev-cardio00001/registrations/me"]
+    assert deletes[0][2]["x-csrf-token"] == "csrf-123"
+    assert page.console_errors == []
+
+
+def test_waitlisted_person_sees_the_position_in_line(page: Any, site_url: str) -> None:
+    _sign_in(page, site_url)
+    api = FakeApi(page, me=ME)
+    api.mine = {"status": "waitlisted", "position": 4, "event_id": "ev-cardio00001"}
+    page.goto(site_url + "/catalog/e/ev-cardio00001/")
+    page.locator(".nmo-seats__mine").filter(has_text="место в очереди: 4").wait_for()
+    assert page.get_by_role("button", name="Отменить запись").is_visible()
+
+
+def test_a_past_event_says_it_is_finished_not_closed(page: Any, site_url: str) -> None:
+    api = FakeApi(page)
+    api.seats = {**SEATS, "registration_open": False, "phase": "finished"}
+    page.goto(site_url + "/catalog/e/ev-cardio00001/")
+    page.locator(".nmo-seats__live").filter(has_text="Мероприятие завершено.").wait_for()
+    assert page.locator(".nmo-seats__register").count() == 0
+
+
 def test_closed_registration_shows_no_button(page: Any, site_url: str) -> None:
     api = FakeApi(page)
     api.seats = {**SEATS, "registration_open": False}
@@ -285,3 +325,45 @@ def test_event_page_works_without_javascript(browser: Any, site_url: str) -> Non
     assert link.get_attribute("href") == "/api/auth/esia/login?next=/catalog/e/ev-cardio00001/"
     assert page.locator("a[href='/catalog/ics/ev-cardio00001.ics']").count() == 1
     context.close()
+
+
+def test_filtered_results_put_what_is_ahead_first_and_past_behind_a_switch(
+    page: Any, site_url: str
+) -> None:
+    FakeApi(page)
+    # 01.01.2027 by the visitor's clock: both December events are over, January's programme and
+    # the undated module are ahead.
+    page.clock.set_fixed_time("2027-01-01T12:00:00+03:00")
+    page.goto(site_url + "/catalog/?kind=")
+    page.fill("#nmo-filters input[name=q]", "")
+    page.select_option("#nmo-filters select[name=kind]", "dpp_pk")
+    page.select_option("#nmo-filters select[name=kind]", "")
+    status = page.locator("#nmo-results-status")
+    status.filter(has_text="Прошедших: 2").wait_for()
+    titles = page.locator("#nmo-results .nmo-item__title").all_text_contents()
+    assert titles == [
+        "Неврология: инсульт на догоспитальном этапе",
+        "Фибрилляция предсердий в практике терапевта",
+    ]
+    page.check("#nmo-filters input[name=past]")
+    page.locator("#nmo-results .nmo-item--past").first.wait_for()
+    titles = page.locator("#nmo-results .nmo-item__title").all_text_contents()
+    assert titles[:2] == [
+        "Неврология: инсульт на догоспитальном этапе",
+        "Фибрилляция предсердий в практике терапевта",
+    ]
+    assert titles[2] == "Семинар «Хирургия грыж передней брюшной стенки»"  # newest past first
+    assert "past=1" in page.url
+    assert page.console_errors == []
+
+
+def test_the_calendar_opens_on_the_current_month(page: Any, site_url: str) -> None:
+    FakeApi(page)
+    page.clock.set_fixed_time("2026-12-05T12:00:00+03:00")
+    page.goto(site_url + "/catalog/calendar/")
+    page.wait_for_url(re.compile(r"/catalog/calendar/2026-12/$"))
+    # A month without events: the list of months stays.
+    page.clock.set_fixed_time("2026-10-05T12:00:00+03:00")
+    page.goto(site_url + "/catalog/calendar/")
+    page.locator("#nmo-months").wait_for()
+    assert page.url.endswith("/catalog/calendar/")

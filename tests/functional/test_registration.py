@@ -276,3 +276,21 @@ def test_registering_and_cancelling_cost_a_few_storage_calls_however_long_the_li
     assert joining <= 10
     assert cancelling <= 10
     assert listing <= 5
+
+
+def test_a_person_sees_their_own_registration_for_an_event_and_can_cancel_it(client):
+    event_id = published_event(client, organizer(), moderator(), capacity=1)
+    me, other = specialist("s-mine"), specialist("s-other")
+    assert client.http.get(f"/api/events/{event_id}/registrations/me", headers=me).json_body == {
+        "registration": None
+    }
+    _register(client, event_id, me)
+    _register(client, event_id, other)
+    mine = client.http.get(f"/api/events/{event_id}/registrations/me", headers=me).json_body
+    assert mine["registration"]["status"] == "confirmed" and mine["registration"]["can_cancel"]
+    theirs = client.http.get(f"/api/events/{event_id}/registrations/me", headers=other).json_body
+    assert theirs["registration"]["status"] == "waitlisted"
+    assert theirs["registration"]["position"] == 1
+    listed = _mine(client, me)[0]
+    assert listed["can_cancel"] is True
+    assert client.http.get(f"/api/events/{event_id}").json_body["phase"] == "upcoming"

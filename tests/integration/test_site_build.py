@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -215,3 +216,37 @@ def test_an_unknown_rule_value_in_a_help_page_stops_the_build() -> None:
     assert rule_values.fill("[[nmo:code_valid_days]] дней") == "90 дней"
     with pytest.raises(ValueError):
         rule_values.fill("[[nmo:code_valid_dayz]]")
+
+
+def test_a_specialty_page_lists_what_is_ahead_and_keeps_the_past_behind_a_summary(
+    tmp_path: Path,
+) -> None:
+    from tests.site_catalog import record
+
+    today = dt.date.today()
+
+    def event(element_id: str, days_from_now: int) -> dict[str, object]:
+        day = (today + dt.timedelta(days=days_from_now)).isoformat()
+        return record(
+            element_id,
+            title=f"Событие {element_id}",
+            specialties=["76"],
+            starts_on=day,
+            ends_on=day,
+            days=[
+                {
+                    "date": day,
+                    "starts_at": f"{day}T10:00:00+03:00",
+                    "ends_at": f"{day}T16:00:00+03:00",
+                    "hours": 6,
+                }
+            ],
+        )
+
+    site = build_site(tmp_path, [event("ev-past0000001", -40), event("ev-ahead000001", 30)])
+    page = _text(site, "catalog/s/76/index.html")
+    ahead, _, past = page.partition('<details class="nmo-past">')
+    assert "Событие ev-ahead000001" in ahead and "Событие ev-past0000001" not in ahead
+    assert "<summary>Прошедшие (1)</summary>" in past and "Событие ev-past0000001" in past
+    # The past event keeps its page (a bookmark still works).
+    assert (site / "catalog/e/ev-past0000001/index.html").exists()

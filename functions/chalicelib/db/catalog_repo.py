@@ -167,6 +167,18 @@ def _range_condition(attr: Any, low: str | None, high: str | None) -> Any:
     return None
 
 
+# What the public site shows: published elements, and events that have finished (their pages stay
+# at the same address and say so; the catalog lists them under «Прошедшие»).
+PUBLIC_STATUSES = ("published", "finished")
+
+
+def iter_public() -> Iterable[CatalogElement]:
+    """Every element the public site shows (site build: a batch job, not a request path)."""
+    ensure_bound()
+    for status in PUBLIC_STATUSES:
+        yield from CatalogElement.by_status.query(status)
+
+
 def iter_published() -> Iterable[CatalogElement]:
     """Every published element (site build: a batch job, not a request path)."""
     ensure_bound()

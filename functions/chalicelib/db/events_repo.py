@@ -92,3 +92,16 @@ def by_status(status: str, *, limit: int = LIST_LIMIT) -> list[CatalogElement]:
         status, filter_condition=CatalogElement.kind == "event", limit=limit
     )
     return list(result)
+
+
+def published_started_by(day: str, *, limit: int) -> list[CatalogElement]:
+    """Published events whose first day is on or before `day` (candidates for finishing): one
+    Query on the by-status index, oldest first, at most `limit` items read."""
+    ensure_bound()
+    result = CatalogElement.by_status.query(
+        "published",
+        CatalogElement.sort_key <= f"{day}#\uffff",
+        filter_condition=CatalogElement.kind == "event",
+        limit=limit,
+    )
+    return list(result)

@@ -269,3 +269,37 @@ def earns_code(minutes: int, day_hours: float) -> bool:
 
 def code_expires_on(day: str) -> str:
     return (dt.date.fromisoformat(day) + dt.timedelta(days=rules()["code_valid_days"])).isoformat()
+
+
+def registration_open(status: str, first_starts_at: str | None, now: dt.datetime) -> bool:
+    """The one rule: registration is open while a published event has not started yet."""
+    if status != "published" or not first_starts_at:
+        return False
+    return now < dt.datetime.fromisoformat(first_starts_at)
+
+
+PHASE_UPCOMING = "upcoming"
+PHASE_ONGOING = "ongoing"
+PHASE_FINISHED = "finished"
+PHASE_CANCELLED = "cancelled"
+
+
+def event_phase(status: str, day_bounds: list[tuple[str, str]], now: dt.datetime) -> str:
+    """Where an event stands for a visitor: upcoming, ongoing, finished or cancelled.
+    `day_bounds` are the (starts_at, ends_at) ISO datetimes of its days, in order."""
+    if status == "cancelled":
+        return PHASE_CANCELLED
+    if status == "finished":
+        return PHASE_FINISHED
+    if not day_bounds:
+        return PHASE_UPCOMING
+    if now >= dt.datetime.fromisoformat(day_bounds[-1][1]):
+        return PHASE_FINISHED
+    if now >= dt.datetime.fromisoformat(day_bounds[0][0]):
+        return PHASE_ONGOING
+    return PHASE_UPCOMING
+
+
+def has_ended(day_bounds: list[tuple[str, str]], now: dt.datetime) -> bool:
+    """Whether the last day of an event is over (it can then be finished, never cancelled)."""
+    return bool(day_bounds) and now >= dt.datetime.fromisoformat(day_bounds[-1][1])

@@ -23,6 +23,13 @@ def register(event_id: str) -> Any:
     return json_response(data, status)
 
 
+@bp.route("/api/events/{event_id}/registrations/me", methods=["GET"])
+def my_registration(event_id: str) -> Any:
+    """Моя запись на это мероприятие: статус и место в листе ожидания (null, если записи нет)."""
+    person = sessions.authenticated(bp.current_request)
+    return json_response(registration.my_registration(person, event_id))
+
+
 @bp.route("/api/events/{event_id}/registrations/me", methods=["DELETE"])
 def cancel(event_id: str) -> Any:
     """Отменить свою запись; место переходит первому в листе ожидания."""

@@ -9,6 +9,7 @@ from ..db import catalog_repo
 from ..db.models import CatalogElement
 from ..domain.catalog import KINDS
 from ..domain.dates import parse_iso_date, utcnow
+from ..domain.events import event_phase, registration_open
 from ..domain.numbers import plain_number
 from ..domain.specialties import is_known_specialty, specialty_name
 from ..errors import InvalidInput, NotFound
@@ -71,19 +72,21 @@ def list_published(params: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def day_bounds(event: CatalogElement) -> list[tuple[str, str]]:
+    return [(d.starts_at, d.ends_at) for d in event.days or []]
+
+
 def seats_view(event: CatalogElement, now: dt.datetime | None = None) -> dict[str, Any]:
     capacity = int(event.capacity or 0)
     taken = int(event.seats_taken or 0)
-    starts = event.days[0].starts_at if event.days else None
     now = now or utcnow()
-    open_ = event.status == "published" and (
-        starts is None or dt.datetime.fromisoformat(starts) > now
-    )
+    first = event.days[0].starts_at if event.days else None
     return {
         "capacity": capacity,
         "seats_left": max(0, capacity - taken),
         "waitlist_length": int(event.waitlist_length or 0),
-        "registration_open": open_,
+        "registration_open": registration_open(event.status, first, now),
+        "phase": event_phase(event.status, day_bounds(event), now),
     }
 
 

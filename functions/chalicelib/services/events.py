@@ -17,6 +17,7 @@ from ..domain.events import (
     ORGANIZER_EDITABLE,
     EventInput,
     check_can_submit,
+    has_ended,
     validate_capacity,
     validate_event,
     validate_reason,
@@ -25,7 +26,7 @@ from ..domain.numbers import plain_number
 from ..domain.specialties import specialty_name
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from . import registration
-from .catalog import event_days
+from .catalog import day_bounds, event_days
 
 # A capacity change races with registrations moving the seat counters: retry on a fresh read.
 PUBLISHED_CHANGE_ATTEMPTS = 8
@@ -234,6 +235,12 @@ def cancel_event(person: Specialist, event_id: str, body: dict[str, Any]) -> dic
     reason = validate_reason(body.get("reason"))
     for _ in range(PUBLISHED_CHANGE_ATTEMPTS):
         previous = own_event(person, event_id)
+        if previous.status == "finished" or (
+            previous.status == "published" and has_ended(day_bounds(previous), utcnow())
+        ):
+            raise Conflict(
+                "Мероприятие уже завершилось: отменить его нельзя.", code="event_finished"
+            )
         if previous.status != "published":
             raise Conflict(
                 "Отменить можно только опубликованное мероприятие.", code="not_published"

@@ -14,6 +14,7 @@ from ..db.models import CatalogElement, Registration, Specialist
 from ..domain.codes import format_code
 from ..domain.dates import utcnow
 from ..domain.events import ACTIVE_REGISTRATION, code_expires_on
+from ..domain.events import registration_open as domain_registration_open
 from ..domain.specialties import specialty_name
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 
@@ -24,13 +25,9 @@ FILL_BUDGET = 200
 PAGE_SIZE = 50
 
 
-def _starts_at(event: CatalogElement) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(event.days[0].starts_at) if event.days else None
-
-
 def registration_open(event: CatalogElement, now: dt.datetime | None = None) -> bool:
-    starts = _starts_at(event)
-    return event.status == "published" and starts is not None and (now or utcnow()) < starts
+    first = event.days[0].starts_at if event.days else None
+    return domain_registration_open(event.status, first, now or utcnow())
 
 
 def _published_event(event_id: str) -> CatalogElement:
@@ -73,6 +70,10 @@ def registration_view(
         if reg.specialty
         else None,
         "registered_at": reg.registered_at,
+        # Cancelling is possible exactly while registering is (the one rule in domain/events).
+        "can_cancel": status in ACTIVE_REGISTRATION
+        and event is not None
+        and registration_open(event),
         "codes": [
             {"day": day, "code": format_code(code), "expires_on": code_expires_on(day)}
             for day, code in sorted(registrations_repo.as_dict(reg.codes).items())
@@ -242,6 +243,15 @@ def cancel(person: Specialist, event_id: str) -> dict[str, Any]:
     fill_free_seats(event_id)
     final = registrations_repo.get(event_id, person.oid) or reg
     return registration_view(final)
+
+
+def my_registration(person: Specialist, event_id: str) -> dict[str, Any]:
+    """`{"registration": …}`: the person's own registration for one event, live (status,
+    position), or null — an ordinary answer for a page that asks on every visit."""
+    reg = registrations_repo.get(event_id, person.oid) if len(event_id) <= 64 else None
+    if reg is None:
+        return {"registration": None}
+    return {"registration": _with_position(reg, events_repo.get_event(event_id))}
 
 
 def my_registrations(person: Specialist, params: dict[str, str]) -> dict[str, Any]:

@@ -216,6 +216,12 @@ def run_serve(args: argparse.Namespace) -> int:
             csp=_csp(site_dir) or DEFAULT_CSP,
         )
         servers.append(origin_socket_server)
+        # Events whose last day is over become `finished`, as the cloud's schedule does.
+        from nmo_cli.event_finisher import EventFinisher
+
+        finisher = EventFinisher()
+        finisher.start()
+        servers.append(_Stoppable(finisher.stop))
         if built_from is not None:
             # Moderators' decisions reach the static catalog within seconds, as the publishing
             # job does in a deployment.

@@ -369,10 +369,25 @@
           codes.appendChild(el("span", { "class": "nmo-cab__hint nmo-cab__code-valid", text: " действует до " + ruDate(c.expires_on) }));
         });
         if (!codes.firstChild) { codes.textContent = "—"; }
+        var statusCell = cell("Статус", status);
+        if (reg.can_cancel) {
+          var cancel = el("button", { type: "button", "class": "md-button nmo-cab__reg-cancel", text: "Отменить запись" });
+          cancel.addEventListener("click", function () {
+            if (!window.confirm("Отменить запись на «" + (reg.title || "мероприятие") + "»? Место перейдёт следующему в листе ожидания.")) { return; }
+            cancel.disabled = true;
+            request("DELETE", "/api/events/" + encodeURIComponent(reg.event_id) + "/registrations/me").then(function (r) {
+              var result = $(".nmo-cab__reg-result");
+              if (r.status !== 200) { cancel.disabled = false; setResult(result, errorMessage(r.body, "Не удалось отменить запись."), false); return; }
+              setResult(result, "Запись на «" + (reg.title || "мероприятие") + "» отменена.", true);
+              return loadRegistrations();
+            });
+          });
+          statusCell.appendChild(el("div", {}, [cancel]));
+        }
         table.tBodies[0].appendChild(el("tr", {}, [
           el("td", { "data-label": "Мероприятие" }, [el("a", { href: "/catalog/e/" + encodeURIComponent(reg.event_id) + "/", text: reg.title || reg.event_id })]),
           cell("Начало", reg.starts_at ? ruDate(reg.starts_at.slice(0, 10)) : ""),
-          cell("Статус", status),
+          statusCell,
           codes
         ]));
       });

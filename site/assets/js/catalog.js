@@ -73,13 +73,13 @@
   }
 
   function elementItem(e) {
-    var li = el("li", "nmo-item");
+    var li = el("li", "nmo-item" + (ended(e, localToday()) ? " nmo-item--past" : ""));
     var a = el("a", "nmo-item__title", e.title);
     a.href = "/catalog/e/" + encodeURIComponent(e.id) + "/";
     li.appendChild(a);
     var meta = el("span", "nmo-item__meta");
     meta.appendChild(el("span", "nmo-tag nmo-tag--" + e.kind, KIND_NAMES[e.kind] || e.kind));
-    meta.appendChild(el("span", "", dates(e)));
+    meta.appendChild(el("span", "", dates(e) + (ended(e, localToday()) ? " (прошло)" : "")));
     meta.appendChild(el("span", "", String(e.hours).replace(".", ",") + " ЗЕТ"));
     if (e.format) {
       meta.appendChild(el("span", "", FORMAT_NAMES[e.format] + (e.city && e.format === "in_person" ? ", " + e.city : "")));
@@ -87,6 +87,15 @@
     li.appendChild(meta);
     return li;
   }
+
+  // YYYY-MM-DD of the visitor's own calendar day.
+  function localToday() {
+    var d = new Date();
+    var m = String(d.getMonth() + 1), day = String(d.getDate());
+    return d.getFullYear() + "-" + (m.length < 2 ? "0" + m : m) + "-" + (day.length < 2 ? "0" + day : day);
+  }
+
+  function ended(e, today) { return Boolean(e.starts_on) && (e.ends_on || e.starts_on) < today; }
 
   function numberOrNull(v) { return v === "" || v === null || isNaN(Number(v)) ? null : Number(v); }
 
@@ -101,7 +110,9 @@
 
     var params = new URLSearchParams(location.search);
     params.forEach(function (value, key) {
-      if (form.elements[key]) { form.elements[key].value = value; }
+      var field = form.elements[key];
+      if (!field) { return; }
+      if (field.type === "checkbox") { field.checked = value === field.value; } else { field.value = value; }
     });
 
     function criteria() {
@@ -110,7 +121,8 @@
         q: NmoStem.stems(data.get("q") || ""), specialty: data.get("specialty") || "",
         kind: data.get("kind") || "", format: data.get("format") || "", city: data.get("city") || "",
         from: data.get("from") || "", to: data.get("to") || "",
-        hmin: numberOrNull(data.get("hours_min")), hmax: numberOrNull(data.get("hours_max"))
+        hmin: numberOrNull(data.get("hours_min")), hmax: numberOrNull(data.get("hours_max")),
+        past: data.get("past") === "1"
       };
     }
 
@@ -137,10 +149,18 @@
       status.textContent = "Загрузка каталога…";
       return loadIndex(form.getAttribute("data-index")).then(function (index) {
         var c = criteria();
-        found = index.elements.filter(function (e) { return keep(c, e); });
+        var matching = index.elements.filter(function (e) { return keep(c, e); });
+        // What is still ahead (or undated) first, by start; what has ended only on request,
+        // after it, newest first. "Today" is the visitor's, not the build's.
+        var today = localToday();
+        var ahead = matching.filter(function (e) { return !ended(e, today); });
+        var past = matching.filter(function (e) { return ended(e, today); }).reverse();
+        found = c.past ? ahead.concat(past) : ahead;
         list.textContent = "";
         shown = 0;
-        status.textContent = found.length ? "Найдено: " + found.length + "." : "Ничего не найдено. Измените условия поиска.";
+        var pastNote = !c.past && past.length ? " Прошедших: " + past.length + " — отметьте «Прошедшие тоже»." : "";
+        status.textContent = found.length ? "Найдено: " + found.length + "." + pastNote
+          : "Ничего не найдено. Измените условия поиска." + pastNote;
         showMore();
         var query = new URLSearchParams(new FormData(form));
         var clean = new URLSearchParams();
@@ -225,6 +245,15 @@
     if (q) { run(q); }
   }
 
+  // The calendar opens on the visitor's current month when it has events.
+  function calendarIndex() {
+    var months = document.getElementById("nmo-months");
+    if (!months) { return; }
+    var current = months.querySelector("a[data-month='" + localToday().slice(0, 7) + "']");
+    if (current) { location.replace(current.getAttribute("href")); }
+  }
+
   catalogFilters();
   siteSearch();
+  calendarIndex();
 }());

@@ -75,8 +75,15 @@
     }, function () { return null; });
   }
 
+  function closedText(ev) {
+    if (ev.phase === "finished") { return "Мероприятие завершено."; }
+    if (ev.phase === "cancelled") { return "Мероприятие отменено организатором."; }
+    if (ev.phase === "ongoing") { return "Мероприятие уже идёт: запись закрыта."; }
+    return "Запись закрыта.";
+  }
+
   function seatsText(ev) {
-    if (!ev.registration_open) { return "Запись закрыта."; }
+    if (!ev.registration_open) { return closedText(ev); }
     if (ev.seats_left > 0) { return "Свободных мест: " + ev.seats_left + " из " + ev.capacity + "."; }
     var text = "Свободных мест нет";
     if (ev.waitlist_length > 0) { text += ", в листе ожидания: " + ev.waitlist_length; }
@@ -92,6 +99,22 @@
       return (status === 201 ? "Мест нет — вы в листе ожидания." : "Вы уже в листе ожидания.") + pos;
     }
     return "Заявка принята.";
+  }
+
+  function active(reg) { return reg && (reg.status === "confirmed" || reg.status === "waitlisted"); }
+
+  function mineText(reg) {
+    if (reg.status === "confirmed") { return "Вы записаны на это мероприятие."; }
+    return "Вы в листе ожидания" + (reg.position ? ", место в очереди: " + reg.position : "") +
+      ". Когда освободится место, запись подтвердится сама.";
+  }
+
+  function button(text, primary) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "md-button" + (primary ? " md-button--primary" : "");
+    b.textContent = text;
+    return b;
   }
 
   function eventSeats(signedIn) {
@@ -126,32 +149,70 @@
       });
     }
 
-    refresh().then(function (ev) {
-      if (!ev || !ev.registration_open) { show(action, false); return; }
-      var button = document.createElement("button");
-      button.type = "button";
-      button.className = "md-button md-button--primary nmo-seats__register";
-      button.textContent = "Записаться";
+    // The visitor's own registration, when signed in ({registration: null}: not registered).
+    function mine() {
+      if (!signedIn) { return Promise.resolve(null); }
+      return api.request("GET", url + "/registrations/me").then(function (r) {
+        return r.status === 200 && r.body ? r.body.registration : null;
+      }, function () { return null; });
+    }
+
+    function render(ev, reg) {
       action.textContent = "";
-      action.appendChild(button);
-      button.addEventListener("click", function () {
+      if (active(reg)) {
+        var state = document.createElement("p");
+        state.className = "nmo-seats__mine";
+        state.textContent = mineText(reg);
+        action.appendChild(state);
+        if (ev.registration_open) {
+          var cancel = button("Отменить запись", false);
+          cancel.classList.add("nmo-seats__cancel");
+          action.appendChild(cancel);
+          cancel.addEventListener("click", function () {
+            if (!window.confirm("Отменить запись на мероприятие? Место перейдёт следующему в листе ожидания.")) { return; }
+            cancel.disabled = true;
+            api.request("DELETE", url + "/registrations/me").then(function (r) {
+              if (r.status === 200) {
+                say("Запись отменена.", false);
+                return refresh().then(function (fresh) { render(fresh || ev, null); });
+              }
+              cancel.disabled = false;
+              say(errorMessage(r.body, "Не удалось отменить запись. Попробуйте позже."), true);
+            }, function () {
+              cancel.disabled = false;
+              say("Нет связи с сервером. Попробуйте ещё раз.", true);
+            });
+          });
+        }
+        show(action, true);
+        return;
+      }
+      if (!ev.registration_open) { show(action, false); return; }
+      var register = button("Записаться", true);
+      register.classList.add("nmo-seats__register");
+      action.appendChild(register);
+      show(action, true);
+      register.addEventListener("click", function () {
         if (!signedIn) { goToLogin(); return; }
-        button.disabled = true;
+        register.disabled = true;
         api.request("POST", url + "/registrations", {}).then(function (r) {
           if (r.status === 401) { goToLogin(); return; }
           if (r.status === 200 || r.status === 201) {
             say(registrationText(r.status, r.body), false);
-            button.hidden = true;
-            refresh();
-            return;
+            return refresh().then(function (fresh) { render(fresh || ev, r.body); });
           }
-          button.disabled = false;
+          register.disabled = false;
           say(errorMessage(r.body, "Не удалось записаться. Попробуйте позже."), true);
         }, function () {
-          button.disabled = false;
+          register.disabled = false;
           say("Нет связи с сервером. Попробуйте ещё раз.", true);
         });
       });
+    }
+
+    Promise.all([refresh(), mine()]).then(function (both) {
+      if (!both[0]) { show(action, false); return; }
+      render(both[0], both[1]);
     });
   }
 

@@ -120,14 +120,21 @@ class Renderer:
     def element(self, entry: CatalogEntry) -> str:
         return self._render("element.html", e=entry)
 
-    def specialty(self, code: str, entries: Sequence[CatalogEntry]) -> str:
-        groups = {k: [e for e in entries if e.kind == k] for k in KIND_NAMES}
+    def specialty(self, code: str, entries: Sequence[CatalogEntry], today: str) -> str:
+        """Grouped by kind; in each group what is still ahead (or undated) first, what has
+        ended behind «Прошедшие», newest first."""
+        groups = {}
+        for kind in KIND_NAMES:
+            mine = [e for e in entries if e.kind == kind]
+            ahead = [e for e in mine if not has_ended_by(e, today)]
+            past = sorted((e for e in mine if has_ended_by(e, today)), key=_ends, reverse=True)
+            groups[kind] = (ahead, past)
         return self._render(
             "specialty.html",
             code=code,
             name=self.specialty_names.get(code, code),
             groups=groups,
-            has_events=bool(groups["event"]),
+            has_events=any(groups["event"]),
         )
 
     def catalog(
@@ -169,6 +176,15 @@ class Renderer:
             prev=(prev, _month_title(prev)) if prev else None,
             next=(next_, _month_title(next_)) if next_ else None,
         )
+
+
+def _ends(entry: CatalogEntry) -> str:
+    return entry.ends_on or entry.starts_on or "9999-12-31"
+
+
+def has_ended_by(entry: CatalogEntry, today: str) -> bool:
+    """Whether an element's last day is before `today` (undated programmes never end)."""
+    return _ends(entry) < today
 
 
 def _month_title(month: str) -> str:

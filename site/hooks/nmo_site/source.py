@@ -90,7 +90,7 @@ def _number(value: Any) -> float:
 
 def entry_from_record(record: dict[str, Any]) -> CatalogEntry | None:
     """A record (plain dict) → an entry; None when it is not published. Raises BadRecord."""
-    if record.get("status", "published") != "published":
+    if record.get("status", "published") not in ("published", "finished"):
         return None
     element_id = str(record.get("id") or record.get("element_id") or "")
     if not _ID.fullmatch(element_id):
@@ -172,7 +172,7 @@ def records_from_jsonl(path: Path) -> Iterator[dict[str, Any]]:
 def records_from_dynamodb() -> Iterator[dict[str, Any]]:
     from chalicelib.db import catalog_repo  # imported late: only builds from DynamoDB need boto
 
-    for element in catalog_repo.iter_published():
+    for element in catalog_repo.iter_public():
         yield record_from_model(element)
 
 

@@ -1,0 +1,53 @@
+"""Events finish after their last day: a scheduled step moves them to `finished`; a finished (or
+simply ended) event cannot be cancelled, and its public page says it is over."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from chalicelib.services import events as events_service
+from chalicelib.services.lifecycle import finish_ended_events
+
+from tests.events_support import moderator, organizer, post, published_event, specialist
+
+LATER = dt.datetime.now(dt.UTC) + dt.timedelta(days=60)  # after every test event's last day
+
+
+def test_an_event_is_finished_after_its_last_day_and_only_once(client):
+    org = organizer()
+    event_id = published_event(client, org, moderator())
+    reader = specialist("s-1")
+    post(client, f"/api/events/{event_id}/registrations", {}, reader)
+    assert finish_ended_events() == 0  # still ahead today
+    assert client.http.get(f"/api/events/{event_id}").json_body["phase"] == "upcoming"
+    assert finish_ended_events(LATER) == 1
+    assert finish_ended_events(LATER) == 0
+    public = client.http.get(f"/api/events/{event_id}").json_body
+    assert public["status"] == "finished" and public["phase"] == "finished"
+    assert public["registration_open"] is False
+    own = client.http.get(f"/api/organizer/events/{event_id}", headers=org).json_body
+    assert own["status"] == "finished"
+    # The attendee's registration stays (attendance and codes come after the event).
+    mine = client.http.get("/api/me/registrations", headers=reader).json_body["items"]
+    assert mine[0]["status"] == "confirmed" and mine[0]["can_cancel"] is False
+
+
+def test_a_finished_event_cannot_be_cancelled(client):
+    org = organizer()
+    event_id = published_event(client, org, moderator())
+    finish_ended_events(LATER)
+    r = post(client, f"/api/organizer/events/{event_id}/cancel", {"reason": "Лектор заболел"}, org)
+    assert r.status_code == 409
+    assert r.json_body["error"]["code"] == "event_finished"
+    assert "завершилось" in r.json_body["error"]["message"]
+
+
+def test_an_ended_event_cannot_be_cancelled_even_before_the_schedule_finishes_it(
+    client, monkeypatch
+):
+    org = organizer()
+    event_id = published_event(client, org, moderator())
+    monkeypatch.setattr(events_service, "utcnow", lambda: LATER)
+    r = post(client, f"/api/organizer/events/{event_id}/cancel", {"reason": "Поздно"}, org)
+    assert r.status_code == 409 and r.json_body["error"]["code"] == "event_finished"
+    assert client.http.get(f"/api/events/{event_id}").json_body["status"] == "published"
