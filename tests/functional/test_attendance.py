@@ -164,6 +164,9 @@ def test_participant_list_has_names_but_no_snils_in_every_format(client, finishe
     xlsx = client.http.get(base + "?format=xlsx", headers={**ev["org"], "Accept": "*/*"}).body
     sheet = load_workbook(io.BytesIO(xlsx)).active
     assert sheet.cell(row=2, column=3).value == "Антонова Анна Ивановна"
+    assert sheet.cell(row=4, column=3).value.startswith("=HYPERLINK")  # stored as text…
+    assert sheet.cell(row=4, column=3).data_type == "s"  # …never as a formula
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
     for blob in (str(listed), text, str(list(sheet.values))):
         assert snils not in blob
         assert snils[:3] + "-" not in blob

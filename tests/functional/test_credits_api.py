@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from typing import Any
@@ -156,7 +157,13 @@ def test_export_xlsx_and_json_hold_the_whole_record(client: Any, doctor: Special
     assert r.headers["Content-Type"].startswith("application/vnd.openxmlformats")
     book = load_workbook(io.BytesIO(r.body))
     sheet = book["Зачтённые элементы"]
-    assert sheet.cell(row=3, column=4).value == 6
+    assert sheet.cell(row=2, column=4).value == 6
+    # A real date cell shown ДД.ММ.ГГГГ, a frozen header with a filter, widths set.
+    assert isinstance(sheet.cell(row=2, column=1).value, dt.datetime)
+    assert sheet.cell(row=2, column=1).number_format == "DD.MM.YYYY"
+    for name in book.sheetnames:
+        assert book[name].freeze_panes == "A2" and book[name].auto_filter.ref
+        assert book[name].column_dimensions["A"].width > 8
     data = json.loads(client.http.get("/api/me/credits/export?format=json", headers=headers).body)
     assert len(data["credits"]) == 1 and data["cycles"][0]["earned"]["total"] == 6
     bad = client.http.get("/api/me/credits/export?format=pdf", headers=headers)

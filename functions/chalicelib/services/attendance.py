@@ -15,6 +15,7 @@ from ..domain.events import code_expires_on, earns_code, required_minutes, rules
 from ..domain.specialties import specialty_name
 from ..errors import Conflict, InvalidInput
 from .events import own_event
+from .spreadsheet import csv_safe
 
 STATUS_NAMES = {
     "confirmed": "подтверждена",
@@ -61,13 +62,6 @@ def _participant(reg: Registration, position: int | None, event: CatalogElement)
     }
 
 
-def _safe_cell(value: Any) -> Any:
-    # A name starting with = + - @ would run as a formula in Excel (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _table(event: CatalogElement, rows: list[dict[str, Any]]) -> list[list[Any]]:
     header = ["№", "Код записи", "ФИО", "Специальность", "Статус", "Место в очереди"]
     for d in event.days:
@@ -87,7 +81,7 @@ def _table(event: CatalogElement, rows: list[dict[str, Any]]) -> list[list[Any]]
                 "" if day["minutes"] is None else day["minutes"],
                 "да" if day["code_issued"] else "",
             ]
-        table.append([_safe_cell(v) for v in line])
+        table.append(line)
     return table
 
 
@@ -104,15 +98,26 @@ def participants(person: Specialist, event_id: str, fmt: str) -> tuple[Any, str,
         out = io.StringIO()
         # Semicolons and a BOM: what Russian-locale Excel opens correctly by double-click.
         writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-        writer.writerows(table)
+        writer.writerows([[csv_safe(v) for v in line] for line in table])
         return "\ufeff" + out.getvalue(), "text/csv; charset=utf-8", name + ".csv"
     from openpyxl import Workbook  # imported here: only exports need it
 
+    from .spreadsheet import add_table
+
     book = Workbook()
-    sheet: Any = book.active
-    sheet.title = "Участники"
-    for line in table:
-        sheet.append(line)
+    first = book.active
+    assert first is not None
+    book.remove(first)
+    kinds = ["number", "text", "text", "text", "text", "number"] + ["number", "text"] * len(
+        event.days
+    )
+    widths = [5, 20, 36, 28, 20, 10] + [12, 10] * len(event.days)
+    add_table(
+        book,
+        "Участники",
+        list(zip(table[0], widths, kinds, strict=True)),
+        table[1:],
+    )
     buf = io.BytesIO()
     book.save(buf)
     return (

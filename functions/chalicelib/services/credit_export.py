@@ -16,6 +16,7 @@ from ..db.models import Specialist
 from ..domain.identifiers import IdentifierError, mask_snils
 from ..errors import InvalidInput
 from . import credits
+from .spreadsheet import csv_safe
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -33,13 +34,6 @@ COLUMNS = (
     ("document", "Документ"),
     ("id", "Идентификатор записи"),
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe_cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return "" if value is None else value
 
 
 def _full_name(person: Specialist) -> str:
@@ -66,7 +60,7 @@ def _csv(rows: list[dict[str, Any]]) -> bytes:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([title for _, title in COLUMNS])
     for row in rows:
-        writer.writerow([_safe_cell(row.get(key)) for key, _ in COLUMNS])
+        writer.writerow([csv_safe(row.get(key)) for key, _ in COLUMNS])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -89,37 +83,79 @@ def _json(person: Specialist, rows: list[dict[str, Any]]) -> bytes:
 def _xlsx(person: Specialist, rows: list[dict[str, Any]]) -> bytes:
     from openpyxl import Workbook  # imported on use: only exports need it
 
+    from .spreadsheet import add_table
+
     book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Зачтённые элементы"
-    sheet.append([f"Учёт ЗЕТ: {_full_name(person)}"])
-    sheet.append([title for _, title in COLUMNS])
-    for row in rows:
-        sheet.append([_safe_cell(row.get(key)) for key, _ in COLUMNS])
-    # openpyxl would store a string starting with "=" as a formula: force every text cell to text.
-    for line in sheet.iter_rows():
-        for cell in line:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
-    for column, width in zip("ABCDEFGHI", (14, 14, 50, 10, 10, 30, 30, 24, 34), strict=True):
-        sheet.column_dimensions[column].width = width
-    summary = book.create_sheet("Циклы")
-    summary.append(
-        ["Специальность", "Начало", "Окончание", "Требуется", "Набрано", "ДПП ПК", "Статус"]
+    first = book.active
+    assert first is not None
+    book.remove(first)
+    add_table(
+        book,
+        "Зачтённые элементы",
+        [
+            ("Дата завершения", 14, "date"),
+            ("Вид", 14, "text"),
+            ("Название", 50, "text"),
+            ("ЗЕТ (часы)", 10, "number"),
+            ("Код специальности", 10, "text"),
+            ("Специальность", 30, "text"),
+            ("Источник", 30, "text"),
+            ("Документ", 24, "text"),
+            ("Зачтено в цикл", 40, "text"),
+            ("Идентификатор записи", 34, "text"),
+        ],
+        [
+            [
+                row["completed_on"],
+                row["kind_name"],
+                row["title"],
+                row["hours"],
+                row["specialty"],
+                row["specialty_name"],
+                row["source_name"],
+                row["document"],
+                "да" if row.get("counted", True) else row.get("not_counted_reason"),
+                row["id"],
+            ]
+            for row in rows
+        ],
     )
-    for cycle in credits.cycles_view(person):
-        summary.append(
+    add_table(
+        book,
+        "Циклы",
+        [
+            ("Специальность", 30, "text"),
+            ("Документ от", 12, "date"),
+            ("Действует до", 12, "date"),
+            ("Требуется, ч", 12, "number"),
+            ("Засчитано, ч", 12, "number"),
+            ("ДПП ПК, ч", 10, "number"),
+            ("Статус", 24, "text"),
+            ("Итог", 80, "text"),
+        ],
+        [
             [
                 f"{cycle['specialty']} {cycle['specialty_name']}",
                 cycle["starts"],
-                cycle["ends"],
+                cycle["expires"],
                 cycle["required"]["total"],
                 cycle["earned"]["total"],
                 cycle["earned"]["dpp_pk"],
                 cycle["status_text"],
+                cycle["summary"],
             ]
-        )
+            for cycle in credits.cycles_view(person)
+        ],
+    )
+    add_table(
+        book,
+        "Сведения",
+        [("Показатель", 24, "text"), ("Значение", 50, "text")],
+        [
+            ["ФИО", _full_name(person)],
+            ["Дата выгрузки", credits.today_msk().strftime("%d.%m.%Y")],
+        ],
+    )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -12,6 +12,15 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 DATE_FORMAT = "DD.MM.YYYY"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A CSV cell a spreadsheet will not run as a formula (CSV injection): text starting with
+    = + - @ gets an apostrophe; None becomes empty."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return "" if value is None else value
 
 
 def add_table(
