@@ -58,9 +58,9 @@ def _catalog_records(config: MkDocsConfig) -> Any:
 
 
 def _specialty_names() -> dict[str, str]:
-    from chalicelib.domain.specialties import all_specialties
+    from chalicelib.domain.specialties import all_specialties, specialty_name
 
-    return {s.code: s.name for s in all_specialties()}
+    return {s.code: specialty_name(s.code) for s in all_specialties()}
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:

@@ -367,3 +367,26 @@ def test_the_calendar_opens_on_the_current_month(page: Any, site_url: str) -> No
     page.goto(site_url + "/catalog/calendar/")
     page.locator("#nmo-months").wait_for()
     assert page.url.endswith("/catalog/calendar/")
+
+
+def test_without_javascript_pages_say_what_needs_it_and_filters_do_not_pretend(
+    browser: Any, site_url: str
+) -> None:
+    context = browser.new_context(java_script_enabled=False, locale="ru-RU")
+    try:
+        page = context.new_page()
+        for path in ("/cabinet/", "/organizer/", "/moderation/"):
+            page.goto(site_url + path)
+            notice = page.locator(".nmo-noscript")
+            assert notice.is_visible() and "JavaScript" in notice.inner_text(), path
+            assert "Загружаем" not in page.locator("article").inner_text(), path
+        page.goto(site_url + "/catalog/")
+        assert page.locator("#nmo-filters").is_hidden()
+        notice = page.locator(".nmo-noscript")
+        assert notice.is_visible()
+        notice.get_by_role("link", name="специальность").click()
+        assert page.locator("#specialties + ul a").first.is_visible()
+        page.goto(site_url + "/catalog/e/ev-cardio00001/")
+        assert page.locator(".nmo-noscript").is_visible()
+    finally:
+        context.close()

@@ -42,9 +42,30 @@ def get_specialty(code: object) -> Specialty | None:
     return _by_code().get(str(code).strip())
 
 
+_LEVEL_SHORT = {
+    "higher": "высшее образование",
+    "secondary": "среднее образование",
+    "pharmaceutical": "фармацевтическое образование",
+}
+
+
+@functools.cache
+def _ambiguous_names() -> frozenset[str]:
+    seen: dict[str, int] = {}
+    for s in all_specialties():
+        seen[s.name] = seen.get(s.name, 0) + 1
+    return frozenset(name for name, n in seen.items() if n > 1)
+
+
 def specialty_name(code: object) -> str:
+    """The name people read and choose from: V021 has «Лечебное дело» and «Сестринское дело» for
+    two education levels, so those names carry the level beside them everywhere."""
     spec = get_specialty(code)
-    return spec.name if spec else str(code)
+    if spec is None:
+        return str(code)
+    if spec.name in _ambiguous_names():
+        return f"{spec.name} ({_LEVEL_SHORT.get(spec.education_level, spec.education_level)})"
+    return spec.name
 
 
 def is_known_specialty(code: str) -> bool:

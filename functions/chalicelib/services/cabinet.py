@@ -20,7 +20,7 @@ from ..db.models import Specialist, SpecialtyRecord
 from ..domain.cycles import add_months
 from ..domain.dates import parse_iso_date, ru_date
 from ..domain.rules import rule_book
-from ..domain.specialties import EDUCATION_LEVELS, all_specialties, get_specialty
+from ..domain.specialties import EDUCATION_LEVELS, all_specialties, get_specialty, specialty_name
 from ..domain.text import clean_text
 from ..errors import Conflict, InvalidInput
 from . import credits
@@ -47,7 +47,7 @@ def specialties_view(person: Specialist) -> list[dict[str, Any]]:
 def specialty_choices() -> list[dict[str, str]]:
     """V021 specialties with their education level (the form offers those of the chosen level)."""
     return [
-        {"code": s.code, "name": s.name, "education_level": s.education_level}
+        {"code": s.code, "name": specialty_name(s.code), "education_level": s.education_level}
         for s in all_specialties()
     ]
 
