@@ -250,3 +250,11 @@ def test_a_specialty_page_lists_what_is_ahead_and_keeps_the_past_behind_a_summar
     assert "<summary>Прошедшие (1)</summary>" in past and "Событие ev-past0000001" in past
     # The past event keeps its page (a bookmark still works).
     assert (site / "catalog/e/ev-past0000001/index.html").exists()
+
+
+def test_the_schedule_of_an_event_is_a_spaced_table_in_moscow_time(site: Path) -> None:
+    page = _text(site, "catalog/e/ev-surgery0001/index.html")
+    table = page[page.index('<table class="nmo-days">') :]
+    table = table[: table.index("</table>")]
+    assert '<th scope="col">Время (МСК)</th>' in table
+    assert "<td>10.12.2026</td><td>09:00 – 15:00</td><td>6</td>" in table

@@ -69,8 +69,12 @@ def ru_dates(entry: CatalogEntry) -> str:
     return ru_date(entry.starts_on)
 
 
+_MSK = dt.timezone(dt.timedelta(hours=3))
+
+
 def ru_time(value: str) -> str:
-    return dt.datetime.fromisoformat(value).strftime("%H:%M")
+    """Moscow time (the schedule says «МСК»), whatever offset the organizer entered."""
+    return dt.datetime.fromisoformat(value).astimezone(_MSK).strftime("%H:%M")
 
 
 def hours(value: float) -> str:
