@@ -22,6 +22,25 @@ class InvalidInput(DomainError):
     status = 400
     code = "invalid_input"
 
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: str | None = None,
+        problems: list[tuple[str | None, str]] | None = None,
+    ):
+        super().__init__(message, field=field, code=code)
+        # Every bad field of a form at once, (field, message) in form order; `field` and
+        # `message` are the first of them, so one-error clients keep working.
+        self.problems = problems or []
+
+    @classmethod
+    def collected(cls, errors: list[InvalidInput]) -> InvalidInput:
+        first = errors[0]
+        problems = [p for e in errors for p in (e.problems or [(e.field, e.message)])]
+        return cls(first.message, field=first.field, problems=problems)
+
 
 class NotLoggedIn(DomainError):
     status = 401

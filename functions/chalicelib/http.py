@@ -57,7 +57,10 @@ def error_response(err: DomainError) -> Response:
     headers: dict[str, str] = {}
     if isinstance(err, TooManyAttempts):
         headers["Retry-After"] = str(err.retry_after)
-    return json_response(error_body(err.code, err.message, err.field), err.status, headers)
+    body = error_body(err.code, err.message, err.field)
+    if isinstance(err, InvalidInput) and len(err.problems) > 1:
+        body["error"]["problems"] = [{"field": f, "message": m} for f, m in err.problems]
+    return json_response(body, err.status, headers)
 
 
 def internal_error_response() -> Response:

@@ -36,19 +36,40 @@
     });
   }
 
+  function mark(form, field, message) {
+    // "days[1].hours" → the input of that day; "days[1]" or "days" → the date or the fieldset.
+    var target = form.querySelector('[data-field="' + field + '"]') ||
+      form.querySelector('[data-field="' + field.replace(/\.[a-z_]+$/, "") + '"]') ||
+      form.querySelector('[data-field="' + field.replace(/\[\d+\].*$/, "") + '"]');
+    if (!target) { return null; }
+    target.setAttribute("aria-invalid", "true");
+    var note = el("p", { "class": "nmo-org__field-error", text: message });
+    target.parentNode.insertBefore(note, target.nextSibling);
+    return target;
+  }
+
+  // Every problem the API listed goes next to its own field; the summary counts them and the
+  // first bad field gets the focus.
   function showError(form, err, summary) {
     clearErrors(form);
-    summary.textContent = err.message;
-    if (!err.field) { return; }
-    // "days[1].hours" → the input of that day; "days[1]" or "days" → the fieldset.
-    var target = form.querySelector('[data-field="' + err.field + '"]') ||
-      form.querySelector('[data-field="' + err.field.replace(/\.[a-z_]+$/, "") + '"]') ||
-      form.querySelector('[data-field="' + err.field.replace(/\[\d+\].*$/, "") + '"]');
-    if (!target) { return; }
-    target.setAttribute("aria-invalid", "true");
-    var note = el("p", { "class": "nmo-org__field-error", role: "alert", text: err.message });
-    target.parentNode.insertBefore(note, target.nextSibling);
-    if (target.focus) { target.focus(); }
+    var problems = err.problems && err.problems.length ? err.problems : [{ field: err.field, message: err.message }];
+    summary.textContent = problems.length > 1
+      ? "Исправьте " + problems.length + " " + plural(problems.length) + " — они отмечены ниже."
+      : err.message;
+    var first = null;
+    problems.forEach(function (p) {
+      if (!p.field) { return; }
+      var target = mark(form, p.field, p.message);
+      first = first || target;
+    });
+    if (first && first.focus) { first.focus(); }
+  }
+
+  function plural(n) {
+    var mod10 = n % 10, mod100 = n % 100;
+    if (mod10 === 1 && mod100 !== 11) { return "поле"; }
+    if (mod10 >= 2 && mod10 <= 4 && (mod100 < 12 || mod100 > 14)) { return "поля"; }
+    return "полей";
   }
 
   // --- the list ---------------------------------------------------------------------------
@@ -153,9 +174,11 @@
       format: $("#nmo-f-format").value,
       days: $all(".nmo-org__day").map(function (row) {
         var date = row.querySelector(".nmo-d-date").value;
+        var start = row.querySelector(".nmo-d-start").value, end = row.querySelector(".nmo-d-end").value;
+        // An empty date or time is sent empty, so the API names that very input.
         return {
-          starts_at: date ? date + "T" + row.querySelector(".nmo-d-start").value + ":00" + tz : "",
-          ends_at: date ? date + "T" + row.querySelector(".nmo-d-end").value + ":00" + tz : "",
+          starts_at: date && start ? date + "T" + start + ":00" + tz : "",
+          ends_at: date && end ? date + "T" + end + ":00" + tz : "",
           hours: numberOrText(row.querySelector(".nmo-d-hours").value)
         };
       }),

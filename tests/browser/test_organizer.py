@@ -111,3 +111,30 @@ def test_organizer_sees_each_mistake_at_its_field_then_submits_and_moderator_nee
     row = page.locator(".nmo-org__events tr", has_text=title)
     row.wait_for()
     assert "Добавьте лектора" in row.inner_text()
+
+
+def test_an_empty_form_shows_every_missing_field_after_one_save(
+    portal: Stack, page: Any, signed_in: Any
+) -> None:
+    signed_in(page.context, "browser-organizer-2", ["specialist", "organizer"])
+    page.goto(portal.url + "/organizer/")
+    page.locator(".nmo-org__content").wait_for(state="visible")
+    page.locator(".nmo-org__new").click()
+    page.locator(".nmo-org__form button[type=submit]").click()
+    page.locator('#nmo-f-title[aria-invalid="true"]').wait_for()
+    for selector in (
+        '[data-field="days[0]"]',  # the missing date, on the date input
+        "#nmo-f-address",
+        "#nmo-f-specialties",
+        "#nmo-f-capacity",
+        "#nmo-f-program",
+        "#nmo-f-contact",
+    ):
+        assert page.locator(selector).get_attribute("aria-invalid") == "true", selector
+    notes = page.locator(".nmo-org__field-error").all_inner_texts()
+    assert len(notes) == 7 and "День 1: укажите дату." in notes
+    assert not any("+03:00" in n or "T10:00" in n for n in notes)
+    summary = page.locator(".nmo-org__form-error").inner_text()
+    assert summary == "Исправьте 7 полей — они отмечены ниже."
+    assert page.evaluate("document.activeElement.id") == "nmo-f-title"
+    assert _script_errors(page) == []

@@ -217,3 +217,41 @@ def test_every_state_change_is_in_the_audit_log_with_who_and_from_to(client):
         ("org-1", "submit", "draft", "on_review"),
         ("mod-1", "publish", "on_review", "published"),
     ]
+
+
+def test_an_empty_form_gets_every_missing_field_in_one_answer_without_iso_syntax(client):
+    org = organizer()
+    resp = post(
+        client,
+        "/api/organizer/events",
+        {"format": "in_person", "days": [{"starts_at": "", "ends_at": "", "hours": 6}]},
+        org,
+    )
+    assert resp.status_code == 400
+    error = resp.json_body["error"]
+    fields = [p["field"] for p in error["problems"]]
+    assert fields == [
+        "title",
+        "days[0]",
+        "address",
+        "specialties",
+        "capacity",
+        "program",
+        "contact",
+    ]
+    assert error["field"] == "title"  # the first, for clients that show one
+    assert resp.json_body["error"]["problems"][1]["message"] == "День 1: укажите дату."
+    assert all(
+        "T10:00" not in p["message"] and "+03:00" not in p["message"] for p in error["problems"]
+    )
+    assert client.http.get("/api/organizer/events", headers=org).json_body["items"] == []
+
+
+def test_a_missing_time_is_reported_on_the_time_and_each_day_separately(client):
+    org = organizer()
+    good = event_body()
+    days = [dict(good["days"][0], starts_at=""), dict(good["days"][1], hours=9)]
+    resp = post(client, "/api/organizer/events", event_body(days=days), org)
+    problems = resp.json_body["error"]["problems"]
+    assert [p["field"] for p in problems] == ["days[0].starts_at", "days[1].hours"]
+    assert problems[0]["message"] == "День 1, начало: укажите дату и время."

@@ -26,21 +26,18 @@ def parse_iso_date(value: object, *, field: str, label: str) -> dt.date:
 
 
 def parse_iso_datetime(value: object, *, field: str, label: str) -> dt.datetime:
-    """An ISO datetime with an explicit offset (local times without one are ambiguous)."""
-    if not isinstance(value, str):
-        raise InvalidInput(
-            f"Поле «{label}»: ожидается дата и время, например 2026-12-01T10:00:00+03:00.",
-            field=field,
-        )
+    """An ISO datetime with an explicit offset (local times without one are ambiguous). The
+    messages speak of what a person fills in (a date and a time), never of ISO syntax."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{label}: укажите дату и время.", field=field)
     try:
         parsed = dt.datetime.fromisoformat(value.strip())
     except ValueError as exc:
         raise InvalidInput(
-            f"Поле «{label}»: ожидается дата и время, например 2026-12-01T10:00:00+03:00.",
-            field=field,
+            f"{label}: дата и время не распознаны — выберите их заново.", field=field
         ) from exc
     if parsed.tzinfo is None:
-        raise InvalidInput(f"Поле «{label}»: укажите часовой пояс, например +03:00.", field=field)
+        raise InvalidInput(f"{label}: укажите часовой пояс.", field=field)
     return parsed
 
 

@@ -131,54 +131,70 @@ def _days(value: Any) -> list[EventDayInput]:
     if len(value) > bounds["max"]:
         raise InvalidInput(f"Не больше {bounds['max']} дней в одном мероприятии.", field="days")
     days: list[EventDayInput] = []
+    errors: list[InvalidInput] = []
     previous_end: dt.datetime | None = None
     for i, raw in enumerate(value):
-        n = i + 1
-        if not isinstance(raw, dict):
-            raise InvalidInput(f"День {n}: ожидается начало, окончание и часы.", field=f"days[{i}]")
-        starts = parse_iso_datetime(
-            raw.get("starts_at"), field=f"days[{i}].starts_at", label=f"День {n}: начало"
-        )
-        ends = parse_iso_datetime(
-            raw.get("ends_at"), field=f"days[{i}].ends_at", label=f"День {n}: окончание"
-        )
-        if ends <= starts:
-            raise InvalidInput(
-                f"День {n}: окончание должно быть позже начала.", field=f"days[{i}].ends_at"
-            )
-        if ends.date() != starts.date() or ends - starts > dt.timedelta(hours=24):
-            raise InvalidInput(
-                f"День {n}: начало и окончание должны быть в один календарный день.",
-                field=f"days[{i}].ends_at",
-            )
-        if previous_end is not None and starts.date() <= previous_end.date():
-            raise InvalidInput(
-                f"День {n}: дни должны идти по порядку, каждый — в свою дату.",
-                field=f"days[{i}].starts_at",
-            )
-        hours = _whole_number(
-            raw.get("hours"),
-            field=f"days[{i}].hours",
-            label=f"День {n}: академических часов",
-            low=hours_bounds["min"],
-            high=hours_bounds["max"],
-        )
-        # An academic hour is 45 minutes; a day cannot accredit more than it lasts.
-        if hours * 45 > (ends - starts).total_seconds() / 60:
-            raise InvalidInput(
-                f"День {n}: {hours} академических часов не помещаются между началом и окончанием.",
-                field=f"days[{i}].hours",
-            )
-        days.append(
-            EventDayInput(
-                date=starts.date().isoformat(),
-                starts_at=starts.isoformat(),
-                ends_at=ends.isoformat(),
-                hours=hours,
-            )
-        )
-        previous_end = ends
+        try:
+            day = _day(raw, i, previous_end, hours_bounds)
+        except InvalidInput as err:
+            errors.append(err)
+            previous_end = None
+            continue
+        days.append(day)
+        previous_end = dt.datetime.fromisoformat(day.ends_at)
+    if errors:
+        raise InvalidInput.collected(errors)
     return days
+
+
+def _day(
+    raw: Any, i: int, previous_end: dt.datetime | None, hours_bounds: dict[str, int]
+) -> EventDayInput:
+    """One day of the form; the first problem of that day."""
+    n = i + 1
+    if not isinstance(raw, dict):
+        raise InvalidInput(f"День {n}: ожидается начало, окончание и часы.", field=f"days[{i}]")
+    if not raw.get("starts_at") and not raw.get("ends_at"):
+        raise InvalidInput(f"День {n}: укажите дату.", field=f"days[{i}]")
+    starts = parse_iso_datetime(
+        raw.get("starts_at"), field=f"days[{i}].starts_at", label=f"День {n}, начало"
+    )
+    ends = parse_iso_datetime(
+        raw.get("ends_at"), field=f"days[{i}].ends_at", label=f"День {n}, окончание"
+    )
+    if ends <= starts:
+        raise InvalidInput(
+            f"День {n}: окончание должно быть позже начала.", field=f"days[{i}].ends_at"
+        )
+    if ends.date() != starts.date() or ends - starts > dt.timedelta(hours=24):
+        raise InvalidInput(
+            f"День {n}: начало и окончание должны быть в один календарный день.",
+            field=f"days[{i}].ends_at",
+        )
+    if previous_end is not None and starts.date() <= previous_end.date():
+        raise InvalidInput(
+            f"День {n}: дни должны идти по порядку, каждый — в свою дату.",
+            field=f"days[{i}].starts_at",
+        )
+    hours = _whole_number(
+        raw.get("hours"),
+        field=f"days[{i}].hours",
+        label=f"День {n}: академических часов",
+        low=hours_bounds["min"],
+        high=hours_bounds["max"],
+    )
+    # An academic hour is 45 minutes; a day cannot accredit more than it lasts.
+    if hours * 45 > (ends - starts).total_seconds() / 60:
+        raise InvalidInput(
+            f"День {n}: {hours} академических часов не помещаются между началом и окончанием.",
+            field=f"days[{i}].hours",
+        )
+    return EventDayInput(
+        date=starts.date().isoformat(),
+        starts_at=starts.isoformat(),
+        ends_at=ends.isoformat(),
+        hours=hours,
+    )
 
 
 def _specialties(value: Any) -> list[str]:
@@ -202,24 +218,37 @@ def _specialties(value: Any) -> list[str]:
 
 
 def validate_event(data: dict[str, Any]) -> EventInput:
-    """The organizer's form as an `EventInput`, or a 400 naming the first bad field (in form
-    order, so the page can point at it)."""
-    title = _text(data, "title", "Название")
+    """The organizer's form as an `EventInput`, or one 400 listing every bad field in form
+    order (the first also as `field`/`message`), so one save shows everything to fix."""
+    errors: list[InvalidInput] = []
+
+    def check(validate: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return validate(*args, **kwargs)
+        except InvalidInput as err:
+            errors.append(err)
+            return None
+
+    title = check(_text, data, "title", "Название")
     fmt = data.get("format")
     if fmt not in FORMATS:
-        raise InvalidInput("Поле «Формат»: очно (in_person) или онлайн (online).", field="format")
-    days = _days(data.get("days"))
+        errors.append(
+            InvalidInput("Поле «Формат»: очно (in_person) или онлайн (online).", field="format")
+        )
+    days = check(_days, data.get("days"))
     address = city = url = None
     if fmt == "in_person":
-        address = _text(data, "address", "Адрес проведения")
-        city = _text(data, "city", "Город", required=False) or None
-    else:
-        url = _https_url(data.get("url"))
-    specialties = _specialties(data.get("specialties"))
-    capacity = validate_capacity(data.get("capacity"))
-    program = _text(data, "program", "Программа", multiline=True)
-    description = _text(data, "description", "Описание", required=False, multiline=True)
-    contact = _text(data, "contact", "Контакты организатора")
+        address = check(_text, data, "address", "Адрес проведения")
+        city = check(_text, data, "city", "Город", required=False) or None
+    elif fmt == "online":
+        url = check(_https_url, data.get("url"))
+    specialties = check(_specialties, data.get("specialties"))
+    capacity = check(validate_capacity, data.get("capacity"))
+    program = check(_text, data, "program", "Программа", multiline=True)
+    description = check(_text, data, "description", "Описание", required=False, multiline=True)
+    contact = check(_text, data, "contact", "Контакты организатора")
+    if errors:
+        raise InvalidInput.collected(errors)
     return EventInput(
         title=title,
         format=str(fmt),
@@ -228,7 +257,7 @@ def validate_event(data: dict[str, Any]) -> EventInput:
         capacity=capacity,
         program=program,
         contact=contact,
-        description=description,
+        description=description or "",
         address=address,
         city=city,
         url=url,

@@ -66,7 +66,11 @@
     var e = r.body && r.body.error;
     return {
       message: e && typeof e.message === "string" ? e.message : fallback,
-      field: e && typeof e.field === "string" ? e.field : null
+      field: e && typeof e.field === "string" ? e.field : null,
+      // Every bad field of a form, when the API listed several ({field, message} each).
+      problems: e && Array.isArray(e.problems) ? e.problems.filter(function (p) {
+        return p && typeof p.message === "string";
+      }) : []
     };
   }
 
