@@ -22,6 +22,7 @@ from ..domain.dates import utcnow
 from ..domain.identifiers import IdentifierError, mask_snils
 from ..domain.specialties import specialty_name
 from ..errors import InvalidInput, ServiceUnavailable
+from ..esia.claims import subject_of
 from ..esia.client import EsiaError, error_code_of, get_client, get_token_verifier
 from ..esia.person import PersonRecordRejected, parse_person
 from ..esia.tokens import TokenRejected
@@ -85,7 +86,9 @@ def safe_next_path(value: str | None) -> str:
 
 
 def callback_url() -> str:
-    return get_settings().public_url + CALLBACK_PATH
+    """The redirect_uri registered at ЕСИА: NMO_ESIA_REDIRECT_URI, else public URL + callback."""
+    settings = get_settings()
+    return settings.esia_redirect_uri or settings.public_url + CALLBACK_PATH
 
 
 def _binding(nonce: str) -> str:
@@ -197,27 +200,10 @@ def _identify(code: str) -> tuple[str, dict[str, Any]]:
     tokens = client.exchange_code(code, callback_url(), utcnow())
     identity = verifier.verify(tokens.id_token, audience=client.client_id).claims
     access = verifier.verify(tokens.access_token, audience=None).claims
-    oid = str(identity.get("sub") or "")
-    if (
-        not (oid.isascii() and oid.isdigit())
-        or len(oid) > 20
-        or str(access.get("urn:esia:sbj_id")) != oid
-    ):
-        raise TokenRejected("id and access tokens name different or malformed subjects")
-    if not _confirmed(identity.get("urn:esia:sbj")):
+    subject = subject_of(identity, access)
+    if not subject.confirmed:
         raise _Unconfirmed()
-    return oid, client.fetch_person(oid, tokens.access_token)
-
-
-def _confirmed(subject: Any) -> bool:
-    """ЕСИА marks a confirmed account with is_tru (present only then) and level PR."""
-    if not isinstance(subject, dict):
-        return False
-
-    def claim(name: str) -> Any:
-        return subject.get(f"urn:esia:sbj:{name}", subject.get(name))
-
-    return claim("is_tru") is True or claim("lvl") == "PR"
+    return subject.oid, client.fetch_person(subject.oid, tokens.access_token)
 
 
 def _short(text: str) -> str:
