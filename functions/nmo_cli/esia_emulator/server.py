@@ -225,7 +225,9 @@ class EsiaEmulator:
         oid = request.form.get("oid", "")
         if oid == "custom":  # a person defined on the page: kept, so /rs/prns can answer for them
             try:
-                chosen: Persona | None = self.people.add(person_from_fields(dict(request.form)))
+                fields = {k: v for k, v in request.form.items() if k not in ("oid", "request_id")}
+                fields.setdefault("trusted", "false")  # an unticked checkbox is simply absent
+                chosen: Persona | None = self.people.add(person_from_fields(fields))
             except PersonInvalid as exc:
                 with self._lock:  # the login page stays usable: fix the field and send again
                     self._pending[request_id] = pending

@@ -155,5 +155,18 @@
     });
   }
 
+  // The login-failure help page: «Попробовать ещё раз» returns to the page the login started
+  // from (the callback passes it as ?next=; the server checks it again when the login starts).
+  function loginRetry() {
+    var links = document.querySelectorAll("a.nmo-login-retry");
+    if (!links.length) { return; }
+    var next = new URLSearchParams(location.search).get("next");
+    if (!next || next.charAt(0) !== "/" || next.charAt(1) === "/" || next.indexOf("\\") !== -1) {
+      return; // without a usable next the link keeps its default: back to the cabinet
+    }
+    Array.prototype.forEach.call(links, function (a) { a.href = api.loginUrl(next); });
+  }
+
+  loginRetry();
   account().then(function (person) { eventSeats(person !== null); });
 }());
