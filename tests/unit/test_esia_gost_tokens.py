@@ -176,3 +176,25 @@ def test_the_emulators_gost_and_the_portals_gost_agree_both_ways(certs: dict[str
     portal_key = portal_gost.load_private_key_pem(Path(certs["current_key_file"]).read_text())
     assert esia_gost.verify(public, message, portal_key.sign(message))
     assert not esia_gost.verify(public, message + b"!", portal_key.sign(message))
+
+
+def test_openssl_reads_esias_gost_certificate_and_its_key_as_the_emulator_wrote_them(
+    tmp_path: Path,
+) -> None:
+    from nmo_cli.esia_emulator.esia_keys import write_gost_token_credentials
+
+    key_file, cert_file = write_gost_token_credentials(tmp_path, stem="esia")
+    checked = openssl(
+        "verify", "-engine", "gost", "-check_ss_sig", "-partial_chain",
+        "-CAfile", str(cert_file), str(cert_file),
+    )  # fmt: skip
+    assert b": OK" in checked.stdout, checked.stdout + checked.stderr
+    (tmp_path / "data").write_bytes(b"header.payload")
+    signed = openssl(
+        "dgst", "-engine", "gost", "-md_gost12_256", "-sign", str(key_file),
+        "-out", str(tmp_path / "sig"), str(tmp_path / "data"),
+    )  # fmt: skip
+    assert signed.returncode == 0, signed.stderr
+    public = esia_gost.certificate_public_key(esia_gost.certificate_der(cert_file.read_bytes()))
+    assert esia_gost.verify(public, b"header.payload", (tmp_path / "sig").read_bytes())
+    assert verifier_for(cert_file).algorithms() == {"GOST3410_2012_256"}

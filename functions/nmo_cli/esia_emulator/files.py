@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .certificates import write_gost_credentials, write_rsa_token_credentials
+from .esia_keys import write_gost_token_credentials
 
 CLIENT_ID = "NMOPORTAL"
 
@@ -32,9 +33,7 @@ def prepare_local_esia(var_dir: Path) -> LocalEsiaFiles:
     if not (token_key.exists() and token_cert.exists()):
         write_rsa_token_credentials(var_dir, stem="esia-token")
     if not (gost_key.exists() and gost_cert.exists()):
-        write_gost_credentials(
-            var_dir, common_name="Локальный эмулятор ЕСИА (ГОСТ)", stem="esia-token-gost"
-        )
+        write_gost_token_credentials(var_dir, stem="esia-token-gost")
     return LocalEsiaFiles(client_key, client_cert, token_key, token_cert, gost_key, gost_cert)
 
 
