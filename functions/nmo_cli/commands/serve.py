@@ -273,7 +273,10 @@ def run_serve(args: argparse.Namespace) -> int:
                 "table_prefix": LOCAL_TABLE_PREFIX,
             },
         )
-        _banner(public_url, esia_url, ddb_url, var_dir, _demo_code(seeded_marker))
+        esia_label = (
+            f"внешняя ЕСИА {esia_url}" if args.esia == "external" else f"эмулятор ЕСИА {esia_url}"
+        )
+        _banner(public_url, esia_label, ddb_url, var_dir, _demo_code(seeded_marker))
         while not stop.is_set():
             if ddb.poll() is not None:
                 log.error("embedded DynamoDB exited (code %s); stopping", ddb.returncode)
@@ -347,7 +350,7 @@ def _demo_code(seeded_marker: Path) -> str | None:
 
 
 def _banner(
-    public_url: str, esia_url: str, ddb_url: str, var_dir: Path, demo_code: str | None
+    public_url: str, esia_label: str, ddb_url: str, var_dir: Path, demo_code: str | None
 ) -> None:
     code_hint = (
         f"\n    • Код подтверждения для кабинета врача (демо): {demo_code}" if demo_code else ""
@@ -358,7 +361,7 @@ def _banner(
 
   Что попробовать:
     • Каталог: {public_url}/  (фильтры по специальности, поиск «кардиологии»)
-    • Вход через Госуслуги (эмулятор ЕСИА {esia_url}): выберите «Врач-терапевт (подтверждённая)»
+    • Вход через Госуслуги ({esia_label}): выберите «Врач-терапевт (подтверждённая)»
       и откройте личный кабинет {public_url}/cabinet/{code_hint}
     • Организатор и модератор: войдите под соответствующей персоной эмулятора,
       {public_url}/organizer/ и {public_url}/moderation/
