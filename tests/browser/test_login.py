@@ -77,6 +77,13 @@ def test_after_a_refusal_try_again_returns_to_the_page_the_login_started_from(
     page.wait_for_url(portal.url + "/help/login/errors/?next=%2Fcatalog%2F#declined")
     expect(page.locator("#declined")).to_contain_text("Вы отказали в доступе")
     expect(page.locator(".admonition")).to_contain_text("Вы не вошли на портал")
+    back_to_catalog = "/api/auth/esia/login?next=%2Fcatalog%2F"
+    expect(page.get_by_role("link", name="Попробовать ещё раз")).to_have_attribute(
+        "href", back_to_catalog
+    )
+    expect(page.locator("#nmo-account .nmo-account__login")).to_have_attribute(
+        "href", back_to_catalog
+    )
     page.get_by_role("link", name="Попробовать ещё раз").click()
     page.wait_for_url(re.compile(re.escape(portal.esia_url) + r"/aas/oauth2/v2/ac\?.*"))
     page.locator(f'button.persona[value="{DOCTOR}"]').click()
