@@ -4,12 +4,14 @@ from chalice import Rate
 from chalicelib.http import PortalApp, body_size_guard
 from chalicelib.logs import configure_logging
 from chalicelib.routes import register_all
+from chalicelib.stage_guard import esia_configuration_guard
 
 configure_logging()
 app = PortalApp(app_name="nmo-portal")
 # Spreadsheet exports are binary: API Gateway must pass them base64-encoded.
 app.api.binary_types.append("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 app.register_middleware(body_size_guard, "http")
+app.register_middleware(esia_configuration_guard, "http")
 register_all(app)
 
 

@@ -56,6 +56,8 @@ class StageConfig:
     esia_signer_url: str = ""
     log_retention_days: int = 90
     api_stage_name: str = "api"
+    # The stage's Lambda environment from functions/.chalice/config.json (ЕСИА settings live there)
+    environment: dict[str, str] = field(default_factory=dict)
 
     def stack(self, part: str) -> str:
         return f"nmo-{self.name}-{part}"
@@ -98,6 +100,7 @@ def load_stage(stage: str, path: Path | None = None) -> StageConfig:
         api_stage_name=chalice_stage.get(
             "api_gateway_stage", chalice.get("api_gateway_stage", "api")
         ),
+        environment={str(k): str(v) for k, v in env.items()},
     )
 
 
@@ -110,6 +113,28 @@ def check_configuration(config: StageConfig) -> None:
     if bool(config.domain_name) != bool(config.certificate_arn):
         raise DeployError(
             "domain_name и certificate_arn задаются вместе (сертификат ACM в us-east-1)."
+        )
+
+
+def missing_esia_settings(config: StageConfig) -> list[tuple[str, str]]:
+    """ЕСИА settings the stage's Lambda would lack. The stack itself sets NMO_PUBLIC_URL and
+    NMO_ESIA_SIGNER_URL (from the stage file); the rest come from the chalice stage."""
+    from chalicelib.esia.configuration import missing_settings
+
+    env = {**config.environment, "NMO_PUBLIC_URL": "(задаёт стек)"}
+    if config.esia_signer_url:
+        env["NMO_ESIA_SIGNER_URL"] = config.esia_signer_url
+    return missing_settings(env)
+
+
+def check_esia_settings(config: StageConfig) -> None:
+    """Refuse to deploy a stage that would talk to ЕСИА on defaults (e.g. 127.0.0.1)."""
+    missing = missing_esia_settings(config)
+    if missing:
+        lines = "\n".join(f"  {name} — {what}" for name, what in missing)
+        raise DeployError(
+            f"у стадии «{config.name}» не заданы настройки ЕСИА (environment_variables стадии в "
+            f"functions/.chalice/config.json, см. README «Подключение к настоящей ЕСИА»):\n{lines}"
         )
 
 
@@ -367,6 +392,7 @@ def plan(config: StageConfig, built: api_package.Package) -> Plan:
 
 def deploy(config: StageConfig, *, skip_site: bool = False) -> dict[str, str]:
     session = aws_session(config.region)
+    check_esia_settings(config)  # before anything is built or sent
     cfn = session.client("cloudformation")
     s3 = session.client("s3")
     build = ROOT / "build" / "deploy" / config.name
@@ -482,6 +508,12 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(f"План развёртывания стадии «{config.name}» (регион {config.region}):")
             print(plan(config, built).describe())
+            missing = missing_esia_settings(config)
+            if missing:
+                # A dry run changes nothing, so it shows the gap instead of stopping at it.
+                print("ЕСИА не настроена, настоящее развёртывание будет остановлено; не заданы:")
+                for name, what in missing:
+                    print(f"  {name} — {what}")
             return 0
         deploy(config, skip_site=args.skip_site)
     except DeployError as exc:

@@ -145,6 +145,26 @@ class Browser:
         assert status == 302, body
         return headers["Location"]
 
+    @staticmethod
+    def define_person(authorize_url: str, person: dict[str, str]) -> str:
+        """At ЕСИА: fill in «Другой тестовый человек»; the URL ЕСИА sends the browser back to."""
+        status, _, page = http_request(authorize_url)
+        assert status == 200, page
+        request_id = re.search(r'name="request_id" value="([^"]+)"', page)
+        assert request_id, page
+        esia_origin = authorize_url.split("/aas/", 1)[0]
+        form = urllib.parse.urlencode(
+            {"request_id": request_id.group(1), "oid": "custom", **person}
+        )
+        status, headers, body = http_request(
+            f"{esia_origin}/idp/login",
+            "POST",
+            form,
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert status == 302, body
+        return headers["Location"]
+
     def back_from_esia(self, callback_url: str) -> Any:
         assert callback_url.startswith(PUBLIC_URL), callback_url
         return self.get(callback_url[len(PUBLIC_URL) :])
@@ -152,6 +172,22 @@ class Browser:
     def login(self, oid: str = DOCTOR, next_path: str | None = None) -> Any:
         """The whole flow; the callback's response."""
         return self.back_from_esia(self.choose_persona(self.start(next_path), oid))
+
+
+def person_fields(n: int, *, trusted: bool = True) -> dict[str, str]:
+    """The emulator form's fields for the n-th distinct test person (a valid СНИЛС each)."""
+    from tests.people import valid_snils
+
+    snils = valid_snils(500_000 + n)
+    return {
+        "last_name": "Тестова",
+        "first_name": "Мария",
+        "middle_name": f"Номер{n}",
+        "snils": f"{snils[:3]}-{snils[3:6]}-{snils[6:9]} {snils[9:]}",
+        "birth_date": "1985-06-01",
+        "gender": "F",
+        **({"trusted": "true"} if trusted else {}),
+    }
 
 
 def query_of(url: str) -> dict[str, str]:

@@ -66,7 +66,13 @@ class Stack:
 
 @contextlib.contextmanager
 def running_stack(
-    tmp_dir: Path, *, seed: bool = False, build: bool = False, timeout: float = 180
+    tmp_dir: Path,
+    *,
+    seed: bool = False,
+    build: bool = False,
+    timeout: float = 180,
+    extra_args: tuple[str, ...] = (),
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Stack]:
     """Start `nmo serve` (ports chosen by the OS) and stop it, with every child, afterwards."""
     var_dir = tmp_dir / "var"
@@ -87,6 +93,7 @@ def running_stack(
         "--ready-file",
         str(ready),
     ]
+    argv.extend(extra_args)
     if not seed:
         argv.append("--no-seed")
     if not build:
@@ -96,6 +103,7 @@ def running_stack(
     env = {**os.environ, "PYTHONPATH": str(ROOT / "functions")}
     for key in ("NMO_DYNAMODB_ENDPOINT", "NMO_TABLE_PREFIX", "NMO_SESSION_KEY"):
         env.pop(key, None)
+    env.update(extra_env or {})
     log_path = tmp_dir / "stack.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -46,6 +46,12 @@ class Settings:
     esia_signer_token: str = ""
     # ЕСИА token certificates (PEM files); two at once during yearly rotation.
     esia_token_certs: tuple[str, ...] = field(default_factory=tuple)
+    # Token issuers accepted, exactly as configured (ЕСИА writes `http://esia.gosuslugi.ru/`).
+    esia_issuers: tuple[str, ...] = field(default_factory=tuple)
+    # Where ЕСИА sends the browser back; empty: public_url + /api/auth/esia/callback.
+    esia_redirect_uri: str = ""
+    # The ЕСИА variables as actually set (a deployed stage must not run on the defaults above).
+    esia_env: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     esia_timeout_seconds: float = 10.0
     max_body_bytes: int = 1024 * 1024
 
@@ -64,8 +70,12 @@ def _optional(name: str) -> str | None:
     return value or None
 
 
+def _list(name: str, separator: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in _env(name).split(separator) if p.strip())
+
+
 def load_from_environment() -> Settings:
-    certs = tuple(p for p in _env("NMO_ESIA_TOKEN_CERTS").split(os.pathsep) if p)
+    certs = _list("NMO_ESIA_TOKEN_CERTS", os.pathsep)
     return Settings(
         stage=_env("NMO_STAGE", "local"),
         region=_env("AWS_REGION", _env("AWS_DEFAULT_REGION", "eu-central-1")),
@@ -90,6 +100,15 @@ def load_from_environment() -> Settings:
         esia_signer_url=_env("NMO_ESIA_SIGNER_URL"),
         esia_signer_token=_env("NMO_ESIA_SIGNER_TOKEN"),
         esia_token_certs=certs,
+        esia_issuers=_list("NMO_ESIA_ISSUERS", " "),
+        esia_redirect_uri=_env("NMO_ESIA_REDIRECT_URI"),
+        esia_env=tuple(
+            sorted(
+                (k, _env(k))
+                for k in os.environ
+                if (k.startswith("NMO_ESIA_") or k == "NMO_PUBLIC_URL") and _env(k)
+            )
+        ),
         esia_timeout_seconds=float(_env("NMO_ESIA_TIMEOUT_SECONDS", "10")),
         max_body_bytes=int(_env("NMO_MAX_BODY_BYTES", str(1024 * 1024))),
     )

@@ -195,3 +195,28 @@ def test_two_login_tabs_in_one_browser_both_work(client: Any, esia: Any) -> None
     second_back = browser.choose_persona(second_tab, DOCTOR)
     assert browser.back_from_esia(first_back).headers["Location"] == "/catalog/"
     assert browser.back_from_esia(second_back).headers["Location"] == "/cabinet/"
+
+
+def test_a_return_address_in_cyrillic_works_and_the_location_is_ascii(
+    client: Any, esia: Any
+) -> None:
+    browser = Browser(client)
+    response = browser.login(DOCTOR, next_path="/поиск/?q=кардиология")
+    location = response.headers["Location"]
+    assert (
+        location
+        == "/%D0%BF%D0%BE%D0%B8%D1%81%D0%BA/?q=%D0%BA%D0%B0%D1%80%D0%B4%D0%B8%D0%BE%D0%BB%D0%BE%D0%B3%D0%B8%D1%8F"
+    )
+    assert urllib.parse.unquote(location) == "/поиск/?q=кардиология"
+    assert browser.get("/api/me").status_code == 200
+
+
+def test_a_failed_login_sends_the_person_to_help_with_the_way_back(client: Any, esia: Any) -> None:
+    response = Browser(client).login(DECLINER, next_path="/catalog/76/?from=2026-01-01")
+    location = response.headers["Location"]
+    assert location.startswith("/help/login/errors/?") and location.endswith("#declined")
+    back = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["next"]
+    assert back == ["/catalog/76/?from=2026-01-01"]
+    # the retry link's target starts the login again towards the same page
+    retry = Browser(client).get("/api/auth/esia/login?" + urllib.parse.urlencode({"next": back[0]}))
+    assert retry.status_code == 302

@@ -74,6 +74,8 @@ def test_dry_run_packages_offline_and_lists_every_stack(tmp_path):
     assert "Prefix=nmo-pilot-" in result.stdout
     assert "/nmo/pilot/esia-signer-token" in result.stdout
     assert "КБ" in result.stdout
+    # the shipped pilot stage has no ЕСИА settings yet: the plan says a real deploy will stop
+    assert "ЕСИА не настроена" in result.stdout and "NMO_ESIA_CLIENT_ID" in result.stdout
 
 
 def test_remote_signer_without_its_address_is_refused_before_anything_runs(tmp_path):

@@ -168,15 +168,80 @@ def test_the_decliner_is_sent_back_with_access_denied(esia_client: EsiaClient) -
 def test_a_code_is_exchanged_for_rs256_tokens_once(esia_client: EsiaClient, files: Any) -> None:
     code = code_for(esia_client)
     tokens = esia_client.exchange_code(code, CALLBACK, now())
-    assert jwt.get_unverified_header(tokens.id_token)["alg"] == "RS256"
-    claims = jwt.decode(tokens.id_token, options={"verify_signature": False})
-    assert claims["sub"] == "1000000001" and claims["aud"] == "NMOPORTAL"
+    assert jwt.get_unverified_header(tokens.id_token) == {
+        "ver": 1, "typ": "JWT", "sbt": "id", "alg": "RS256"
+    }  # fmt: skip
+    claims = jwt.decode(tokens.id_token, options={"verify_signature": False, "verify_sub": False})
+    # oids are JSON numbers, as ЕСИА writes them
+    assert claims["sub"] == 1000000001 and claims["aud"] == "NMOPORTAL"
     assert claims["urn:esia:sbj"]["urn:esia:sbj:is_tru"] is True
+    assert claims["urn:esia:sbj"]["urn:esia:sbj:oid"] == 1000000001
+    access = jwt.decode(tokens.access_token, options={"verify_signature": False})
+    assert access["urn:esia:sbj_id"] == 1000000001
+    assert "fullname?oid=1000000001" in access["scope"].split(" ")
     from chalicelib.esia.client import EsiaError
 
     with pytest.raises(EsiaError) as err:
         esia_client.exchange_code(code, CALLBACK, now())
     assert err.value.code == "007011"
+
+
+def test_set_to_gost_the_emulator_signs_tokens_gost3410_2012_256(
+    esia_client: EsiaClient, emulator: Any, files: Any
+) -> None:
+    from nmo_cli.esia_emulator import gost as esia_gost
+    from nmo_cli.esia_emulator import jws
+
+    status, _, page = http_request(
+        f"{emulator.url}/emulator/system", "POST", "token_alg=GOST3410_2012_256",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )  # fmt: skip
+    assert status == 200 and "GOST3410_2012_256" in page
+    tokens = esia_client.exchange_code(code_for(esia_client), CALLBACK, now())
+    for token, kind in ((tokens.id_token, "id"), (tokens.access_token, "access")):
+        header, payload, signature = token.split(".")
+        assert jwt.get_unverified_header(token)["alg"] == "GOST3410_2012_256"
+        assert jwt.get_unverified_header(token)["sbt"] == kind
+        public = esia_gost.certificate_public_key(
+            esia_gost.certificate_der(files.token_gost_cert.read_bytes())
+        )
+        assert esia_gost.verify(
+            public, f"{header}.{payload}".encode(), jws.b64url_decode(signature)
+        )
+    # the person endpoint takes the GOST-signed access token
+    assert esia_client.fetch_person("1000000001", tokens.access_token)["trusted"] is True
+    status, _, _ = http_request(
+        f"{emulator.url}/emulator/system", "POST", "token_alg=HS256",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )  # fmt: skip
+    assert status == 400 and emulator.app.token_alg == "GOST3410_2012_256"
+
+
+def test_a_client_that_signs_the_string_in_another_order_is_refused(
+    esia_client: EsiaClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The emulator builds the signed string itself: a client mistake cannot pass for right.
+    from chalicelib.esia import client as client_module
+
+    def scope_last(client_id: str, scope: str, timestamp: str, state: str, redirect_uri: str,
+                   code: str = "") -> str:  # fmt: skip
+        return client_id + timestamp + state + redirect_uri + scope + code
+
+    monkeypatch.setattr(client_module, "secret_string", scope_last)
+    assert _refusal(authorize_url(esia_client)).startswith("ESIA-007053")
+
+
+def test_the_emulator_shares_no_code_with_the_client() -> None:
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2] / "functions" / "nmo_cli" / "esia_emulator"
+    for module in ("server.py", "jws.py", "gost.py", "esia_keys.py", "personas.py", "files.py"):
+        tree = ast.parse((package / module).read_text(encoding="utf-8"))
+        imported = [
+            node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+        ] + [a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names]
+        assert not [m for m in imported if m.startswith("chalicelib")], module
 
 
 def test_a_code_is_bound_to_its_redirect_uri(esia_client: EsiaClient, emulator: Any) -> None:

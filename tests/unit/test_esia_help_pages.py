@@ -51,3 +51,19 @@ def test_an_unknown_help_section_is_a_programming_error() -> None:
 
     with pytest.raises(ValueError):
         help_page("nonexistent")
+
+
+def test_the_errors_page_says_the_person_is_not_logged_in_and_offers_a_retry() -> None:
+    page = (LOGIN_HELP / "errors" / "index.md").read_text(encoding="utf-8")
+    intro = page.split("\n## ", 1)[0]
+    assert "Вы не вошли на портал" in intro
+    assert "[Попробовать ещё раз](/api/auth/esia/login){" in intro and ".nmo-login-retry" in intro
+
+
+def test_help_links_carry_the_page_to_return_to_unless_it_is_the_cabinet() -> None:
+    assert help_page("declined", "/catalog/") == "/help/login/errors/?next=%2Fcatalog%2F#declined"
+    assert (
+        help_page("declined", "/cabinet/")
+        == help_page("declined")
+        == ("/help/login/errors/#declined")
+    )

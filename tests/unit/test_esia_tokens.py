@@ -1,5 +1,6 @@
 """ЕСИА token checks: signature against configured certificates (two during rotation), issuer,
-audience, times with 60 s leeway; `alg: none` and algorithm confusion refused."""
+audience, times with 60 s leeway; `alg: none` and algorithm confusion refused. Payloads are shaped
+like ЕСИА's published examples: the oid is a JSON number."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from typing import Any
 
 import jwt
 import pytest
-from chalicelib.esia.tokens import KNOWN_ISSUERS, TokenRejected, TokenVerifier
+from chalicelib.esia.tokens import TokenRejected, TokenVerifier
 from cryptography.hazmat.primitives import serialization
 from nmo_cli.esia_emulator.certificates import write_rsa_token_credentials
 
 CLIENT = "NMOPORTAL"
 ISSUER = "http://esia.gosuslugi.ru/"
+# What a deployment configures (NMO_ESIA_ISSUERS): ЕСИА's own issuer is http (sic).
+KNOWN_ISSUERS = ("http://esia.gosuslugi.ru/", "https://esia-portal1.test.gosuslugi.ru/")
+OID = 1000299654
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +39,7 @@ def verifier(keys: dict[str, Any]) -> TokenVerifier:
 
 def id_token(key: Any, **overrides: Any) -> str:
     now = int(time.time())
-    claims = {"iss": ISSUER, "aud": CLIENT, "sub": "1000000001", "iat": now, "nbf": now}
+    claims = {"iss": ISSUER, "aud": CLIENT, "sub": OID, "iat": now, "nbf": now}
     claims["exp"] = now + 3600
     claims.update(overrides)
     claims = {k: v for k, v in claims.items() if v is not None}
@@ -47,7 +51,7 @@ def test_a_token_from_either_configured_certificate_is_accepted(
 ) -> None:
     for name in ("current", "next"):
         claims = verifier.verify(id_token(keys[name]), audience=CLIENT).claims
-        assert claims["sub"] == "1000000001"
+        assert claims["sub"] == OID
 
 
 def test_a_token_signed_by_another_key_is_refused(
@@ -62,7 +66,7 @@ def test_a_token_with_one_byte_changed_in_its_payload_is_refused(
 ) -> None:
     header, payload, signature = id_token(keys["current"]).split(".")
     forged = jwt.utils.base64url_encode(
-        jwt.utils.base64url_decode(payload).replace(b"1000000001", b"1000000002")
+        jwt.utils.base64url_decode(payload).replace(b"1000299654", b"1000299655")
     ).decode()
     with pytest.raises(TokenRejected):
         verifier.verify(f"{header}.{forged}.{signature}", audience=CLIENT)
@@ -123,20 +127,28 @@ def test_hmac_signed_with_the_public_certificate_is_refused(
         )
 
 
-def test_esia_issuers_with_http_and_the_test_host_are_accepted_others_not(
+def test_exactly_the_configured_issuers_are_accepted(
     keys: dict[str, Any], verifier: TokenVerifier
 ) -> None:
-    for issuer in ("http://esia.gosuslugi.ru/", "https://esia-portal1.test.gosuslugi.ru/"):
+    for issuer in KNOWN_ISSUERS:
         verifier.verify(id_token(keys["current"], iss=issuer), audience=CLIENT)
+    # the production issuer with https, or the test host with http: not what is configured
+    for issuer in ("https://esia.gosuslugi.ru/", "http://esia-portal1.test.gosuslugi.ru/",
+                   "https://evil.example/"):  # fmt: skip
+        with pytest.raises(TokenRejected):
+            verifier.verify(id_token(keys["current"], iss=issuer), audience=CLIENT)
+    only_test_host = TokenVerifier(
+        [keys["current_cert"]], ("https://esia-portal1.test.gosuslugi.ru/",), CLIENT
+    )
     with pytest.raises(TokenRejected):
-        verifier.verify(id_token(keys["current"], iss="https://evil.example/"), audience=CLIENT)
+        only_test_host.verify(id_token(keys["current"]), audience=CLIENT)
 
 
 def test_an_access_token_must_name_our_client(
     keys: dict[str, Any], verifier: TokenVerifier
 ) -> None:
-    ours = id_token(keys["current"], aud=None, client_id=CLIENT, **{"urn:esia:sbj_id": 1})
-    assert verifier.verify(ours, audience=None).claims["urn:esia:sbj_id"] == 1
+    ours = id_token(keys["current"], aud=None, client_id=CLIENT, **{"urn:esia:sbj_id": OID})
+    assert verifier.verify(ours, audience=None).claims["urn:esia:sbj_id"] == OID
     with pytest.raises(TokenRejected):
         verifier.verify(id_token(keys["current"], aud=None, client_id="OTHER"), audience=None)
     with pytest.raises(TokenRejected):
@@ -158,4 +170,4 @@ def test_a_gost_certificate_beside_the_rsa_one_does_not_break_rs256_checks(
     bundle = tmp_path / "esia-certs.pem"
     bundle.write_bytes(gost_cert.read_bytes() + Path(keys["current_cert"]).read_bytes())
     verifier = TokenVerifier([bundle], KNOWN_ISSUERS, CLIENT)
-    assert verifier.verify(id_token(keys["current"]), audience=CLIENT).claims["sub"] == "1000000001"
+    assert verifier.verify(id_token(keys["current"]), audience=CLIENT).claims["sub"] == OID

@@ -23,9 +23,10 @@ from typing import Any
 
 from ..errors import ServiceUnavailable
 from ..settings import Settings, get_settings
+from .configuration import LOCAL_STAGE, require_complete
 from .gost import certificate_der, certificate_hash
 from .signer import Signer, get_signer
-from .tokens import KNOWN_ISSUERS, TokenVerifier
+from .tokens import TokenVerifier
 
 log = logging.getLogger("nmo.esia")
 
@@ -209,7 +210,23 @@ _lock = threading.Lock()
 _cached: tuple[Settings, EsiaClient, TokenVerifier] | None = None
 
 
+def check_configuration(settings: Settings) -> None:
+    """A stage other than `local` must name every ЕСИА setting (EsiaNotConfigured otherwise)."""
+    if settings.stage != LOCAL_STAGE:
+        require_complete(dict(settings.esia_env))
+
+
+def issuers(settings: Settings) -> tuple[str, ...]:
+    """Exactly the configured issuers; locally, by default, the emulator's base URL."""
+    if settings.esia_issuers:
+        return settings.esia_issuers
+    if settings.stage == LOCAL_STAGE:
+        return (settings.esia_base_url.rstrip("/") + "/",)
+    return ()
+
+
 def _build(settings: Settings) -> tuple[Settings, EsiaClient, TokenVerifier]:
+    check_configuration(settings)
     if not settings.esia_cert_file:
         raise RuntimeError("NMO_ESIA_CERT_FILE is not configured")
     client = EsiaClient(
@@ -220,8 +237,7 @@ def _build(settings: Settings) -> tuple[Settings, EsiaClient, TokenVerifier]:
         signer=get_signer(),
         timeout=settings.esia_timeout_seconds,
     )
-    issuers = (*KNOWN_ISSUERS, settings.esia_base_url.rstrip("/") + "/")
-    verifier = TokenVerifier(settings.esia_token_certs, issuers, settings.esia_client_id)
+    verifier = TokenVerifier(settings.esia_token_certs, issuers(settings), settings.esia_client_id)
     return settings, client, verifier
 
 

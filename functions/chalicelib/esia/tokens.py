@@ -1,9 +1,11 @@
 """Verifying ЕСИА's JWTs: signature against configured certificates, issuer, audience, times.
 
-ЕСИА signs tokens RS256 or GOST3410_2012_256 (chosen per system in its settings); RS256 is
-implemented, and further algorithms plug into `VERIFIERS`. Its certificate rotates about yearly,
-so several are accepted at once. `alg: none` and any algorithm not in `VERIFIERS` are refused
-before a key is even looked at.
+ЕСИА signs tokens RS256 or GOST3410_2012_256 (chosen per system in its settings). The verifier
+is chosen by the token's `alg` among the algorithms that have a configured certificate (an RSA
+certificate enables RS256, a GOST R 34.10-2012 one GOST3410_2012_256); `alg: none`, symmetric
+algorithms and anything else are refused before a key is even looked at. Certificates rotate
+about yearly, so several of each kind are accepted at once. The issuer allow-list is exactly
+what is configured. Who the tokens name (numeric or string oids) is read in `claims`.
 """
 
 from __future__ import annotations
@@ -19,18 +21,13 @@ import jwt
 from jwt.algorithms import Algorithm
 from jwt.api_jws import PyJWS
 
-from . import rsa
+from . import der, gost, rsa
 
 log = logging.getLogger("nmo.esia.tokens")
 
 LEEWAY_SECONDS = 60
-# ЕСИА's own tokens carry the issuer with plain http (sic); the test host, with https.
-KNOWN_ISSUERS = (
-    "http://esia.gosuslugi.ru/",
-    "https://esia.gosuslugi.ru/",
-    "http://esia-portal1.test.gosuslugi.ru/",
-    "https://esia-portal1.test.gosuslugi.ru/",
-)
+RS256 = "RS256"
+GOST_ALG = "GOST3410_2012_256"
 
 
 class TokenRejected(Exception):
@@ -79,46 +76,108 @@ class PurePythonRS256(Algorithm):
         raise NotImplementedError
 
 
+@dataclass(frozen=True)
+class GostPublicKey:
+    """ЕСИА's GOST R 34.10-2012 (256) token key: x_le‖y_le, as in its certificate."""
+
+    key: bytes
+
+
+class Gost2012Algorithm(Algorithm):
+    """GOST3410_2012_256 JWS (verification only): Streebog-256 over `header.payload`, the
+    signature the raw 64 bytes s‖r in OpenSSL's layout (what `openssl dgst -md_gost12_256
+    -verify` checks, as ЕСИА's client libraries do)."""
+
+    def prepare_key(self, key: Any) -> GostPublicKey:
+        if not isinstance(key, GostPublicKey):
+            raise jwt.InvalidKeyError("a GOST public key from a configured certificate is expected")
+        return key
+
+    def sign(self, msg: bytes, key: Any) -> bytes:
+        raise NotImplementedError("the portal only verifies ЕСИА's tokens")
+
+    def verify(self, msg: bytes, key: Any, sig: bytes) -> bool:
+        return gost.verify(key.key, msg, sig)
+
+    @staticmethod
+    def to_jwk(key_obj: Any, as_dict: bool = False) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def from_jwk(jwk: Any) -> Any:
+        raise NotImplementedError
+
+
 class _EsiaJWT(jwt.PyJWT):
-    """PyJWT's claim checks with only the pure-Python RS256 registered (never `none`)."""
+    """PyJWT's claim checks with only our two asymmetric algorithms registered (never `none`,
+    never HMAC: a public certificate must not double as a shared secret)."""
 
     def __init__(self) -> None:
         super().__init__()
         jws = PyJWS(algorithms=[])
-        jws.register_algorithm("RS256", PurePythonRS256())
+        jws.register_algorithm(RS256, PurePythonRS256())
+        jws.register_algorithm(GOST_ALG, Gost2012Algorithm())
         self._jws = jws
 
 
 _decoder = _EsiaJWT()
 
 
-def _verify_rs256(token: str, keys: Sequence[Any], policy: TokenPolicy) -> dict[str, Any]:
-    rsa_keys = [k for k in keys if isinstance(k, rsa.RsaPublicKey)]
-    if not rsa_keys:
-        raise TokenRejected("no RSA certificate configured for RS256 tokens")
-    last: Exception | None = None
-    for key in rsa_keys:
-        try:
-            return _decoder.decode(
-                token,
-                key,  # type: ignore[arg-type]  # our key type, checked by PurePythonRS256
-                algorithms=["RS256"],
-                audience=policy.audience,
-                issuer=list(policy.issuers),
-                leeway=policy.leeway,
-                options={
-                    "require": list(policy.required),
-                    "verify_aud": policy.audience is not None,
-                },
-            )
-        except jwt.InvalidSignatureError as exc:
-            last = exc  # maybe signed with the other (rotated) certificate
-        except jwt.PyJWTError as exc:
-            raise TokenRejected(type(exc).__name__) from exc
-    raise TokenRejected("signature does not match any configured certificate") from last
+def _verify_with(
+    algorithm: str, key_type: type
+) -> Callable[[str, Sequence[Any], TokenPolicy], dict[str, Any]]:
+    def verify(token: str, keys: Sequence[Any], policy: TokenPolicy) -> dict[str, Any]:
+        usable = [k for k in keys if isinstance(k, key_type)]
+        if not usable:
+            raise TokenRejected(f"no certificate configured for {algorithm} tokens")
+        last: Exception | None = None
+        for key in usable:
+            try:
+                return _decoder.decode(
+                    token,
+                    key,  # type: ignore[arg-type]  # our key types, checked by prepare_key
+                    algorithms=[algorithm],
+                    audience=policy.audience,
+                    issuer=list(policy.issuers),
+                    leeway=policy.leeway,
+                    options={
+                        "require": list(policy.required),
+                        "verify_aud": policy.audience is not None,
+                        # ЕСИА's sub is a JSON number, which PyJWT ≥ 2.10 refuses; `claims`
+                        # checks it (number or string) instead. ЕСИА sends no jti.
+                        "verify_sub": False,
+                        "verify_jti": False,
+                    },
+                )
+            except jwt.InvalidSignatureError as exc:
+                last = exc  # maybe signed with the other (rotated) certificate
+            except jwt.PyJWTError as exc:
+                raise TokenRejected(type(exc).__name__) from exc
+        raise TokenRejected("signature does not match any configured certificate") from last
+
+    return verify
 
 
-VERIFIERS: dict[str, Verifier] = {"RS256": _verify_rs256}
+VERIFIERS: dict[str, Verifier] = {
+    RS256: _verify_with(RS256, rsa.RsaPublicKey),
+    GOST_ALG: _verify_with(GOST_ALG, GostPublicKey),
+}
+
+
+def _token_key(cert: bytes) -> Any:
+    """The certificate's key as a verifier takes it (RSA or GOST), None for other kinds."""
+    try:
+        algorithm = rsa.certificate_key_algorithm(cert)
+    except rsa.RsaKeyError:
+        return None
+    try:
+        if algorithm == rsa.OID_RSA_ENCRYPTION:
+            return rsa.certificate_rsa_key(cert)
+        if algorithm == gost.OID_GOST2012_256:
+            return GostPublicKey(gost.certificate_public_key(cert))
+    except (rsa.RsaKeyError, gost.GostKeyError, der.DerError):
+        return None
+    return None
 
 
 @dataclass
@@ -139,15 +198,24 @@ class TokenVerifier:
                     keys: list[Any] = []
                     for path in self.cert_files:
                         for cert in rsa.certificates_from_pem(Path(path).read_bytes()):
-                            try:
-                                keys.append(rsa.certificate_rsa_key(cert))
-                            except rsa.RsaKeyError:
-                                # e.g. ЕСИА's GOST certificate: no verifier for it here yet
+                            key = _token_key(cert)
+                            if key is None:
                                 log.warning("token certificate with an unsupported key skipped")
+                            else:
+                                keys.append(key)
                     if not keys:
                         raise RuntimeError("NMO_ESIA_TOKEN_CERTS lists no certificates")
                     self._keys = keys
         return self._keys
+
+    def algorithms(self) -> frozenset[str]:
+        """The algorithms a configured certificate enables."""
+        kinds = {type(key) for key in self._public_keys()}
+        return frozenset(
+            alg
+            for alg, key_type in ((RS256, rsa.RsaPublicKey), (GOST_ALG, GostPublicKey))
+            if key_type in kinds
+        )
 
     def verify(self, token: str, *, audience: str | None) -> VerifiedToken:
         """Claims of a valid token; `audience` None for access tokens (checked via client_id)."""
@@ -159,7 +227,7 @@ class TokenVerifier:
             raise TokenRejected("unreadable token header") from exc
         algorithm = header.get("alg")
         verifier = self.verifiers.get(algorithm) if isinstance(algorithm, str) else None
-        if verifier is None:
+        if verifier is None or algorithm not in self.algorithms():
             raise TokenRejected(f"algorithm {str(algorithm)[:20]!r} not accepted")
         policy = TokenPolicy(self.issuers, audience, self.client_id)
         claims = verifier(token, self._public_keys(), policy)

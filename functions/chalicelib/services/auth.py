@@ -12,6 +12,7 @@ import hashlib
 import logging
 import re
 import secrets
+import urllib.parse
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from ..domain.dates import utcnow
 from ..domain.identifiers import IdentifierError, mask_snils
 from ..domain.specialties import specialty_name
 from ..errors import InvalidInput, ServiceUnavailable
+from ..esia.claims import subject_of
 from ..esia.client import EsiaError, error_code_of, get_client, get_token_verifier
 from ..esia.person import PersonRecordRejected, parse_person
 from ..esia.tokens import TokenRejected
@@ -63,10 +65,25 @@ HELP_ANCHORS = frozenset(
 )  # fmt: skip
 
 
-def help_page(anchor: str) -> str:
+def help_page(anchor: str, next_path: str | None = None) -> str:
+    """The help section for a failed login; with `next`, its «Попробовать ещё раз» link
+    returns to the page the login started from (the cabinet, when omitted)."""
     if anchor not in HELP_ANCHORS:
         raise ValueError(f"no help section {anchor!r}")
-    return f"{HELP_ERRORS}#{anchor}"
+    query = ""
+    if next_path and next_path != DEFAULT_NEXT:
+        query = "?" + urllib.parse.urlencode({"next": next_path})
+    return f"{HELP_ERRORS}{query}#{anchor}"
+
+
+# Kept as typed in a URL: RFC 3986 reserved characters and "%" (already-escaped text stays
+# as it is); everything else, non-ASCII above all, is percent-encoded as UTF-8. A Location
+# header must be ASCII: "/поиск" raw in it made the callback fail after the session existed.
+_URI_SAFE = "/?#[]@!$&'()*+,;=:%-._~"
+
+
+def _as_uri(path: str) -> str:
+    return urllib.parse.quote(path, safe=_URI_SAFE)
 
 
 def safe_next_path(value: str | None) -> str:
@@ -81,11 +98,16 @@ def safe_next_path(value: str | None) -> str:
     # Browsers read "\" as "/" and drop tabs/newlines, so "/\evil" and "/\t/evil" leave the site.
     if "\\" in value or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
         raise bad
+    value = _as_uri(value)
+    if len(value) > _NEXT_MAX:
+        raise bad
     return value
 
 
 def callback_url() -> str:
-    return get_settings().public_url + CALLBACK_PATH
+    """The redirect_uri registered at ЕСИА: NMO_ESIA_REDIRECT_URI, else public URL + callback."""
+    settings = get_settings()
+    return settings.esia_redirect_uri or settings.public_url + CALLBACK_PATH
 
 
 def _binding(nonce: str) -> str:
@@ -118,7 +140,7 @@ def start_login(next_param: str | None, browser_nonce: str | None) -> Redirect:
     try:
         url = get_client().authorization_url(state, callback_url(), now)
     except ServiceUnavailable:
-        return Redirect(help_page("unavailable"), ())
+        return Redirect(help_page("unavailable", next_path), ())
     login_repo.save_state(
         state,
         browser_binding=_binding(nonce),
@@ -149,45 +171,48 @@ def finish_login(params: dict[str, str], browser_nonce: str | None) -> Redirect:
         log.info("esia callback refused: state unknown, used, expired or another browser's")
         return Redirect(help_page("expired"), ())
 
+    back = _as_uri(
+        issued.next_path or DEFAULT_NEXT
+    )  # where «Попробовать ещё раз» on the help page returns to
     if params.get("error"):
         code = error_code_of(params.get("error_description"))
         log.info("esia refused the login: error=%s code=%s", _short(params["error"]), code)
-        return Redirect(help_page(_HELP_FOR_CODE.get(code or "", "esia-error")), ())
+        return Redirect(help_page(_HELP_FOR_CODE.get(code or "", "esia-error"), back), ())
     code = params.get("code") or ""
     if not code or len(code) > 4096:
         log.info("esia callback without a code")
-        return Redirect(help_page("esia-error"), ())
+        return Redirect(help_page("esia-error", back), ())
 
     try:
         person_oid, record = _identify(code)
         person = parse_person(person_oid, record)
         if not person.trusted:
             log.info("esia login refused: person record says the account is not confirmed")
-            return Redirect(help_page("unconfirmed"), ())
+            return Redirect(help_page("unconfirmed", back), ())
         specialist, created = login_repo.save_identity(person, utcnow())
     except _Unconfirmed:
         log.info("esia login refused: token says the account is not confirmed")
-        return Redirect(help_page("unconfirmed"), ())
+        return Redirect(help_page("unconfirmed", back), ())
     except ServiceUnavailable:
-        return Redirect(help_page("unavailable"), ())
+        return Redirect(help_page("unavailable", back), ())
     except EsiaError as exc:
-        return Redirect(help_page(_HELP_FOR_CODE.get(exc.code or "", "esia-error")), ())
+        return Redirect(help_page(_HELP_FOR_CODE.get(exc.code or "", "esia-error"), back), ())
     except TokenRejected as exc:
         log.warning("esia token rejected: %s", exc)
-        return Redirect(help_page("esia-error"), ())
+        return Redirect(help_page("esia-error", back), ())
     except PersonRecordRejected as exc:
         log.warning("esia person record rejected: field %s unusable", exc.field)
         anchor = "no-snils" if exc.field == "snils" else "esia-error"
-        return Redirect(help_page(anchor), ())
+        return Redirect(help_page(anchor, back), ())
     except login_repo.SnilsTaken:
         log.warning("esia login refused: the СНИЛС belongs to another account")
-        return Redirect(help_page("snils-taken"), ())
+        return Redirect(help_page("snils-taken", back), ())
 
     # Provider completions kept for this СНИЛС until the person logs in (credits, issue 5).
     credits.apply_pending_credits(specialist)
     session_cookie, _csrf = sessions.start_session(specialist)
     log.info("esia login ok (%s)", "new profile" if created else "returning")
-    return Redirect(issued.next_path or DEFAULT_NEXT, (session_cookie,))
+    return Redirect(back, (session_cookie,))
 
 
 def _identify(code: str) -> tuple[str, dict[str, Any]]:
@@ -197,27 +222,10 @@ def _identify(code: str) -> tuple[str, dict[str, Any]]:
     tokens = client.exchange_code(code, callback_url(), utcnow())
     identity = verifier.verify(tokens.id_token, audience=client.client_id).claims
     access = verifier.verify(tokens.access_token, audience=None).claims
-    oid = str(identity.get("sub") or "")
-    if (
-        not (oid.isascii() and oid.isdigit())
-        or len(oid) > 20
-        or str(access.get("urn:esia:sbj_id")) != oid
-    ):
-        raise TokenRejected("id and access tokens name different or malformed subjects")
-    if not _confirmed(identity.get("urn:esia:sbj")):
+    subject = subject_of(identity, access)
+    if not subject.confirmed:
         raise _Unconfirmed()
-    return oid, client.fetch_person(oid, tokens.access_token)
-
-
-def _confirmed(subject: Any) -> bool:
-    """ЕСИА marks a confirmed account with is_tru (present only then) and level PR."""
-    if not isinstance(subject, dict):
-        return False
-
-    def claim(name: str) -> Any:
-        return subject.get(f"urn:esia:sbj:{name}", subject.get(name))
-
-    return claim("is_tru") is True or claim("lvl") == "PR"
+    return subject.oid, client.fetch_person(subject.oid, tokens.access_token)
 
 
 def _short(text: str) -> str:

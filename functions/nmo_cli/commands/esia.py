@@ -33,6 +33,11 @@ def register(sub: Any) -> None:
         required=True,
         help="разрешённые адреса возврата (…/api/auth/esia/callback)",
     )
+    emulator.add_argument("--people", default=None, help="JSON-файл с тестовыми людьми")
+    emulator.add_argument(
+        "--token-alg", choices=["RS256", "GOST3410_2012_256"], default="RS256",
+        help="чем подписывать маркеры (настройка системы в ЕСИА)",
+    )  # fmt: skip
     emulator.set_defaults(func=run_emulator)
 
 
@@ -57,8 +62,18 @@ def run_emulator(args: argparse.Namespace) -> int:
     from nmo_cli.esia_emulator import emulator_env, make_emulator_server, prepare_local_esia
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    from nmo_cli.esia_emulator.personas import People, PersonInvalid, load_people
+
     files = prepare_local_esia(Path(args.var))
-    server = make_emulator_server(args.host, args.port, files, list(args.redirect_uri))
+    try:
+        people = People(load_people(Path(args.people)) if args.people else [])
+    except PersonInvalid as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    server = make_emulator_server(
+        args.host, args.port, files, list(args.redirect_uri), people=people,
+        token_alg=args.token_alg,
+    )  # fmt: skip
     stopped = threading.Event()
 
     def on_signal(signum: int, frame: Any) -> None:

@@ -35,6 +35,22 @@ def register(sub: Any) -> None:
     serve.add_argument(
         "--ready-file", default=None, help="записать сюда JSON с адресами, когда всё готово"
     )
+    serve.add_argument(
+        "--esia",
+        choices=["emulator", "external"],
+        default="emulator",
+        help="emulator — локальный эмулятор ЕСИА; external — внешняя ЕСИА (тестовый контур) "
+        "по переменным NMO_ESIA_* (см. README)",
+    )
+    serve.add_argument(
+        "--esia-people", default=None, help="JSON-файл с тестовыми людьми для эмулятора"
+    )
+    serve.add_argument(
+        "--esia-token-alg",
+        choices=["RS256", "GOST3410_2012_256"],
+        default="RS256",
+        help="чем эмулятор подписывает маркеры (настройка системы в ЕСИА)",
+    )
     serve.set_defaults(func=run_serve)
 
     ddb = sub.add_parser(
@@ -110,8 +126,26 @@ def _run_cli(argv: list[str], env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-m", "nmo_cli.cli", *argv], env=env, check=True)  # noqa: S603
 
 
+def _external_esia_problem(public_url: str) -> str | None:
+    """Why an external ЕСИА cannot be used with this environment (Russian), or None."""
+    from chalicelib.esia.configuration import EsiaNotConfigured, require_complete
+
+    try:
+        require_complete({**os.environ, "NMO_PUBLIC_URL": public_url})
+    except EsiaNotConfigured as exc:
+        return str(exc)
+    return None
+
+
 def run_serve(args: argparse.Namespace) -> int:
     _logging()
+    if args.esia == "external":
+        # Before anything starts: a half-configured stand must not fall back to the emulator.
+        guess = os.environ.get("NMO_PUBLIC_URL") or f"http://{args.host}:{args.port}"
+        problem = _external_esia_problem(guess)
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
     var_dir = Path(args.var).resolve()
     var_dir.mkdir(parents=True, exist_ok=True)
     esia_port = args.port + 1 if args.esia_port is None else args.esia_port
@@ -159,16 +193,14 @@ def run_serve(args: argparse.Namespace) -> int:
         origin_socket_server = _bind_origin(args.host, args.port)
         public_url = f"http://{args.host}:{origin_socket_server.server_address[1]}"
 
-        # 3. The ЕСИА emulator (a separate server on its own port, in a thread here).
-        from nmo_cli.esia_emulator import emulator_env, make_emulator_server, prepare_local_esia
-
-        files = prepare_local_esia(var_dir / "esia")
-        emulator = make_emulator_server(
-            args.host, esia_port, files, [f"{public_url}/api/auth/esia/callback"]
-        )
-        servers.append(emulator)
-        threading.Thread(target=emulator.serve_forever, name="esia", daemon=True).start()
-        esia_url = f"http://{args.host}:{emulator.port}"
+        # 3. ЕСИА: the emulator (a separate server on its own port, in a thread here), or an
+        #    external one (the test contour) configured by NMO_ESIA_* as a deployment is.
+        esia_env: dict[str, str] = {}
+        if args.esia == "external":
+            esia_url = os.environ["NMO_ESIA_BASE_URL"]
+            public_url = os.environ.get("NMO_PUBLIC_URL", public_url).rstrip("/")
+        else:
+            esia_url, esia_env = _start_emulator(args, var_dir, esia_port, public_url, servers)
 
         # 4. The API's configuration, as the Lambda would get it from its stage.
         env = {
@@ -181,7 +213,7 @@ def run_serve(args: argparse.Namespace) -> int:
             "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
             "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
             "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "eu-central-1"),
-            **emulator_env(files, esia_url),
+            **esia_env,
         }
         os.environ.update(env)
         from chalicelib.db.connection import create_tables, unbind
@@ -247,7 +279,10 @@ def run_serve(args: argparse.Namespace) -> int:
                 "table_prefix": LOCAL_TABLE_PREFIX,
             },
         )
-        _banner(public_url, esia_url, ddb_url, var_dir, _demo_code(seeded_marker))
+        esia_label = (
+            f"внешняя ЕСИА {esia_url}" if args.esia == "external" else f"эмулятор ЕСИА {esia_url}"
+        )
+        _banner(public_url, esia_label, ddb_url, var_dir, _demo_code(seeded_marker))
         while not stop.is_set():
             if ddb.poll() is not None:
                 log.error("embedded DynamoDB exited (code %s); stopping", ddb.returncode)
@@ -266,6 +301,24 @@ def run_serve(args: argparse.Namespace) -> int:
             except subprocess.TimeoutExpired:
                 child.kill()
         log.info("stopped")
+
+
+def _start_emulator(
+    args: argparse.Namespace, var_dir: Path, port: int, public_url: str, servers: list[Any]
+) -> tuple[str, dict[str, str]]:
+    from nmo_cli.esia_emulator import emulator_env, make_emulator_server, prepare_local_esia
+    from nmo_cli.esia_emulator.personas import People, load_people
+
+    files = prepare_local_esia(var_dir / "esia")
+    people = People(load_people(Path(args.esia_people)) if args.esia_people else [])
+    redirect = os.environ.get("NMO_ESIA_REDIRECT_URI") or f"{public_url}/api/auth/esia/callback"
+    emulator = make_emulator_server(
+        args.host, port, files, [redirect], people=people, token_alg=args.esia_token_alg
+    )
+    servers.append(emulator)
+    threading.Thread(target=emulator.serve_forever, name="esia", daemon=True).start()
+    esia_url = f"http://{args.host}:{emulator.port}"
+    return esia_url, emulator_env(files, esia_url)
 
 
 class _Stoppable:
@@ -303,7 +356,7 @@ def _demo_code(seeded_marker: Path) -> str | None:
 
 
 def _banner(
-    public_url: str, esia_url: str, ddb_url: str, var_dir: Path, demo_code: str | None
+    public_url: str, esia_label: str, ddb_url: str, var_dir: Path, demo_code: str | None
 ) -> None:
     code_hint = (
         f"\n    • Код подтверждения для кабинета врача (демо): {demo_code}" if demo_code else ""
@@ -314,7 +367,7 @@ def _banner(
 
   Что попробовать:
     • Каталог: {public_url}/  (фильтры по специальности, поиск «кардиологии»)
-    • Вход через Госуслуги (эмулятор ЕСИА {esia_url}): выберите «Врач-терапевт (подтверждённая)»
+    • Вход через Госуслуги ({esia_label}): выберите «Врач-терапевт (подтверждённая)»
       и откройте личный кабинет {public_url}/cabinet/{code_hint}
     • Организатор и модератор: войдите под соответствующей персоной эмулятора,
       {public_url}/organizer/ и {public_url}/moderation/

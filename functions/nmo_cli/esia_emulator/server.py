@@ -3,7 +3,11 @@
 It checks what real ЕСИА checks (parameters, timestamp window, client, redirect allow-list,
 certificate hash, the GOST signature over the exact string, single-use codes bound to
 client/redirect/scope, form-only token endpoint, Bearer-only person endpoint), so every local
-run and test exercises the real protocol offline. `faults` lets tests make it misbehave.
+run and test exercises the real protocol offline. It is an independent party: the signed
+string, GOST signatures and tokens are built here from ЕСИА's documentation, never with the
+portal's client code, so a mistake in the client fails a test. Tokens carry oids as JSON
+numbers and are signed RS256 or GOST3410_2012_256 (`token_alg`, a per-system setting at ЕСИА).
+`faults` lets tests make it misbehave.
 """
 
 from __future__ import annotations
@@ -17,20 +21,20 @@ import secrets
 import threading
 import time
 import urllib.parse
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import jwt
-from chalicelib.esia.client import secret_string
-from chalicelib.esia.gost import certificate_der, certificate_hash, certificate_public_key, verify
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from werkzeug.routing import Map, Rule
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from . import gost, jws
 from .files import CLIENT_ID, LocalEsiaFiles
-from .personas import PERSONAS, Persona, persona
+from .personas import PERSONAS, People, Persona, PersonInvalid, person_from_fields
 
 TIMESTAMP_WINDOW_SECONDS = 300
 CODE_TTL_SECONDS = 120
@@ -62,7 +66,7 @@ class EmulatorFaults:
 
     token_status: int | None = None  # answer v3/te with this HTTP status (e.g. 500)
     token_hold: threading.Event | None = None  # v3/te waits on this (a hang; tests release it)
-    token_signing_key: Any = None  # sign tokens with another RSA key (wrong signature)
+    token_signing_key: Any = None  # sign with another RSA (or gost.SigningKey) key: wrong signature
     token_audience: str | None = None  # id_token issued for another client
     token_alg_none: bool = False  # unsigned tokens
     token_time_shift: int = 0  # seconds added to iat/nbf/exp
@@ -98,15 +102,23 @@ class EsiaEmulator:
         *,
         client_id: str = CLIENT_ID,
         clock: Callable[[], float] | None = None,
+        people: People | None = None,
+        token_alg: str = jws.RS256,
     ):
+        if token_alg not in jws.ALGORITHMS:
+            raise ValueError(f"token_alg must be one of {jws.ALGORITHMS}")
         self.client_id = client_id
         self.redirect_uris = set(redirect_uris)
-        cert = certificate_der(files.client_cert.read_bytes())
-        self.cert_hash = certificate_hash(cert)
-        self.client_public_key = certificate_public_key(cert)
-        self.token_key: Any = serialization.load_pem_private_key(
-            files.token_key.read_bytes(), password=None
+        cert = gost.certificate_der(files.client_cert.read_bytes())
+        self.cert_hash = gost.certificate_hash(cert)
+        self.client_public_key = gost.certificate_public_key(cert)
+        rsa_key = serialization.load_pem_private_key(files.token_key.read_bytes(), password=None)
+        assert isinstance(rsa_key, rsa.RSAPrivateKey)
+        self.token_keys = jws.TokenKeys(
+            rsa_key, gost.private_key_from_pem(files.token_gost_key.read_bytes())
         )
+        self.token_alg = token_alg  # ЕСИА's per-system setting; tests and the settings page set it
+        self.people = people or People()
         self.clock: Callable[[], float] = clock or time.time
         self.issuer = "http://127.0.0.1/"  # set to the real address once the socket is bound
         self.faults = EmulatorFaults()
@@ -121,6 +133,7 @@ class EsiaEmulator:
                 Rule("/aas/oauth2/v3/te", endpoint="token", methods=["POST", "GET"]),
                 Rule("/rs/prns/<oid>", endpoint="person", methods=["GET"]),
                 Rule("/idp/ext/Logout", endpoint="logout", methods=["GET"]),
+                Rule("/emulator/system", endpoint="system", methods=["GET", "POST"]),
             ]
         )
 
@@ -153,12 +166,7 @@ class EsiaEmulator:
         if "openid" not in scopes or not set(scopes) <= SUPPORTED_SCOPES:
             return back.error("invalid_scope", "007014")
         problem = self._check_secret(
-            p["client_certificate_hash"],
-            p["timestamp"],
-            p["client_secret"],
-            secret_string(
-                p["client_id"], p["scope"], p["timestamp"], p["state"], p["redirect_uri"]
-            ),
+            p["client_certificate_hash"], p["timestamp"], p["client_secret"], _signed_string(p)
         )
         if problem:
             return back.error("invalid_request", problem)
@@ -169,7 +177,7 @@ class EsiaEmulator:
                 p["client_id"], p["redirect_uri"], p["scope"], p["state"],
                 self.clock() + LOGIN_PAGE_TTL_SECONDS,
             )  # fmt: skip
-        return _login_page(request_id)
+        return _login_page(request_id, self.people.added(), self.token_alg)
 
     def _forget_expired(self) -> None:
         """Drop expired login pages and codes (a long `make run` must not grow without bound).
@@ -197,7 +205,7 @@ class EsiaEmulator:
             signature = base64.urlsafe_b64decode(secret + "=" * (-len(secret) % 4))
         except (ValueError, binascii.Error):
             return "007053"
-        if not verify(self.client_public_key, message.encode("utf-8"), signature):
+        if not gost.verify(self.client_public_key, message.encode("utf-8"), signature):
             return "007053"
         return None
 
@@ -214,7 +222,18 @@ class EsiaEmulator:
                 400,
             )
         back = _Back(pending.redirect_uri, pending.state)
-        chosen = persona(request.form.get("oid", ""))
+        oid = request.form.get("oid", "")
+        if oid == "custom":  # a person defined on the page: kept, so /rs/prns can answer for them
+            try:
+                fields = {k: v for k, v in request.form.items() if k not in ("oid", "request_id")}
+                fields.setdefault("trusted", "false")  # an unticked checkbox is simply absent
+                chosen: Persona | None = self.people.add(person_from_fields(fields))
+            except PersonInvalid as exc:
+                with self._lock:  # the login page stays usable: fix the field and send again
+                    self._pending[request_id] = pending
+                return _page("Тестовый человек не создан", str(exc), 400)
+        else:
+            chosen = self.people.get(request.form.get("oid_typed", "") if oid == "typed" else oid)
         if chosen is None or chosen.declines:
             return back.error("access_denied", "007004")
         code = secrets.token_urlsafe(24)
@@ -245,9 +264,7 @@ class EsiaEmulator:
             f["client_certificate_hash"],
             f["timestamp"],
             f["client_secret"],
-            secret_string(
-                f["client_id"], f["scope"], f["timestamp"], f["state"], f["redirect_uri"], f["code"]
-            ),
+            _signed_string(f, f["code"]),
         )
         if problem:
             return _json_error(400, "invalid_client", problem)
@@ -280,45 +297,61 @@ class EsiaEmulator:
         return Response(json.dumps(body), status=200, mimetype="application/json")
 
     def _tokens(self, grant: _Grant) -> tuple[str, str]:
-        chosen = persona(grant.oid)
+        """Shaped like ЕСИА's published examples: oids are JSON numbers, the access token's
+        scope names the person (`fullname?oid=…`), `urn:esia:sbj` carries is_tru only for a
+        confirmed account."""
+        chosen = self.people.get(grant.oid)
         assert chosen is not None
+        oid = int(grant.oid)
         now = int(self.clock()) + self.faults.token_time_shift
-        times = {"iat": now, "nbf": now, "exp": now + TOKEN_TTL_SECONDS}
-        sid = secrets.token_hex(8)
+        times = {"nbf": now, "iat": now, "exp": now + TOKEN_TTL_SECONDS}
+        sid = str(uuid.uuid4())
+        scope = " ".join(
+            name if name == "openid" else f"{name}?oid={oid}" for name in grant.scope.split(" ")
+        )
         access = {
             **times,
+            "scope": scope,
             "iss": self.issuer,
-            "scope": grant.scope,
-            "client_id": grant.client_id,
             "urn:esia:sid": sid,
-            "urn:esia:sbj_id": int(grant.oid),
+            "urn:esia:sbj_id": oid,
+            "client_id": grant.client_id,
         }
         subject: dict[str, Any] = {
             "urn:esia:sbj:typ": "P",
-            "urn:esia:sbj:oid": int(grant.oid),
+            "urn:esia:sbj:oid": oid,
+            "urn:esia:sbj:nam": f"OID.{oid}",
             "urn:esia:sbj:lvl": "PR" if chosen.trusted else "P",
         }
         if chosen.trusted:  # ЕСИА sends is_tru only for a confirmed account
             subject["urn:esia:sbj:is_tru"] = True
         identity = {
             **times,
-            "iss": self.issuer,
             "aud": self.faults.token_audience or grant.client_id,
-            "sub": grant.oid,
-            "auth_time": now,
+            "sub": oid,
             "amr": "PWD",
+            "urn:esia:amd": "PWD",
+            "auth_time": now,
+            "iss": self.issuer,
             "urn:esia:sid": sid,
             "urn:esia:sbj": subject,
         }
-        return self._sign(access), self._sign(identity)
+        return self._sign(access, "access"), self._sign(identity, "id")
 
-    def _sign(self, claims: dict[str, Any]) -> str:
+    def _sign(self, claims: dict[str, Any], kind: str) -> str:
         if self.faults.token_alg_none:
-            header = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT"}').rstrip(b"=")
-            payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=")
-            return f"{header.decode()}.{payload.decode()}."
-        key = self.faults.token_signing_key or self.token_key
-        return jwt.encode(claims, key, algorithm="RS256", headers={"sbt": "access"})
+            header = jws.b64url(b'{"alg":"none","typ":"JWT"}')
+            return f"{header}.{jws.b64url(json.dumps(claims).encode())}."
+        key = self.faults.token_signing_key
+        if isinstance(key, rsa.RSAPrivateKey):
+            return jws.encode(claims, alg=jws.RS256, kind=kind, sign=lambda data: key.sign(
+                data, padding.PKCS1v15(), hashes.SHA256()))  # fmt: skip
+        if isinstance(key, gost.SigningKey):
+            return jws.encode(claims, alg=jws.GOST, kind=kind, sign=key.sign)
+        alg = self.token_alg
+        return jws.encode(
+            claims, alg=alg, kind=kind, sign=lambda data: self.token_keys.sign(alg, data)
+        )
 
     # --- /rs/prns/{oid} ------------------------------------------------------------------------
 
@@ -326,22 +359,20 @@ class EsiaEmulator:
         auth = request.headers.get("Authorization", "")
         if not auth.startswith("Bearer "):
             return _json_error(401, "invalid_token", None, "нужен заголовок Authorization: Bearer")
-        try:
-            claims = jwt.decode(
-                auth[7:],
-                self.token_key.public_key(),
-                algorithms=["RS256"],
-                issuer=self.issuer,
-                options={"verify_exp": False, "require": ["exp", "urn:esia:sbj_id", "scope"]},
-            )
-        except jwt.PyJWTError:
+        claims = jws.decode(auth[7:], self.token_keys)
+        if (
+            claims is None
+            or claims.get("iss") != self.issuer
+            or not all(k in claims for k in ("exp", "urn:esia:sbj_id", "scope"))
+        ):
             return _json_error(401, "invalid_token", None, "маркер доступа недействителен")
         if int(claims["exp"]) < self.clock():
             return _json_error(401, "invalid_token", None, "срок действия маркера истёк")
-        scopes = str(claims["scope"]).split(" ")
+        # ЕСИА's scopes name the person: `fullname?oid=1000299654`.
+        scopes = [item.split("?", 1)[0] for item in str(claims["scope"]).split(" ")]
         if str(claims["urn:esia:sbj_id"]) != oid or "fullname" not in scopes:
             return _json_error(403, "insufficient_scope", None, "нет доступа к этим данным")
-        chosen = persona(oid)
+        chosen = self.people.get(oid)
         if chosen is None:
             return _json_error(404, "not_found", None)
         record = _person_record(chosen, scopes)
@@ -363,6 +394,40 @@ class EsiaEmulator:
         ):
             return _error_page("007023", "адрес возврата после выхода не зарегистрирован")
         return Response(status=302, headers={"Location": target})
+
+    # --- the system's settings (ЕСИА's technology portal, reduced to what tests switch) ---------
+
+    def _system(self, request: Request) -> Response:
+        if request.method == "POST":
+            alg = request.form.get("token_alg", "")
+            if alg not in jws.ALGORITHMS:
+                return _page("Настройки не изменены", "Неизвестный алгоритм подписи маркеров.", 400)
+            self.token_alg = alg
+        options = "".join(
+            f'<label><input type="radio" name="token_alg" value="{alg}"'
+            f"{' checked' if alg == self.token_alg else ''}> {alg}</label><br>"
+            for alg in jws.ALGORITHMS
+        )
+        form = (
+            f'<form method="post" action="/emulator/system">{options}'
+            '<button class="persona" type="submit">Сохранить</button></form>'
+        )
+        return _page(
+            "Настройки системы-клиента",
+            f"Маркеры для {self.client_id} подписываются алгоритмом {self.token_alg}.",
+            200,
+            form,
+        )
+
+
+def _signed_string(params: Any, code: str = "") -> str:
+    """What client_secret signs, by ЕСИА's documentation: client_id + scope + scope_org +
+    timestamp + state + redirect_uri (+ code at v3/te); scope_org empty for a person's login."""
+    scope_org = params.get("scope_org") or ""
+    return (
+        params["client_id"] + params["scope"] + scope_org + params["timestamp"]
+        + params["state"] + params["redirect_uri"] + code
+    )  # fmt: skip
 
 
 def _person_record(chosen: Persona, scopes: list[str]) -> dict[str, Any]:
@@ -447,19 +512,52 @@ def _error_page(code: str, detail: str) -> Response:
     )
 
 
-def _login_page(request_id: str) -> Response:
-    buttons = "".join(
-        f'<button class="persona" type="submit" name="oid" value="{p.oid}">'
-        f"<strong>{html.escape(f'{p.last_name} {p.first_name} {p.middle_name}')}</strong><br>"
-        f'<span class="note">{html.escape(p.description)}</span></button>'
-        for p in PERSONAS
+def _persona_button(p: Persona) -> str:
+    return (
+        f'<button class="persona" type="submit" name="oid" value="{html.escape(p.oid)}">'
+        f"<strong>{html.escape(f'{p.last_name} {p.first_name} {p.middle_name}'.strip())}</strong>"
+        f'<br><span class="note">{html.escape(p.description)}</span></button>'
     )
+
+
+_CUSTOM_PERSON = (
+    "<h2>Другой тестовый человек</h2>"
+    '<p class="note">Войти любым человеком: те же данные (СНИЛС) — тот же oid при каждом входе.'
+    "</p>"
+    '<label>Фамилия <input name="last_name" autocomplete="off"></label><br>'
+    '<label>Имя <input name="first_name" autocomplete="off"></label><br>'
+    '<label>Отчество <input name="middle_name" autocomplete="off"></label><br>'
+    '<label>СНИЛС <input name="snils" placeholder="112-233-445 95" autocomplete="off"></label><br>'
+    '<label>Дата рождения <input name="birth_date" type="date"></label><br>'
+    '<label>Пол <select name="gender"><option value="F">женский</option>'
+    '<option value="M">мужской</option></select></label><br>'
+    '<label><input type="checkbox" name="trusted" value="true" checked> '
+    "Учётная запись подтверждена</label><br>"
+    '<button class="persona" type="submit" name="oid" value="custom">Войти этим человеком</button>'
+)
+_FILE_PEOPLE_SHOWN = 30
+
+
+def _login_page(request_id: str, added: list[Persona], token_alg: str) -> Response:
+    buttons = "".join(_persona_button(p) for p in PERSONAS)
+    if added:
+        buttons += "<h2>Люди из файла и созданные здесь</h2>" + "".join(
+            _persona_button(p) for p in added[:_FILE_PEOPLE_SHOWN]
+        )
+        if len(added) > _FILE_PEOPLE_SHOWN:
+            buttons += (
+                f'<p class="note">Ещё {len(added) - _FILE_PEOPLE_SHOWN} — по oid: '
+                '<input name="oid_typed" inputmode="numeric"> '
+                '<button type="submit" name="oid" value="typed">Войти</button></p>'
+            )
     form = (
         f'<form method="post" action="/idp/login"><input type="hidden" name="request_id" '
         f'value="{html.escape(request_id)}">{buttons}'
         '<button class="persona" type="submit" name="oid" value="">Отмена — вернуться на сайт'
-        "</button></form>"
-        '<p class="note">Это локальный эмулятор Госуслуг для разработки: пароль не нужен.</p>'
+        f"</button>{_CUSTOM_PERSON}</form>"
+        '<p class="note">Это локальный эмулятор Госуслуг для разработки: пароль не нужен. '
+        f"Маркеры подписываются {html.escape(token_alg)} "
+        '(<a href="/emulator/system">настройки системы</a>).</p>'
     )
     return _page(
         "Вход через Госуслуги",
@@ -504,8 +602,15 @@ def make_emulator_server(
     files: LocalEsiaFiles,
     redirect_uris: list[str],
     clock: Callable[[], float] | None = None,
+    *,
+    people: People | None = None,
+    token_alg: str = jws.RS256,
 ) -> EmulatorServer:
-    return EmulatorServer(host, port, EsiaEmulator(files, redirect_uris, clock=clock))
+    return EmulatorServer(
+        host,
+        port,
+        EsiaEmulator(files, redirect_uris, clock=clock, people=people, token_alg=token_alg),
+    )
 
 
 __all__ = [

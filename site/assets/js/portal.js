@@ -216,5 +216,20 @@
     });
   }
 
-  account().then(function (person) { eventSeats(person !== null); });
+  // The login-failure help page: «Попробовать ещё раз» returns to the page the login started
+  // from (the callback passes it as ?next=; the server checks it again when the login starts).
+  function loginRetry() {
+    // The bar's «Войти» too: after a failed login it should lead back there, not to this help.
+    if (!document.querySelector("a.nmo-login-retry")) { return; }
+    var links = document.querySelectorAll("a.nmo-login-retry, a.nmo-account__login");
+    var next = new URLSearchParams(location.search).get("next");
+    if (!next || next.charAt(0) !== "/" || next.charAt(1) === "/" || next.indexOf("\\") !== -1) {
+      return; // without a usable next the link keeps its default: back to the cabinet
+    }
+    Array.prototype.forEach.call(links, function (a) { a.href = api.loginUrl(next); });
+  }
+
+  var signedIn = account(); // sets the bar's login link first, which loginRetry may refine
+  loginRetry();
+  signedIn.then(function (person) { eventSeats(person !== null); });
 }());
