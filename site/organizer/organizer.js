@@ -216,6 +216,7 @@
       $("#nmo-f-url").value = ev.url || "";
       var codes = (ev.specialties || []).map(function (s) { return s.code; });
       Array.prototype.forEach.call($("#nmo-f-specialties").options, function (o) { o.selected = codes.indexOf(o.value) >= 0; });
+      picker.refresh();
       $("#nmo-f-capacity").value = ev.capacity;
       $("#nmo-f-program").value = ev.program || "";
       $("#nmo-f-description").value = ev.description || "";
@@ -224,6 +225,7 @@
       dayRow(null);
     }
     toggleFormat();
+    picker.refresh();
     $(".nmo-org__editor").hidden = false;
     $("#nmo-f-title").focus();
   }
@@ -244,15 +246,124 @@
     });
   }
 
+  var LEVELS = { higher: "Высшее образование", secondary: "Среднее образование", pharmaceutical: "Фармацевтическое образование" };
+
   function loadSpecialties() {
     return request("GET", "/api/me/specialties").then(function (r) {
       var select = $("#nmo-f-specialties");
       clear(select);
+      // Grouped by education level; the plain multi-select stays the form's control (and the
+      // picker below only drives it).
+      var groups = {};
       ((r.body && r.body.choices) || []).forEach(function (c) {
-        select.appendChild(el("option", { value: c.code, text: c.name + " (" + c.code + ")" }));
+        var level = c.education_level || "higher";
+        if (!groups[level]) {
+          groups[level] = el("optgroup", { label: LEVELS[level] || level });
+          select.appendChild(groups[level]);
+        }
+        groups[level].appendChild(el("option", { value: c.code, text: c.name + " (" + c.code + ")" }));
       });
+      picker.rebuild();
     });
   }
+
+  // --- the specialty picker: type «тера» → «Терапия», chosen ones as removable chips ----------
+
+  var picker = (function () {
+    var select = null, input = null, list = null, chips = null;
+
+    function options() { return Array.prototype.slice.call(select.options); }
+
+    function renderChips() {
+      clear(chips);
+      options().filter(function (o) { return o.selected; }).forEach(function (o) {
+        var remove = el("button", { type: "button", "class": "nmo-picker__remove", "aria-label": "Убрать «" + o.text + "»", text: "×" });
+        remove.addEventListener("click", function () { o.selected = false; renderChips(); input.focus(); });
+        chips.appendChild(el("li", { "class": "nmo-picker__chip" }, [o.text + " ", remove]));
+      });
+    }
+
+    function choose(option) {
+      option.selected = true;
+      input.value = "";
+      renderChips();
+      renderList();
+      input.focus();
+    }
+
+    function renderList() {
+      clear(list);
+      var q = input.value.trim().toLowerCase();
+      if (!q) { list.hidden = true; input.setAttribute("aria-expanded", "false"); return; }
+      var shown = 0;
+      Array.prototype.forEach.call(select.children, function (group) {
+        var matches = Array.prototype.filter.call(group.children || [], function (o) {
+          return !o.selected && (o.text.toLowerCase().indexOf(q) >= 0 || o.value === q);
+        });
+        if (!matches.length) { return; }
+        list.appendChild(el("li", { "class": "nmo-picker__group", role: "presentation", text: group.label || "" }));
+        matches.slice(0, 20).forEach(function (o) {
+          var item = el("li", { "class": "nmo-picker__option", role: "option", tabindex: "-1", "data-value": o.value, text: o.text });
+          item.addEventListener("mousedown", function (e) { e.preventDefault(); choose(o); });
+          item.addEventListener("keydown", function (e) {
+            if (e.key === "Enter" || e.key === " ") { e.preventDefault(); choose(o); }
+            if (e.key === "ArrowDown" && item.nextElementSibling) { e.preventDefault(); focusOption(item, 1); }
+            if (e.key === "ArrowUp") { e.preventDefault(); focusOption(item, -1); }
+          });
+          list.appendChild(item);
+          shown += 1;
+        });
+      });
+      if (!shown) { list.appendChild(el("li", { "class": "nmo-picker__empty", text: "Нет такой специальности в справочнике V021." })); }
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+    }
+
+    function focusOption(from, step) {
+      var items = Array.prototype.slice.call(list.querySelectorAll(".nmo-picker__option"));
+      var i = from ? items.indexOf(from) + step : 0;
+      if (i < 0) { input.focus(); return; }
+      if (items[i]) { items[i].focus(); }
+    }
+
+    function setup() {
+      select = $("#nmo-f-specialties");
+      if (!select || input) { return; }
+      var box = el("div", { "class": "nmo-picker" });
+      input = el("input", { type: "search", id: "nmo-f-specialty-search", "class": "nmo-picker__input", autocomplete: "off",
+        role: "combobox", "aria-expanded": "false", "aria-controls": "nmo-picker-list", "aria-autocomplete": "list",
+        placeholder: "Начните вводить: «тера», «сестр»…", "data-field": "specialties" });
+      list = el("ul", { id: "nmo-picker-list", "class": "nmo-picker__list", role: "listbox", "aria-label": "Специальности" });
+      list.hidden = true;
+      chips = el("ul", { "class": "nmo-picker__chips", "aria-label": "Выбранные специальности" });
+      box.appendChild(chips);
+      box.appendChild(input);
+      box.appendChild(list);
+      select.parentNode.insertBefore(box, select);
+      // The select stays in the form (its values are what is sent) but the picker replaces it.
+      select.hidden = true;
+      select.removeAttribute("data-field");
+      var label = document.querySelector('label[for="nmo-f-specialties"]');
+      if (label) { label.setAttribute("for", "nmo-f-specialty-search"); label.textContent = "Специальности (справочник V021)"; }
+      input.addEventListener("input", renderList);
+      input.addEventListener("keydown", function (e) {
+        if (e.key === "ArrowDown") { e.preventDefault(); focusOption(null, 0); }
+        if (e.key === "Enter") {
+          e.preventDefault();
+          var first = list.querySelector(".nmo-picker__option");
+          if (first) { choose(options().filter(function (o) { return o.value === first.getAttribute("data-value"); })[0]); }
+        }
+        if (e.key === "Escape") { input.value = ""; renderList(); }
+      });
+      input.addEventListener("blur", function () { setTimeout(function () { if (!list.contains(document.activeElement)) { list.hidden = true; } }, 0); });
+    }
+
+    return {
+      rebuild: function () { setup(); if (select) { renderChips(); } },
+      refresh: function () { if (chips) { renderChips(); } }
+    };
+  }());
+
 
   // --- after publication ------------------------------------------------------------------
 

@@ -59,7 +59,11 @@ def test_organizer_sees_each_mistake_at_its_field_then_submits_and_moderator_nee
     page.locator(".nmo-d-date").fill(day)
     page.locator(".nmo-d-hours").fill("7")
     page.locator("#nmo-f-address").fill("г. Казань, ул. Толстого, 4")
-    page.locator("#nmo-f-specialties").select_option(["76"])
+    # The specialty picker: type part of the name, pick it, see it as a chip.
+    page.locator("#nmo-f-specialty-search").fill("тера")
+    page.locator(".nmo-picker__option", has_text="Терапия (76)").click()
+    page.locator(".nmo-picker__chip", has_text="Терапия").wait_for()
+    assert page.locator(".nmo-picker__group").count() == 0  # the list closes once chosen
     page.locator("#nmo-f-capacity").fill("30")
     page.locator("#nmo-f-program").fill("Разбор ЭКГ")
     page.locator("#nmo-f-contact").fill("ecg@example.ru")
@@ -125,7 +129,7 @@ def test_an_empty_form_shows_every_missing_field_after_one_save(
     for selector in (
         '[data-field="days[0]"]',  # the missing date, on the date input
         "#nmo-f-address",
-        "#nmo-f-specialties",
+        "#nmo-f-specialty-search",
         "#nmo-f-capacity",
         "#nmo-f-program",
         "#nmo-f-contact",
@@ -137,4 +141,29 @@ def test_an_empty_form_shows_every_missing_field_after_one_save(
     summary = page.locator(".nmo-org__form-error").inner_text()
     assert summary == "Исправьте 7 полей — они отмечены ниже."
     assert page.evaluate("document.activeElement.id") == "nmo-f-title"
+    assert _script_errors(page) == []
+
+
+def test_the_specialty_picker_groups_by_level_and_chips_can_be_removed(
+    portal: Stack, page: Any, signed_in: Any
+) -> None:
+    signed_in(page.context, "browser-organizer-3", ["specialist", "organizer"])
+    page.goto(portal.url + "/organizer/")
+    page.locator(".nmo-org__content").wait_for(state="visible")
+    page.locator(".nmo-org__new").click()
+    search = page.locator("#nmo-f-specialty-search")
+    search.fill("лечебное")
+    groups = page.locator(".nmo-picker__group").all_inner_texts()
+    assert [g.lower() for g in groups] == ["высшее образование", "среднее образование"]
+    search.press("ArrowDown")
+    page.keyboard.press("Enter")
+    chip = page.locator(".nmo-picker__chip", has_text="Лечебное дело (высшее образование)")
+    chip.wait_for()
+    assert page.locator("#nmo-f-specialties").evaluate(
+        "s => [...s.selectedOptions].map(o => o.value)"
+    ) == ["95"]
+    chip.get_by_role("button").click()
+    assert page.locator(".nmo-picker__chip").count() == 0
+    search.fill("нет такой")
+    page.locator(".nmo-picker__empty").wait_for()
     assert _script_errors(page) == []
