@@ -422,6 +422,104 @@ def moderation_queue(today: dt.date) -> list[dict[str, Any]]:
     return items
 
 
+# People who attended the persona organizer's past seminar (with the demo therapist), so the
+# README's attendance step can be tried: enter minutes, and codes reach their cabinets.
+DEMO_ATTENDEES: tuple[tuple[str, str, str, str], ...] = (
+    (DOCTOR_OID, "Петров", "Сергей", "Иванович"),
+    ("1000000101", "Андреева", "Ольга", "Сергеевна"),
+    ("1000000102", "Белов", "Игорь", "Николаевич"),
+    ("1000000103", "Григорьева", "Наталья", "Павловна"),
+    ("1000000104", "Дмитриев", "Алексей", "Юрьевич"),
+)
+
+
+def attended_event(today: dt.date) -> dict[str, Any]:
+    """A seminar of the persona organizer's hospital held three days ago: published (the local
+    schedule then finishes it), with the demo attendees registered."""
+    org = DEMO_ORGANIZER_ORG
+    day = today - dt.timedelta(days=3)
+    while day.weekday() >= 5:
+        day -= dt.timedelta(days=1)
+    days = _event_days(random.Random("attended"), day, 1)
+    days[0].update(
+        starts_at=f"{day.isoformat()}T10:00:00{MSK_OFFSET}",
+        ends_at=f"{day.isoformat()}T16:00:00{MSK_OFFSET}",
+        hours=6,
+    )
+    title = "Областной семинар «Артериальная гипертензия: разбор клинических случаев»"
+    return {
+        "element_id": imported_element_id("event", org.inn, "DEMO-ATTENDED-01"),
+        "kind": "event",
+        "status": "published",
+        "title": title,
+        "description": _description("event", ["76"], 6),
+        "program": _program("event", title),
+        "specialties": ["76"],
+        "hours": 6,
+        "starts_on": day.isoformat(),
+        "ends_on": day.isoformat(),
+        "days": days,
+        "format": "in_person",
+        "city": org.city,
+        "address": org.address,
+        "url": None,
+        "contact": org.contact,
+        "organizer_id": org.org_id,
+        "organizer_name": org.name,
+        "external_id": "DEMO-ATTENDED-01",
+        "capacity": 40,
+        "seats_taken": len(DEMO_ATTENDEES),
+        "created_by": ORGANIZER_OID,
+    }
+
+
+def _seed_attendees(event: dict[str, Any], now: dt.datetime) -> int:
+    """Confirmed registrations of the demo attendees for the past seminar (created once)."""
+    from chalicelib.db.models import Registration
+
+    made = 0
+    for oid, last, first, middle in DEMO_ATTENDEES:
+        if oid != DOCTOR_OID:
+            person = Specialist(
+                oid,
+                last_name=last,
+                first_name=first,
+                middle_name=middle,
+                education_level="higher",
+                roles=["specialist"],
+                specialties=[SpecialtyRecord(code="76", admitted_on="2023-09-01")],
+                created_at=now,
+                updated_at=now,
+            )
+            try:
+                person.save(condition=Specialist.oid.does_not_exist())
+            except PutError as exc:
+                if exc.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+        registration = Registration(
+            event_id=event["element_id"],
+            oid=oid,
+            registration_id=f"r-demo-{oid[-3:]}",
+            status="confirmed",
+            specialty="76",
+            registered_key=f"{now.isoformat()}#{event['element_id']}",
+            registered_at=now,
+            updated_at=now,
+            full_name=f"{last} {first} {middle}",
+            attendance={},
+            codes={},
+            event_title=event["title"],
+            event_starts_at=event["days"][0]["starts_at"],
+        )
+        try:
+            registration.save(condition=Registration.oid.does_not_exist())
+            made += 1
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+    return made
+
+
 @dataclass
 class SeedSummary:
     today: str
@@ -431,6 +529,7 @@ class SeedSummary:
     roles_granted: list[str] = field(default_factory=list)
     specialties_given: list[str] = field(default_factory=list)
     history_rows: int = 0
+    attendees: int = 0
     demo_code: str | None = None
 
     def lines(self) -> list[str]:
@@ -442,6 +541,8 @@ class SeedSummary:
             "роли: " + (", ".join(self.roles_granted) or "уже выданы"),
             "специальности персон: " + (", ".join(self.specialties_given) or "уже есть"),
             f"история обучения врача-терапевта: {self.history_rows} записей ждут его входа",
+            f"прошедший семинар больницы с записавшимися (для отметки посещаемости): "
+            f"{self.attendees} новых записей",
             "демо-код подтверждения (ввести в кабинете врача): "
             + (self.demo_code or "нет прошедшего мероприятия по терапии"),
         ]
@@ -520,7 +621,9 @@ def seed_demo(today: dt.date | None = None) -> SeedSummary:
     now = dt.datetime.now(dt.UTC)
     summary = SeedSummary(today=today.isoformat())
     summary.organizations_created = _seed_organizations(now)
+    attended = attended_event(today)
     data = generate_elements(DEMO_ELEMENT_COUNT, DEMO_SEED, today) + moderation_queue(today)
+    data.append(attended)
     summary.specialties = len({c for d in data for c in d["specialties"]})
     summary.elements = store_elements(
         [element_from_dict(d, now) for d in data], update_existing=False
@@ -528,6 +631,7 @@ def seed_demo(today: dt.date | None = None) -> SeedSummary:
     summary.roles_granted = _seed_roles()
     summary.specialties_given = _seed_persona_specialties(now)
     summary.history_rows = _seed_learning_history(now)
+    summary.attendees = _seed_attendees(attended, now)
     summary.demo_code = _seed_demo_code(data, today, now)
     return summary
 

@@ -74,22 +74,59 @@
 
   // --- the list ---------------------------------------------------------------------------
 
+  var allEvents = [];
+
+  // Ahead (or under way) first, soonest first; then what is over, latest first.
+  function ordered(items) {
+    var today = new Date().toISOString().slice(0, 10);
+    function over(ev) { return ev.status === "finished" || ev.status === "cancelled" || (ev.ends_on || "9999") < today; }
+    var ahead = items.filter(function (ev) { return !over(ev); });
+    var past = items.filter(over);
+    ahead.sort(function (a, b) { return String(a.starts_on).localeCompare(String(b.starts_on)); });
+    past.sort(function (a, b) { return String(b.ends_on).localeCompare(String(a.ends_on)); });
+    return ahead.concat(past);
+  }
+
+  function renderEvents() {
+    var box = $(".nmo-org__events");
+    clear(box);
+    var wanted = $("#nmo-org-status").value;
+    var items = ordered(allEvents.filter(function (ev) { return !wanted || ev.status === wanted; }));
+    $(".nmo-org__empty").hidden = allEvents.length > 0;
+    $(".nmo-org__filter").hidden = allEvents.length === 0;
+    if (!items.length) {
+      if (allEvents.length) { box.appendChild(el("p", { text: "Мероприятий с таким статусом нет." })); }
+      return;
+    }
+    var table = el("table", { "class": "nmo-org__table" }, [
+      el("thead", {}, [el("tr", {}, ["Мероприятие", "Даты", "Статус", "Места", "Действия"].map(function (t) {
+        return el("th", { scope: "col", text: t });
+      }))]),
+      el("tbody")
+    ]);
+    items.forEach(function (ev) { table.tBodies[0].appendChild(eventRow(ev)); });
+    box.appendChild(table);
+  }
+
+  function fillStatusFilter() {
+    var select = $("#nmo-org-status");
+    var chosen = select.value;
+    var counts = {};
+    allEvents.forEach(function (ev) { counts[ev.status] = (counts[ev.status] || 0) + 1; });
+    clear(select);
+    select.appendChild(el("option", { value: "", text: "все (" + allEvents.length + ")" }));
+    Object.keys(STATUS).forEach(function (key) {
+      if (counts[key]) { select.appendChild(el("option", { value: key, text: STATUS[key] + " (" + counts[key] + ")" })); }
+    });
+    select.value = counts[chosen] ? chosen : "";
+  }
+
   function loadEvents() {
     return request("GET", "/api/organizer/events").then(function (r) {
       if (r.status !== 200) { throw errorOf(r, "Не удалось загрузить мероприятия."); }
-      var items = r.body.items || [];
-      var box = $(".nmo-org__events");
-      clear(box);
-      $(".nmo-org__empty").hidden = items.length > 0;
-      if (!items.length) { return; }
-      var table = el("table", { "class": "nmo-org__table" }, [
-        el("thead", {}, [el("tr", {}, ["Мероприятие", "Даты", "Статус", "Места", "Действия"].map(function (t) {
-          return el("th", { scope: "col", text: t });
-        }))]),
-        el("tbody")
-      ]);
-      items.forEach(function (ev) { table.tBodies[0].appendChild(eventRow(ev)); });
-      box.appendChild(table);
+      allEvents = r.body.items || [];
+      fillStatusFilter();
+      renderEvents();
     });
   }
 
@@ -107,7 +144,9 @@
       button("Отправить на рассмотрение", function () { submitEvent(ev, actions); });
     }
     if (ev.status === "published" || ev.status === "finished" || ev.status === "cancelled") {
-      button("Участники и посещаемость", function () { openPublished(ev.id); });
+      // Attendance is offered only once a day is over; before that, the participant list.
+      var attendance = (ev.attendance_days || []).length > 0 && ev.status !== "cancelled";
+      button(attendance ? "Участники и посещаемость" : "Участники", function () { openPublished(ev.id); });
     }
     var status = STATUS[ev.status] || ev.status;
     if (ev.status === "rejected" && ev.rejection_reason) { status += ": " + ev.rejection_reason; }
@@ -380,8 +419,11 @@
       $(".nmo-org__csv").setAttribute("href", base + "/registrations?format=csv");
       $(".nmo-org__xlsx").setAttribute("href", base + "/registrations?format=xlsx");
       var editable = current.status === "published";
-      $(".nmo-org__capacity-form").hidden = !editable;
-      $(".nmo-org__cancel-form").hidden = !editable;
+      // An event whose every day is over can be finished, never cancelled (the API refuses too).
+      var over = (current.days || []).length > 0 && (current.attendance_days || []).length === current.days.length;
+      $(".nmo-org__capacity-form").hidden = !editable || over;
+      $(".nmo-org__cancel-form").hidden = !editable || over;
+      $(".nmo-org__cancel-form").previousElementSibling.hidden = !editable || over;
       renderParticipants(people);
       renderAttendance(people);
       $(".nmo-org__published").hidden = false;
@@ -412,8 +454,8 @@
     var box = $(".nmo-org__attendance");
     clear(box);
     var confirmed = people.filter(function (p) { return p.status === "confirmed"; });
-    var now = new Date();
-    var days = (current.days || []).filter(function (d) { return new Date(d.ends_at) <= now; });
+    var open = current.attendance_days || [];
+    var days = (current.days || []).filter(function (d) { return open.indexOf(d.date) >= 0; });
     $(".nmo-org__attendance-form").hidden = !(confirmed.length && days.length);
     if (!confirmed.length || !days.length) {
       box.appendChild(el("p", { text: days.length ? "Нет подтверждённых участников." : "Посещаемость вносится после окончания дня." }));
@@ -521,6 +563,7 @@
     $("#nmo-f-format").addEventListener("change", toggleFormat);
     $(".nmo-org__form").addEventListener("submit", saveEvent);
     $(".nmo-org__attendance-form").addEventListener("submit", saveAttendance);
+    $("#nmo-org-status").addEventListener("change", renderEvents);
     $(".nmo-org__capacity-form").addEventListener("submit", changeCapacity);
     $(".nmo-org__cancel-form").addEventListener("submit", cancelEvent);
     $all(".nmo-org__close").forEach(function (b) {

@@ -167,3 +167,36 @@ def test_the_specialty_picker_groups_by_level_and_chips_can_be_removed(
     search.fill("нет такой")
     page.locator(".nmo-picker__empty").wait_for()
     assert _script_errors(page) == []
+
+
+def test_persona_organizer_sees_upcoming_first_filters_by_status_and_enters_attendance(
+    portal: Stack, page: Any
+) -> None:
+    page.goto(portal.url + "/organizer/")
+    page.locator(".nmo-org__login a").click()
+    page.locator('button.persona[value="1000000005"]').click()
+    page.wait_for_url(portal.url + "/organizer/")
+    page.locator(".nmo-org__events tr").nth(1).wait_for()
+    today = dt.date.today()
+    rows = page.locator(".nmo-org__events tbody tr")
+    first_dates = rows.nth(0).locator('td[data-label="Даты"]').inner_text()
+    first_day = dt.datetime.strptime(first_dates[:10], "%d.%m.%Y").date()
+    assert first_day >= today - dt.timedelta(days=1), first_dates  # ahead first, not July
+    page.locator("#nmo-org-status").select_option("finished")
+    statuses = page.locator('.nmo-org__events td[data-label="Статус"]').all_inner_texts()
+    assert statuses and set(statuses) == {"завершено"}
+    # The demo's past seminar has registrations: attendance can be entered and codes issued.
+    seminar = page.locator(".nmo-org__events tr", has_text="Артериальная гипертензия: разбор")
+    seminar.get_by_role("button", name="Участники и посещаемость").click()
+    page.locator(".nmo-org__published").wait_for(state="visible")
+    assert page.locator(".nmo-org__cancel-form").is_hidden()  # a finished event is not cancelled
+    minutes = page.locator(".nmo-a-minutes")
+    assert minutes.count() == 5
+    minutes.first.fill("300")
+    page.get_by_role("button", name="Сохранить посещаемость и выдать коды").click()
+    page.locator(".nmo-org__issued").first.wait_for()
+    assert "действует до" in page.locator(".nmo-org__issued").first.inner_text()
+    page.locator("#nmo-org-status").select_option("published")
+    buttons = page.locator(".nmo-org__events td[data-label='Действия'] button").all_inner_texts()
+    assert "Участники" in buttons  # before any day is over: no attendance yet
+    assert _script_errors(page) == []

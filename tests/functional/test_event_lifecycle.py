@@ -51,3 +51,13 @@ def test_an_ended_event_cannot_be_cancelled_even_before_the_schedule_finishes_it
     r = post(client, f"/api/organizer/events/{event_id}/cancel", {"reason": "Поздно"}, org)
     assert r.status_code == 409 and r.json_body["error"]["code"] == "event_finished"
     assert client.http.get(f"/api/events/{event_id}").json_body["status"] == "published"
+
+
+def test_the_organizer_view_says_which_days_take_attendance(client, monkeypatch):
+    org = organizer()
+    event_id = published_event(client, org, moderator())
+    view = client.http.get(f"/api/organizer/events/{event_id}", headers=org).json_body
+    assert view["attendance_days"] == []
+    monkeypatch.setattr(events_service, "utcnow", lambda: LATER)
+    later = client.http.get(f"/api/organizer/events/{event_id}", headers=org).json_body
+    assert later["attendance_days"] == [d["date"] for d in later["days"]]

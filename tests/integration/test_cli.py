@@ -170,3 +170,27 @@ def test_a_role_grant_racing_another_change_reads_again_and_keeps_both(dynamodb,
         "role.grant.admin",
         "role.grant.moderator",
     ]
+
+
+def test_demo_seed_leaves_a_past_seminar_with_registrations_to_enter_attendance(dynamodb, capsys):
+    import datetime as dt
+
+    from chalicelib.db.models import Registration
+    from chalicelib.services.lifecycle import finish_ended_events
+    from nmo_cli.demo_data import DEMO_ATTENDEES, attended_event
+
+    today = dt.date.today()
+    assert main(["demo", "seed"]) == 0
+    assert "5 новых записей" in capsys.readouterr().out
+    event = attended_event(today)
+    stored = CatalogElement.get(event["element_id"])
+    assert stored.organizer_id == DEMO_ORGANIZER_ORG.org_id
+    assert stored.ends_on < today.isoformat() and stored.seats_taken == len(DEMO_ATTENDEES)
+    regs = list(Registration.query(event["element_id"]))
+    assert {r.oid for r in regs} == {oid for oid, *_ in DEMO_ATTENDEES}
+    assert {r.status for r in regs} == {"confirmed"}
+    assert finish_ended_events() >= 1
+    assert CatalogElement.get(event["element_id"]).status == "finished"
+    assert main(["demo", "seed"]) == 0  # again: nothing doubled
+    assert "0 новых записей" in capsys.readouterr().out
+    assert len(list(Registration.query(event["element_id"]))) == len(DEMO_ATTENDEES)

@@ -332,3 +332,8 @@ def event_phase(status: str, day_bounds: list[tuple[str, str]], now: dt.datetime
 def has_ended(day_bounds: list[tuple[str, str]], now: dt.datetime) -> bool:
     """Whether the last day of an event is over (it can then be finished, never cancelled)."""
     return bool(day_bounds) and now >= dt.datetime.fromisoformat(day_bounds[-1][1])
+
+
+def day_is_over(ends_at: str, now: dt.datetime) -> bool:
+    """Attendance of a day can be entered once that day is over (the one rule for it)."""
+    return dt.datetime.fromisoformat(ends_at) <= now

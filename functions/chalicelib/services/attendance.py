@@ -11,7 +11,7 @@ from typing import Any
 from ..db import audit_repo, registrations_repo
 from ..db.models import CatalogElement, Registration, Specialist
 from ..domain.dates import parse_iso_date, ru_date, utcnow
-from ..domain.events import code_expires_on, earns_code, required_minutes, rules
+from ..domain.events import code_expires_on, day_is_over, earns_code, required_minutes, rules
 from ..domain.specialties import specialty_name
 from ..errors import Conflict, InvalidInput
 from .events import own_event
@@ -147,7 +147,7 @@ def _parse_records(body: dict[str, Any], event: CatalogElement) -> list[tuple[st
         day = parse_iso_date(raw.get("day"), field=f"records[{i}].day", label="День").isoformat()
         if day not in days:
             raise InvalidInput("Такого дня нет в программе мероприятия.", field=f"records[{i}].day")
-        if dt.datetime.fromisoformat(days[day].ends_at) > now:
+        if not day_is_over(days[day].ends_at, now):
             raise InvalidInput(
                 f"День {ru_date(day)} ещё не закончился: посещаемость вносится после него.",
                 field=f"records[{i}].day",

@@ -17,6 +17,7 @@ from ..domain.events import (
     ORGANIZER_EDITABLE,
     EventInput,
     check_can_submit,
+    day_is_over,
     has_ended,
     validate_capacity,
     validate_event,
@@ -54,6 +55,7 @@ def own_event(person: Specialist, event_id: str) -> CatalogElement:
 
 
 def organizer_view(event: CatalogElement) -> dict[str, Any]:
+    now = utcnow()
     return {
         "id": event.element_id,
         "status": event.status,
@@ -77,6 +79,10 @@ def organizer_view(event: CatalogElement) -> dict[str, Any]:
         "starts_on": event.starts_on,
         "ends_on": event.ends_on,
         "version": int(event.version or 0),
+        # Days whose attendance can be entered now (published or finished events only).
+        "attendance_days": [d.date for d in event.days if day_is_over(d.ends_at, now)]
+        if event.status in ("published", "finished")
+        else [],
     }
 
 
