@@ -1,70 +1,53 @@
-"""An iCalendar file (RFC 5545) for a published event: one VEVENT per accredited day."""
+"""Calendar files (.ics) the API serves: a published event's days, the planned events of a
+learning plan. Built by the portal's one iCalendar builder (domain/icalendar.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from urllib.parse import urlsplit
 
 from ..db import events_repo
+from ..db.models import CatalogElement
 from ..domain.dates import utcnow
+from ..domain.icalendar import CalendarEvent, calendar
 from ..errors import NotFound
 from ..settings import get_settings
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+def _event(element: CatalogElement, public_url: str) -> CalendarEvent:
+    online = element.format == "online"
+    page = f"{public_url}/catalog/e/{element.element_id}/"
+    where = "онлайн" if online else ", ".join(x for x in (element.city, element.address) if x)
+    description = "\n".join(
+        x
+        for x in (
+            f"Организатор: {element.organizer_name}" if element.organizer_name else "",
+            f"ЗЕТ: {float(element.hours):g}",
+            page,
+        )
+        if x
+    )
+    return CalendarEvent(
+        uid=element.element_id,
+        title=element.title,
+        days=tuple((d.date, d.starts_at, d.ends_at) for d in element.days or []),
+        starts_on=element.starts_on,
+        ends_on=element.ends_on,
+        where=where,
+        description=description,
+        url=page,
+    )
 
 
-def _utc(value: str) -> str:
-    return dt.datetime.fromisoformat(value).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _fold(line: str) -> list[str]:
-    # Lines longer than 75 octets are folded (RFC 5545 §3.1) without splitting a character.
-    out: list[str] = []
-    current = ""
-    for ch in line:
-        if len((current + ch).encode("utf-8")) > (75 if not out else 74):
-            out.append(current)
-            current = ""
-        current += ch
-    out.append(current)
-    return [out[0], *(" " + part for part in out[1:])]
-
-
-def _vevents(event: Any, stamp: str) -> list[str]:
-    url = f"{get_settings().public_url}/catalog/e/{event.element_id}/"
-    where = event.address if event.format == "in_person" else event.url
-    lines: list[str] = []
-    for n, day in enumerate(event.days, start=1):
-        title = event.title if len(event.days) == 1 else f"{event.title} (день {n})"
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{event.element_id}-{day.date}@nmo-portal",
-            f"DTSTAMP:{stamp}",
-            f"DTSTART:{_utc(day.starts_at)}",
-            f"DTEND:{_utc(day.ends_at)}",
-            f"SUMMARY:{_escape(title)}",
-            f"LOCATION:{_escape(where or '')}",
-            f"URL:{url}",
-            "END:VEVENT",
-        ]
-    return lines
-
-
-def calendar_file(events: Iterable[Any]) -> str:
+def calendar_file(name: str, events: Iterable[CatalogElement]) -> str:
     """One VCALENDAR with every accredited day of the given events."""
-    stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//nmo-portal//events//RU", "METHOD:PUBLISH"]
-    for event in events:
-        lines += _vevents(event, stamp)
-    lines.append("END:VCALENDAR")
-    return "".join(part + "\r\n" for line in lines for part in _fold(line))
+    public_url = get_settings().public_url
+    host = urlsplit(public_url).hostname or "nmo-portal"
+    return calendar(name, (_event(e, public_url) for e in events), dtstamp=utcnow(), host=host)
 
 
 def event_calendar(event_id: str) -> str:
     event = events_repo.get_event(event_id)
     if event is None or event.status not in ("published", "finished"):
         raise NotFound("Мероприятие не найдено или ещё не опубликовано.", field="id")
-    return calendar_file([event])
+    return calendar_file(event.title, [event])

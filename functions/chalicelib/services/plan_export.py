@@ -24,7 +24,8 @@ def export(person: Specialist, fmt: str | None) -> tuple[bytes, str, str]:
         ids = plan.planned_events(person)
         events = registrations_repo.events_by_id(ids) if ids else {}
         published = [e for i in ids if (e := events.get(i)) is not None and e.status == "published"]
-        return calendar_file(published).encode("utf-8"), ICS, "plan-nmo.ics"
+        body = calendar_file("План обучения НМО: мероприятия", published)
+        return body.encode("utf-8"), ICS, "plan-nmo.ics"
     raise InvalidInput("Формат выгрузки плана: xlsx или ics.", field="format")
 
 

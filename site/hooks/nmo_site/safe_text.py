@@ -11,10 +11,6 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-# C0/C1 controls (except tab and newline), lone surrogates and non-characters: broken Unicode that
-# must not reach a page, a JSON index or a calendar file.
-_BROKEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
-_TAG = re.compile(r"<[^>]*>?")
 _ALLOWED_TAGS = {
     "p", "br", "hr", "strong", "em", "code", "pre", "blockquote",
     "ul", "ol", "li", "h3", "h4", "h5", "h6", "a",
@@ -24,17 +20,11 @@ _URL_SCHEMES = {"http", "https", "mailto"}
 
 
 def clean(value: object, limit: int = 20000) -> str:
-    """A plain text field: valid Unicode only, bounded length, surrounding whitespace trimmed."""
-    if value is None:
-        return ""
-    text = str(value)
-    text = _BROKEN.sub("\ufffd", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return text.strip()[:limit]
+    """A plain text field: valid Unicode only, no bidi controls, bounded, trimmed (the API's
+    rule, chalicelib.domain.text.display_text)."""
+    from chalicelib.domain.text import display_text
 
-
-def plain(value: object, limit: int = 20000) -> str:
-    """Text without anything tag-like: for calendar files, whose readers may render HTML."""
-    return _TAG.sub("", clean(value, limit)).replace("<", "").replace(">", "")
+    return display_text(value, limit)
 
 
 @functools.cache
