@@ -19,19 +19,27 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@ $(VENV)/.installed-run
 
+## JavaScript the browser tests inject into pages (axe-core), pinned by tests/browser/package-lock.json.
+BROWSER_JS := tests/browser/node_modules/.package-lock.json
+$(BROWSER_JS): tests/browser/package.json tests/browser/package-lock.json | system-test-deps
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+	touch $@
+
 install: $(VENV)/.installed-run
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev system-test-deps $(BROWSER_JS)
 
 ## make run: embedded DynamoDB + ЕСИА emulator + site and API on one origin (Ctrl-C stops all).
 run: $(VENV)/.installed-run
 	$(VENV)/bin/nmo serve --port $(PORT)
 
 ## Debian packages the tests need: chromium (browser tests), the GOST engine for OpenSSL
-## (cross-checking our signatures). Installed only when missing.
+## (cross-checking our signatures), npm (axe-core for the accessibility test). Installed only
+## when missing.
 system-test-deps:
 	@need=""; \
 	command -v chromium >/dev/null 2>&1 || need="$$need chromium"; \
 	openssl engine gost >/dev/null 2>&1 || need="$$need libengine-gost-openssl"; \
+	command -v npm >/dev/null 2>&1 || need="$$need npm"; \
 	if [ -n "$$need" ]; then \
 		echo "installing Debian packages:$$need"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -45,7 +53,7 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(VENV)/bin/mypy
 
-test: $(VENV)/.installed-dev system-test-deps lint typecheck
+test: $(VENV)/.installed-dev system-test-deps $(BROWSER_JS) lint typecheck
 	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 clean:

@@ -139,6 +139,10 @@ def store_elements(
     with CatalogElement.batch_write() as batch:
         for element in fresh:
             batch.save(element)
+    if any(element.status == "published" for element in fresh):
+        # Batches are not transactions: the version moves after the last new element is in, so
+        # whoever sees it reads the whole import. (Updates below bump it in their transactions.)
+        catalog_repo.bump_published_version()
     result.created = len(fresh)
     if on_stored:
         on_stored(len(fresh))

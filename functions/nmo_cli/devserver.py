@@ -1,8 +1,10 @@
 """The local origin: the built static site at `/` and the Chalice app at `/api/*`, one server.
 
 This is the CDN's routing (architecture.md) in one process: same origin, first-party cookies,
-the same security headers the CDN adds. Requests to the API go through Chalice's LocalGateway,
-i.e. the same API Gateway event shape the Lambda sees.
+the same security headers the CDN adds, text compressed as the CDN compresses it, and the same
+cache lifetimes (hashed assets for a year, everything else revalidated, the API never stored).
+Requests to the API go through Chalice's LocalGateway, i.e. the same API Gateway event shape the
+Lambda sees.
 """
 
 from __future__ import annotations
@@ -16,6 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from nmo_cli.http_compression import (
+    CompressedFiles,
+    choose_encoding,
+    compress,
+    worth_compressing,
+)
+from nmo_cli.site_publish import LONG_CACHE, cache_control
 
 log = logging.getLogger("nmo.devserver")
 
@@ -55,6 +65,11 @@ _STATUS_TEXT = {
     503: "Service Unavailable",
 }
 
+# Pages and unhashed files are revalidated on every use (a 304 when unchanged): the local site
+# follows moderators' decisions within seconds, so it cannot be cached for the CDN's 5 minutes.
+REVALIDATE = "no-cache"
+API_CACHE = "no-store"
+
 DEFAULT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
@@ -70,6 +85,12 @@ def _error_json(code: str, message: str) -> bytes:
     from chalicelib.http import dumps, error_body
 
     return dumps(error_body(code, message)).encode("utf-8")
+
+
+def static_cache_control(rel_path: str) -> str:
+    """Hashed bundles live a year, as in the bucket (site_publish.cache_control); the rest is
+    revalidated."""
+    return LONG_CACHE if cache_control(rel_path) == LONG_CACHE else REVALIDATE
 
 
 def security_headers(csp: str) -> list[tuple[str, str]]:
@@ -90,6 +111,7 @@ class PortalOrigin:
         from chalice.local import LocalGateway
 
         self.max_body = max_body
+        self.compressed = CompressedFiles()
         self.serve_site(site_dir, csp)
         config = Config.create(
             chalice_stage="local",
@@ -184,6 +206,19 @@ class PortalOrigin:
             payload = base64.b64decode(raw_body)
         else:
             payload = raw_body.encode("utf-8") if isinstance(raw_body, str) else raw_body
+        names = {name.lower() for name, _ in out_headers}
+        if "cache-control" not in names:
+            out_headers.append(("Cache-Control", API_CACHE))
+        content_type = next((v for n, v in out_headers if n.lower() == "content-type"), "")
+        encoding = choose_encoding(environ.get("HTTP_ACCEPT_ENCODING"))
+        if (
+            encoding
+            and "content-encoding" not in names
+            and worth_compressing(content_type, len(payload))
+        ):
+            payload = compress(payload, encoding)
+            out_headers.append(("Content-Encoding", encoding))
+            out_headers.append(("Vary", "Accept-Encoding"))
         out_headers.extend(self.headers)
         out_headers.append(("Content-Length", str(len(payload))))
         start_response(_status_line(status), out_headers)
@@ -208,11 +243,11 @@ class PortalOrigin:
             # WSGI gives the path as latin-1 decoded bytes; the site's file names are UTF-8.
             rel = raw_path.encode("latin-1").decode("utf-8")
         except UnicodeError:
-            return self._not_found(start_response)
+            return self._not_found(start_response, environ)
         site_dir = self.site_dir  # one build for the whole request, even if a rebuild swaps in
         target = (site_dir / rel.lstrip("/")).resolve()
         if not target.is_relative_to(site_dir):
-            return self._not_found(start_response)
+            return self._not_found(start_response, environ)
         if target.is_dir():
             if not raw_path.endswith("/"):
                 query = environ.get("QUERY_STRING")
@@ -226,29 +261,53 @@ class PortalOrigin:
                 )
             target = target / "index.html"
         if not target.is_file():
-            return self._not_found(start_response)
+            return self._not_found(start_response, environ)
         content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if content_type.startswith(_TEXT_TYPES):
             content_type += "; charset=utf-8"
-        data = target.read_bytes()
         rel_posix = target.relative_to(site_dir).as_posix()
-        if rel_posix.startswith("assets/") and any(c.isdigit() for c in target.stem[-8:]):
-            cache = "public, max-age=31536000, immutable"
-        else:
-            cache = "no-cache"
+        extra = [("Cache-Control", static_cache_control(rel_posix))]
+        stat = target.stat()
+        etag = f'"{stat.st_size:x}-{stat.st_mtime_ns:x}'
+        data = target.read_bytes()
+        if worth_compressing(content_type, len(data)):
+            extra.append(("Vary", "Accept-Encoding"))
+            encoding = choose_encoding(environ.get("HTTP_ACCEPT_ENCODING"))
+            if encoding:
+                data = self.compressed.get(target, data, encoding)
+                extra.append(("Content-Encoding", encoding))
+                etag += f"-{encoding}"
+        etag += '"'
+        extra.append(("ETag", etag))
+        if etag in _etags(environ.get("HTTP_IF_NONE_MATCH")):
+            return self._send(start_response, 304, b"", content_type, extra=extra, length=0)
         return self._send(
             start_response,
             200,
             b"" if method == "HEAD" else data,
             content_type,
-            extra=[("Cache-Control", cache)],
+            extra=extra,
             length=len(data),
         )
 
-    def _not_found(self, start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def _not_found(
+        self, start_response: Callable[..., Any], environ: dict[str, Any] | None = None
+    ) -> Iterable[bytes]:
+        """The site's own Russian 404 page (site/overrides/404.html), with status 404."""
         page = self.site_dir / "404.html"
         body = page.read_bytes() if page.is_file() else "Страница не найдена".encode()
-        return self._send(start_response, 404, body, "text/html; charset=utf-8")
+        content_type = "text/html; charset=utf-8"
+        extra = [("Cache-Control", REVALIDATE)]
+        encoding = choose_encoding((environ or {}).get("HTTP_ACCEPT_ENCODING"))
+        if worth_compressing(content_type, len(body)):
+            extra.append(("Vary", "Accept-Encoding"))
+            if encoding and page.is_file():
+                body = self.compressed.get(page, body, encoding)
+                extra.append(("Content-Encoding", encoding))
+        length = len(body)
+        if (environ or {}).get("REQUEST_METHOD") == "HEAD":
+            body = b""
+        return self._send(start_response, 404, body, content_type, extra=extra, length=length)
 
     def _send(
         self,
@@ -261,16 +320,25 @@ class PortalOrigin:
         close: bool = False,
         length: int | None = None,
     ) -> Iterable[bytes]:
-        headers = [
-            ("Content-Type", content_type),
-            ("Content-Length", str(len(body) if length is None else length)),
-        ]
+        # A 304 describes the cached representation: no body headers of its own.
+        headers = (
+            []
+            if status == 304
+            else [
+                ("Content-Type", content_type),
+                ("Content-Length", str(len(body) if length is None else length)),
+            ]
+        )
         headers.extend(extra or [])
         headers.extend(self.headers)
         if close:
             headers.append(("Connection", "close"))
         start_response(_status_line(status), headers)
         return [body]
+
+
+def _etags(if_none_match: str | None) -> set[str]:
+    return {tag.strip().removeprefix("W/") for tag in (if_none_match or "").split(",") if tag}
 
 
 class QuietHandler(WSGIRequestHandler):

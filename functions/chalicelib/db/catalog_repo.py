@@ -12,9 +12,10 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.catalog import catalog_sort_key
 from .connection import connection, ensure_bound
-from .models import CatalogElement, SpecialtyListing
+from .models import CatalogElement, CatalogVersion, SpecialtyListing
 
 PAGE_LIMIT_MAX = 200
+PUBLISHED = "published"  # the CatalogVersion item counting changes to the published catalog
 
 
 def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
@@ -68,7 +69,9 @@ def save_element(
 
     Published elements are listed under each of their specialties; anything else is not listed.
     `condition` guards the element's write (e.g. an unchanged version); `extra` items (audit
-    entries) are saved in the same transaction.
+    entries) are saved in the same transaction. A write that touches the published catalog
+    (publishing, editing or withdrawing a published element) bumps the catalog version in the
+    same transaction, so a reader never sees the new version without the change.
     """
     ensure_bound()
     old_keys = set()
@@ -91,6 +94,27 @@ def save_element(
             tx.save(listing)
         for specialty, sort_key in old_keys - new_keys:
             tx.delete(SpecialtyListing(specialty=specialty, sort_key=sort_key))
+        if element.status == "published" or (
+            previous is not None and previous.status == "published"
+        ):
+            tx.update(CatalogVersion(name=PUBLISHED), actions=[CatalogVersion.version.add(1)])
+
+
+def bump_published_version() -> None:
+    """One more change to the published catalog (bulk writes that are not one transaction call
+    this after their last write)."""
+    ensure_bound()
+    CatalogVersion(name=PUBLISHED).update(actions=[CatalogVersion.version.add(1)])
+
+
+def published_version() -> int:
+    """How many changes the published catalog has had: one consistent GetItem of one small item."""
+    ensure_bound()
+    try:
+        item = CatalogVersion.get(PUBLISHED, consistent_read=True)
+    except DoesNotExist:
+        return 0
+    return int(item.version or 0)
 
 
 def query_published(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import PortalModel
-from .catalog import CatalogElement, EventDay, SpecialtyListing
+from .catalog import CatalogElement, CatalogVersion, EventDay, SpecialtyListing
 from .credits import ConfirmationCode, CreditRecord, CreditTotal, PendingCredit
 from .housekeeping import AttemptCounter, AuditEntry, LoginState
 from .people import Organization, SnilsOwner, Specialist, SpecialtyRecord
@@ -15,6 +15,7 @@ ALL_MODELS: tuple[type[PortalModel], ...] = (
     Organization,
     CatalogElement,
     SpecialtyListing,
+    CatalogVersion,
     Registration,
     CreditRecord,
     ConfirmationCode,
@@ -30,6 +31,7 @@ __all__ = [
     "AttemptCounter",
     "AuditEntry",
     "CatalogElement",
+    "CatalogVersion",
     "ConfirmationCode",
     "CreditRecord",
     "CreditTotal",

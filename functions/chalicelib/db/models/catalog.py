@@ -106,3 +106,17 @@ class SpecialtyListing(PortalModel):
     format = UnicodeAttribute(null=True)
     city = UnicodeAttribute(null=True)
     organizer_name = UnicodeAttribute(default="")
+
+
+class CatalogVersion(PortalModel):
+    """A counter bumped by every change to the published catalog, in the change's own transaction:
+    whoever keeps a copy of the catalog (the local site refresher) learns of a change with one
+    GetItem instead of re-reading every published element."""
+
+    table = "catalog-version"
+
+    class Meta(PortalModel.Meta):
+        pass
+
+    name = UnicodeAttribute(hash_key=True)  # `published`
+    version = NumberAttribute(default=0)
