@@ -76,3 +76,30 @@ def test_the_api_calendar_drops_organizer_markup_like_the_static_one(client):
     assert "SUMMARY:Школа alert(1) «ЭКГ»\\; день\\, ночь (день 1)" in unfolded
     # One builder: the static site's module is the same function.
     assert static_ics.escape_text is escape_text
+
+
+def test_a_transaction_conflict_on_the_catalog_version_is_retried_not_a_500(client, monkeypatch):
+    from chalicelib.db import catalog_repo
+    from pynamodb.exceptions import CancellationReason, TransactWriteError
+
+    class Conflicted(TransactWriteError):
+        @property
+        def cancellation_reasons(self):
+            return [None, CancellationReason(code="TransactionConflict")]
+
+    real = catalog_repo.save_element
+    calls = []
+
+    def first_conflicts(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise Conflicted("another catalog change at the same moment")
+        return real(*args, **kwargs)
+
+    org = organizer()
+    event_id = published_event(client, org, moderator())
+    monkeypatch.setattr(catalog_repo, "save_element", first_conflicts)
+    r = post(client, f"/api/organizer/events/{event_id}/cancel", {"reason": "Зал закрыт"}, org)
+    assert r.status_code == 200, r.json_body
+    assert len(calls) == 2
+    assert client.http.get(f"/api/events/{event_id}").json_body["status"] == "cancelled"

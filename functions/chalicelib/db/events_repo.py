@@ -20,6 +20,9 @@ from .models import AuditEntry, CatalogElement
 LIST_LIMIT = 100
 
 
+CONFLICT_ATTEMPTS = 4
+
+
 class StaleEvent(Exception):
     """The event changed between the read and the write: re-read and decide again."""
 
@@ -59,17 +62,24 @@ def replace(element: CatalogElement, previous: CatalogElement, audit: AuditEntry
     Raises StaleEvent when someone changed the event since `previous` was read.
     """
     ensure_bound()
-    try:
-        catalog_repo.save_element(
-            element, previous, condition=unchanged_since(previous), extra=[audit]
-        )
-    except TransactWriteError as err:
-        reasons = err.cancellation_reasons or []
-        # Only the element's write carries a condition (audit entries and listings do not), so
-        # a failed condition anywhere means a concurrent change. Anything else propagates.
-        if any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
-            raise StaleEvent from err
-        raise
+    for attempt in range(CONFLICT_ATTEMPTS):
+        try:
+            catalog_repo.save_element(
+                element, previous, condition=unchanged_since(previous), extra=[audit]
+            )
+            return
+        except TransactWriteError as err:
+            reasons = [r.code for r in err.cancellation_reasons or [] if r is not None]
+            # Only the element's write carries a condition (audit entries and listings do not),
+            # so a failed condition anywhere means a concurrent change.
+            if "ConditionalCheckFailed" in reasons:
+                raise StaleEvent from err
+            # Two catalog changes at once both bump the one catalog-version item: DynamoDB
+            # cancels one with TransactionConflict. Nothing was written; the same write again
+            # is safe (its condition still guards against a real change).
+            if "TransactionConflict" in reasons and attempt + 1 < CONFLICT_ATTEMPTS:
+                continue
+            raise
 
 
 def copy_of(element: CatalogElement) -> CatalogElement:
