@@ -8,7 +8,13 @@ import json
 from urllib.parse import urlencode
 
 import pytest
-from nmo_cli.demo_data import DEMO_ELEMENT_COUNT, DEMO_SEED, generate_elements, seed_demo
+from nmo_cli.demo_data import (
+    DEMO_ELEMENT_COUNT,
+    DEMO_SEED,
+    attended_event,
+    generate_elements,
+    seed_demo,
+)
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -24,9 +30,10 @@ def get(client, **params):
 
 
 def expected(specialty: str) -> list[dict]:
+    """What the demo seed publishes: the generated catalog and the past seminar with attendees."""
     return [
         e
-        for e in generate_elements(DEMO_ELEMENT_COUNT, DEMO_SEED, TODAY)
+        for e in [*generate_elements(DEMO_ELEMENT_COUNT, DEMO_SEED, TODAY), attended_event(TODAY)]
         if specialty in e["specialties"]
     ]
 

@@ -294,3 +294,33 @@ def test_a_person_sees_their_own_registration_for_an_event_and_can_cancel_it(cli
     listed = _mine(client, me)[0]
     assert listed["can_cancel"] is True
     assert client.http.get(f"/api/events/{event_id}").json_body["phase"] == "upcoming"
+
+
+def test_a_tampered_or_someone_elses_registrations_cursor_is_a_400(client):
+    import base64
+    import json as _json
+
+    me = specialist("s-cursor")
+    forged = [
+        "не-base64-вовсе",
+        base64.urlsafe_b64encode(b"[1,2,3]").decode(),
+        base64.urlsafe_b64encode(_json.dumps({"oid": {"S": "s-cursor"}}).encode()).decode(),
+        base64.urlsafe_b64encode(
+            _json.dumps(
+                {
+                    "event_id": {"S": "ev"},
+                    "oid": {"S": "someone-else"},
+                    "registered_key": {"S": "x"},
+                }
+            ).encode()
+        ).decode(),
+        base64.urlsafe_b64encode(
+            _json.dumps(
+                {"event_id": {"N": "1"}, "oid": {"S": "s-cursor"}, "registered_key": {"S": "x"}}
+            ).encode()
+        ).decode(),
+    ]
+    for cursor in forged:
+        r = client.http.get(f"/api/me/registrations?cursor={cursor}", headers=me)
+        assert r.status_code == 400, (cursor, r.body)
+        assert r.json_body["error"]["field"] == "cursor"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,6 +9,7 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
 from ..domain.catalog import catalog_sort_key
+from . import cursors
 from .connection import connection, ensure_bound
 from .models import CatalogElement, CatalogVersion, SpecialtyListing
 
@@ -19,19 +18,19 @@ PUBLISHED = "published"  # the CatalogVersion item counting changes to the publi
 
 
 def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
-    if not last_key:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(last_key, separators=(",", ":")).encode()).decode()
+    return cursors.encode(last_key)
 
 
-def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
-    """Raises ValueError on anything that is not a cursor we issued."""
-    if not cursor:
-        return None
-    data = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii") + b"==="))
-    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise ValueError("bad cursor")
-    return data
+def decode_cursor(cursor: str | None, *, specialty: str | None = None) -> dict[str, Any] | None:
+    """A start key of the catalog listing: by specialty (the listing table) or by status (the
+    index). ValueError on anything else; the date range is checked by `query_published`."""
+    if specialty:
+        return cursors.decode(
+            cursor, keys={"specialty", "sort_key"}, fixed={"specialty": specialty}
+        )
+    return cursors.decode(
+        cursor, keys={"status", "sort_key", "element_id"}, fixed={"status": "published"}
+    )
 
 
 def get_element(element_id: str) -> CatalogElement | None:
@@ -159,21 +158,11 @@ def _check_cursor(
     *,
     with_element_id: bool,
 ) -> None:
-    """A cursor is a start key the client echoes back: it must be one this very query could have
-    issued (same partition, inside the date range, string keys only). DynamoDB refuses anything
-    else with a ValidationException (moto does not always), which would surface as a 500.
-    Raises ValueError."""
-    expected = {*partition, "sort_key"} | ({"element_id"} if with_element_id else set())
-    if set(cursor) != expected:
-        raise ValueError("cursor keys")
-    values = {}
-    for name, typed in cursor.items():
-        if not isinstance(typed, dict) or set(typed) != {"S"} or not isinstance(typed["S"], str):
-            raise ValueError("cursor value")
-        if not 0 < len(typed["S"]) <= 200:
-            raise ValueError("cursor length")
-        values[name] = typed["S"]
-    if any(values[name] != value for name, value in partition.items()):
+    """Beyond its shape (cursors.decode): the start key must lie inside this query's date range
+    and, on the index, belong to its element. DynamoDB refuses anything else with a
+    ValidationException (moto does not always), which would surface as a 500. Raises ValueError."""
+    values = {name: typed["S"] for name, typed in cursor.items()}
+    if any(values.get(name) != value for name, value in partition.items()):
         raise ValueError("cursor of another query")
     if (low and values["sort_key"] < low) or (high and values["sort_key"] > high):
         raise ValueError("cursor outside the range")

@@ -7,11 +7,8 @@ whatever the caller adds (the redeemed code, the deleted pending row).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import hashlib
-import json
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,6 +18,7 @@ from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from ..domain.numbers import plain_number
+from . import cursors
 from .audit_repo import new_entry
 from .connection import connection, ensure_bound
 from .models import CreditRecord, CreditTotal, PendingCredit, SnilsOwner
@@ -262,26 +260,14 @@ def all_records(oid: str) -> Iterator[CreditRecord]:
 
 
 def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
-    if not last_key:
-        return None
-    raw = json.dumps(last_key, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode(last_key)
 
 
 def decode_cursor(cursor: str, oid: str) -> dict[str, Any]:
     """A cursor of this person's own listing, or ValueError (another person's keys included)."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor.encode() + b"=" * (-len(cursor) % 4))
-        data = json.loads(raw)
-    except (ValueError, binascii.Error, UnicodeError) as exc:
-        raise ValueError("bad cursor") from exc
-    if not isinstance(data, dict) or set(data) != {"oid", "record_id"}:
-        raise ValueError("bad cursor")
-    if data["oid"] != {"S": oid} or not isinstance(data["record_id"], dict):
-        raise ValueError("cursor of another listing")
-    record = data["record_id"].get("S")
-    if not isinstance(record, str) or not 0 < len(record) <= 200:
-        raise ValueError("bad cursor")
+    data = cursors.decode(cursor, keys={"oid", "record_id"}, fixed={"oid": oid})
+    if data is None:
+        raise ValueError("empty cursor")
     return data
 
 

@@ -20,7 +20,7 @@ from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from . import codes_repo
+from . import codes_repo, cursors
 from .connection import connection, ensure_bound
 from .models import AuditEntry, CatalogElement, ConfirmationCode, Registration
 
@@ -286,6 +286,15 @@ def iter_for_event(event_id: str) -> Iterator[Registration]:
     one Query page per ~1 MB)."""
     ensure_bound()
     yield from Registration.query(event_id)
+
+
+def decode_person_cursor(cursor: str | None, oid: str) -> dict[str, Any] | None:
+    """A start key of this person's own registrations page (by-person index), or ValueError."""
+    return cursors.decode(cursor, keys={"event_id", "oid", "registered_key"}, fixed={"oid": oid})
+
+
+def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
+    return cursors.encode(last_key)
 
 
 def for_person(

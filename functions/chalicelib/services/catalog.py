@@ -50,7 +50,7 @@ def list_published(params: dict[str, str]) -> dict[str, Any]:
     if not 1 <= limit <= catalog_repo.PAGE_LIMIT_MAX:
         raise InvalidInput("Параметр limit — целое число от 1 до 200.", field="limit")
     try:
-        cursor = catalog_repo.decode_cursor(params.get("cursor"))
+        cursor = catalog_repo.decode_cursor(params.get("cursor"), specialty=specialty)
     except (ValueError, UnicodeError) as exc:
         raise InvalidInput("Неверный курсор страницы.", field="cursor") from exc
     q = (params.get("q") or "").strip().casefold()

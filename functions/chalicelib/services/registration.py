@@ -9,7 +9,6 @@ import secrets
 from typing import Any
 
 from ..db import audit_repo, events_repo, registrations_repo
-from ..db.catalog_repo import decode_cursor, encode_cursor
 from ..db.models import CatalogElement, Registration, Specialist
 from ..domain.codes import format_code
 from ..domain.dates import utcnow
@@ -257,7 +256,7 @@ def my_registration(person: Specialist, event_id: str) -> dict[str, Any]:
 def my_registrations(person: Specialist, params: dict[str, str]) -> dict[str, Any]:
     """A page of the person's registrations with live status and waiting-list positions."""
     try:
-        cursor = decode_cursor(params.get("cursor"))
+        cursor = registrations_repo.decode_person_cursor(params.get("cursor"), person.oid)
     except (ValueError, UnicodeError) as exc:
         raise InvalidInput("Неверный курсор страницы.", field="cursor") from exc
     try:
@@ -267,5 +266,5 @@ def my_registrations(person: Specialist, params: dict[str, str]) -> dict[str, An
     events = registrations_repo.events_by_id([r.event_id for r in regs])
     return {
         "items": [_with_position(r, events.get(r.event_id)) for r in regs],
-        "cursor": encode_cursor(last),
+        "cursor": registrations_repo.encode_cursor(last),
     }
