@@ -255,3 +255,13 @@ def test_a_missing_time_is_reported_on_the_time_and_each_day_separately(client):
     problems = resp.json_body["error"]["problems"]
     assert [p["field"] for p in problems] == ["days[0].starts_at", "days[1].hours"]
     assert problems[0]["message"] == "День 1, начало: укажите дату и время."
+
+
+@pytest.mark.parametrize("when", ["9999-12-31", "0001-01-01", "2019-01-01"])
+def test_event_dates_far_in_the_past_or_future_are_refused(client, when):
+    org = organizer()
+    day = {"starts_at": f"{when}T10:00:00+03:00", "ends_at": f"{when}T16:00:00+03:00", "hours": 6}
+    resp = post(client, "/api/organizer/events", event_body(days=[day]), org)
+    assert resp.status_code == 400
+    assert resp.json_body["error"]["field"] == "days[0]"
+    assert "не позже" in resp.json_body["error"]["message"]

@@ -63,3 +63,28 @@ def test_site_build_shows_published_elements_from_dynamodb_and_hides_the_rest(
     assert not (site / "catalog" / "e" / "ev-ddbrej000001").exists()
     calendar = (site / "catalog" / "ics" / "ev-ddbpub000001.ics").read_text(encoding="utf-8")
     assert "DTSTAMP:20261101T090000Z" in calendar  # when the element last changed
+
+
+def test_a_year_9999_element_is_skipped_and_later_publications_still_appear(
+    dynamodb: None, tmp_path: Path
+) -> None:
+    hostile = _element("ev-year9999001", "published", "Конгресс в 9999 году")
+    hostile.starts_on = hostile.ends_on = "9999-12-31"
+    hostile.sort_key = catalog_sort_key("9999-12-31", hostile.element_id)
+    hostile.days = [
+        EventDay(
+            date="9999-12-31",
+            starts_at="9999-12-31T10:00:00+03:00",
+            ends_at="9999-12-31T16:00:00+03:00",
+            hours=6,
+        )
+    ]
+    catalog_repo.save_element(hostile)  # stored before the API bounded dates
+    assert main(["site", "build", "--out", str(tmp_path / "first")]) == 0
+    catalog_repo.save_element(_element("ev-later000001", "published", "Опубликовано позже"))
+    assert main(["site", "build", "--out", str(tmp_path / "second")]) == 0
+    site = tmp_path / "second"
+    assert (site / "catalog" / "e" / "ev-later000001" / "index.html").exists()
+    assert not (site / "catalog" / "e" / "ev-year9999001").exists()
+    months = {p.name for p in (site / "catalog" / "calendar").iterdir() if p.is_dir()}
+    assert "9999-12" not in months

@@ -162,6 +162,16 @@ def _day(
     ends = parse_iso_datetime(
         raw.get("ends_at"), field=f"days[{i}].ends_at", label=f"День {n}, окончание"
     )
+    window = rules()["dates"]
+    today = dt.datetime.now(dt.UTC).date()
+    earliest = today - dt.timedelta(days=window["days_back"])
+    latest = today.replace(year=today.year + window["years_ahead"], day=min(today.day, 28))
+    if not earliest <= starts.date() <= latest:
+        raise InvalidInput(
+            f"День {n}: дата должна быть не раньше {earliest:%d.%m.%Y} и не позже "
+            f"{latest:%d.%m.%Y}.",
+            field=f"days[{i}]",
+        )
     if ends <= starts:
         raise InvalidInput(
             f"День {n}: окончание должно быть позже начала.", field=f"days[{i}].ends_at"

@@ -59,13 +59,22 @@ class BadRecord(ValueError):
     """A catalog record the site cannot show (logged and skipped, never rendered half-way)."""
 
 
+# Dates a catalog can show: stored data older than the API's date bounds may hold year 1 or
+# 9999, and one such element must be skipped, never stop the whole build (the month calendar of
+# December 9999 needs January 10000).
+_YEARS = range(2000, 2101)
+
+
 def _iso_date(value: Any) -> str | None:
     if value in (None, ""):
         return None
     try:
-        return dt.date.fromisoformat(str(value)[:10]).isoformat()
+        day = dt.date.fromisoformat(str(value)[:10])
     except ValueError as exc:
         raise BadRecord(f"bad date {value!r}") from exc
+    if day.year not in _YEARS:
+        raise BadRecord(f"date out of range {value!r}")
+    return day.isoformat()
 
 
 def _iso_datetime(value: Any) -> str:
@@ -75,6 +84,8 @@ def _iso_datetime(value: Any) -> str:
         raise BadRecord(f"bad datetime {value!r}") from exc
     if parsed.tzinfo is None:
         raise BadRecord("datetime without offset")
+    if parsed.year not in _YEARS:
+        raise BadRecord(f"datetime out of range {value!r}")
     return parsed.isoformat()
 
 
