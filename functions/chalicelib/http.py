@@ -83,6 +83,15 @@ def log_unexpected(exc: BaseException, path: str) -> None:
 class _PortalEventHandler(RestAPIEventHandler):
     """Chalice's REST handler with the portal's error mapping around every view."""
 
+    def _main_rest_api_handler(self, event: Any, context: Any) -> Response:
+        # Chalice answers a wrong method, media type or Accept itself, as {"Code", "Message"} in
+        # English: turn those into the contract's error shape, in Russian.
+        response = super()._main_rest_api_handler(event, context)
+        body = response.body
+        if isinstance(body, dict) and set(body) == {"Code", "Message"}:
+            return _contract_error(response, event)
+        return response
+
     def _get_view_function_response(
         self, view_function: Callable[..., Any], function_args: dict[str, Any]
     ) -> Response:
@@ -98,6 +107,36 @@ class _PortalEventHandler(RestAPIEventHandler):
             path = getattr(self.current_request, "path", "?")
             log_unexpected(exc, path)
             return internal_error_response()
+
+
+def _contract_error(response: Response, event: Any) -> Response:
+    code = response.body.get("Code")
+    method = (event.get("requestContext") or {}).get("httpMethod", "")
+    headers = {k: str(v) for k, v in (response.headers or {}).items() if k.lower() == "allow"}
+    if response.status_code == 405:
+        allowed = headers.get("Allow", "")
+        body = error_body(
+            "method_not_allowed",
+            f"Этот адрес не принимает запросы {method}."
+            + (f" Допустимо: {allowed}." if allowed else ""),
+        )
+        return json_response(body, 405, headers)
+    if response.status_code == 415:
+        body = error_body(
+            "unsupported_media_type",
+            "Тело запроса должно быть в формате JSON (Content-Type: application/json).",
+        )
+        return json_response(body, 415)
+    if code == "BadRequest":  # a binary file asked for without accepting it
+        body = error_body(
+            "not_acceptable",
+            "Это файл: запрос должен его принимать (заголовок Accept, например */*).",
+        )
+        return json_response(body, 406)
+    if response.status_code >= 500:
+        return internal_error_response()
+    body = error_body("invalid_input", "Запрос не понят. Проверьте адрес и параметры.")
+    return json_response(body, response.status_code if response.status_code < 500 else 400)
 
 
 class PortalApp(Chalice):

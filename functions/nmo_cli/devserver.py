@@ -138,9 +138,33 @@ class PortalOrigin:
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
-        if path == "/api" or path.startswith("/api/"):
-            return self.api(environ, start_response)
-        return self.static(environ, start_response)
+        is_api = path == "/api" or path.startswith("/api/")
+        try:
+            if "\x00" in path:  # a NUL byte names no file and no route
+                return self._not_found_anywhere(start_response, environ, is_api)
+            if is_api:
+                return self.api(environ, start_response)
+            return self.static(environ, start_response)
+        except Exception:  # the last line of defence: a Russian answer with the usual headers
+            log.exception("local origin failed on %s", path.split("?", 1)[0][:200])
+            return self._send(
+                start_response,
+                500,
+                _error_json("internal_error", "Внутренняя ошибка портала. Повторите позже."),
+                "application/json; charset=utf-8",
+            )
+
+    def _not_found_anywhere(
+        self, start_response: Callable[..., Any], environ: dict[str, Any], is_api: bool
+    ) -> Iterable[bytes]:
+        if is_api:
+            return self._send(
+                start_response,
+                404,
+                _error_json("not_found", "Такого адреса API нет."),
+                "application/json; charset=utf-8",
+            )
+        return self._not_found(start_response, environ)
 
     # API -------------------------------------------------------------------------------
 
@@ -234,7 +258,7 @@ class PortalOrigin:
             return self._send(
                 start_response,
                 405,
-                b"",
+                "Страницы сайта только читаются (GET, HEAD).".encode(),
                 "text/plain; charset=utf-8",
                 extra=[("Allow", "GET, HEAD")],
             )
@@ -348,6 +372,10 @@ class QuietHandler(WSGIRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def version_string(self) -> str:
+        # Not «Werkzeug/x Python/y»: the server's make and version help nobody but an attacker.
+        return "nmo-portal"
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         path = self.path.split("?", 1)[0]

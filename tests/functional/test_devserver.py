@@ -64,3 +64,26 @@ def test_oversized_body_is_refused_before_it_is_read(origin):
     resp = origin.post("/api/health", data=b"x" * 5000, content_type="application/json")
     assert resp.status_code == 413
     assert resp.json["error"]["code"] == "payload_too_large"
+
+
+def test_wrong_method_media_type_and_accept_answer_in_the_contract_shape(origin):
+    wrong_method = origin.delete("/api/catalog/elements")
+    assert wrong_method.status_code == 405
+    assert wrong_method.json["error"]["code"] == "method_not_allowed"
+    assert "GET" in wrong_method.json["error"]["message"]
+    assert "Code" not in wrong_method.json
+    assert wrong_method.headers["Content-Security-Policy"]
+
+
+def test_a_nul_byte_or_a_crash_never_shows_werkzeug_and_keeps_the_security_headers(origin):
+    for path in ("/%00/x", "/api/%00/x", "/catalog/%00"):
+        resp = origin.get(path)
+        assert resp.status_code == 404, path
+        assert "Werkzeug" not in resp.get_data(as_text=True)
+        assert resp.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_local_server_does_not_announce_its_make():
+    from nmo_cli.devserver import QuietHandler
+
+    assert QuietHandler.version_string(object.__new__(QuietHandler)) == "nmo-portal"

@@ -100,3 +100,23 @@ def test_forged_or_garbled_session_cookies_are_401_not_500(client):
     ):
         resp = client.http.get("/api/me", headers={"Cookie": cookie})
         assert resp.status_code == 401, cookie
+
+
+def test_chalice_own_refusals_come_back_in_the_contract_shape_in_russian(client):
+    from tests.people import login_headers, make_person
+
+    headers = login_headers(make_person("1000000777", specialties=[("76", "2023-03-15")]))
+    media = client.http.post(
+        "/api/me/plan", headers={**headers, "Content-Type": "text/plain"}, body="x"
+    )
+    assert media.status_code == 415
+    assert media.json_body["error"]["code"] == "unsupported_media_type"
+    assert "JSON" in media.json_body["error"]["message"]
+    method = client.http.request("PATCH", "/api/me/plan", headers=headers)
+    assert method.status_code == 405 and "Allow" in method.headers
+    assert method.json_body["error"]["code"] == "method_not_allowed"
+    binary = client.http.get(
+        "/api/me/credits/export?format=xlsx", headers={**headers, "Accept": "application/json"}
+    )
+    assert binary.status_code == 406
+    assert binary.json_body["error"]["code"] == "not_acceptable"
