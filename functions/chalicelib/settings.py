@@ -10,6 +10,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 _lock = threading.Lock()
 _current: Settings | None = None
@@ -57,8 +58,16 @@ class Settings:
 
     @property
     def is_local_http(self) -> bool:
-        """Plain-HTTP localhost is the only place a session cookie may lack `Secure`."""
-        return self.public_url.startswith(("http://127.0.0.1", "http://localhost"))
+        """Plain-HTTP loopback is the only place a session cookie may lack `Secure`: the host is
+        matched exactly (`http://localhost.evil.example` is not local)."""
+        parts = urlsplit(self.public_url)
+        if parts.scheme != "http":
+            return False
+        try:
+            port_ok = parts.port is None or 0 < parts.port < 65536
+        except ValueError:
+            return False
+        return port_ok and (parts.hostname in ("localhost", "127.0.0.1", "::1"))
 
 
 def _env(name: str, default: str = "") -> str:

@@ -9,7 +9,6 @@ missing, so running it on every `make run` keeps what people did with the demo d
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -683,10 +682,12 @@ def _seed_learning_history(now: dt.datetime) -> int:
 
 
 def _seed_demo_code(data: list[dict[str, Any]], today: dt.date, now: dt.datetime) -> str | None:
-    """One paper confirmation code for the latest past therapy event of the demo catalog; the
-    code is derived from the event, so re-seeding gives the same code."""
+    """One paper confirmation code for the latest past therapy event of the demo catalog. It is
+    random like every code (a code derived from the event could be computed and redeemed by
+    anyone): each seed run issues a fresh one and prints it."""
     from chalicelib.db import codes_repo
-    from chalicelib.domain.codes import ALPHABET, BODY_LENGTH, format_code, with_check
+    from chalicelib.domain.codes import format_code
+    from chalicelib.domain.events import code_expires_on
 
     past = [
         d
@@ -701,18 +702,14 @@ def _seed_demo_code(data: list[dict[str, Any]], today: dt.date, now: dt.datetime
         return None
     event = max(past, key=lambda d: d["days"][-1]["date"])
     day = event["days"][-1]
-    digest = hashlib.sha256(f"demo-code\x1f{event['element_id']}".encode()).digest()
-    code = with_check("".join(ALPHABET[b % len(ALPHABET)] for b in digest[:BODY_LENGTH]))
-    if codes_repo.get_code(code) is None:
-        codes_repo.issue(
-            code=code,
-            event_id=event["element_id"],
-            day=day["date"],
-            specialty="76",
-            hours=day["hours"],
-            title=event["title"],
-            issued_to=None,
-            expires_on=(today + dt.timedelta(days=90)).isoformat(),
-            now=now,
-        )
-    return format_code(code)
+    item = codes_repo.issue(
+        event_id=event["element_id"],
+        day=day["date"],
+        specialty="76",
+        hours=day["hours"],
+        title=event["title"],
+        issued_to=None,
+        expires_on=code_expires_on(day["date"]),  # the one validity rule (event_rules.json)
+        now=now,
+    )
+    return format_code(item.code)

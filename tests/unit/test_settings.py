@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 
+import pytest
+
 
 def test_settings_are_read_on_first_use_not_at_import(monkeypatch):
     import app  # noqa: F401 - importing the app must not freeze configuration
@@ -47,3 +49,22 @@ def test_only_plain_http_localhost_relaxes_secure_cookies(monkeypatch):
     assert Settings(public_url="http://127.0.0.1:8000").is_local_http
     assert not Settings(public_url="https://nmo.example.ru").is_local_http
     assert not Settings(public_url="http://nmo.example.ru").is_local_http
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("http://127.0.0.1:8000", True),
+        ("http://localhost:8000", True),
+        ("http://[::1]:8000", True),
+        ("http://localhost.evil.example", False),
+        ("http://127.0.0.1.nip.io", False),
+        ("http://localhost@evil.example", False),
+        ("https://localhost", False),
+        ("http://127.0.0.1:99999", False),
+    ],
+)
+def test_only_the_loopback_host_itself_is_local_http(url: str, local: bool) -> None:
+    from chalicelib.settings import Settings
+
+    assert Settings(public_url=url).is_local_http is local

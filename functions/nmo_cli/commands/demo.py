@@ -17,10 +17,22 @@ def _date(value: str) -> dt.date:
 
 
 def _seed(args: argparse.Namespace) -> int:
+    import sys
+
     from chalicelib.db.connection import create_tables
+    from chalicelib.settings import get_settings
 
     from ..demo_data import seed_demo
 
+    stage = get_settings().stage
+    if stage != "local" and not args.allow_deployed_stage:
+        print(
+            f"Стадия «{stage}» — не локальная: демо-данные (вымышленные люди, роли персон "
+            "эмулятора ЕСИА, бумажный код) туда не загружаются. Если это действительно нужно "
+            "(учебный стенд), повторите с --allow-deployed-stage.",
+            file=sys.stderr,
+        )
+        return 2
     create_tables()
     summary = seed_demo(args.today)
     for line in summary.lines():
@@ -46,4 +58,9 @@ def register(subparsers: Any) -> None:
         "--today", type=_date, default=None, help="дата отсчёта прошедших и будущих событий"
     )
     seed.add_argument("--summary-file", default=None, help="записать итог в JSON-файл")
+    seed.add_argument(
+        "--allow-deployed-stage",
+        action="store_true",
+        help="разрешить загрузку на развёрнутую стадию (учебный стенд); по умолчанию — только local",
+    )
     seed.set_defaults(func=_seed)
