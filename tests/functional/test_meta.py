@@ -103,3 +103,16 @@ def test_openapi_document_covers_the_whole_api_contract(client):
     doc = client.http.get("/api/openapi.json").json_body
     published = {(method.upper(), path) for path, item in doc["paths"].items() for method in item}
     assert API_CONTRACT <= published, sorted(API_CONTRACT - published)
+
+
+def test_openapi_documents_redirects_and_required_body_fields(client):
+    from chalicelib.openapi import REQUEST_BODIES
+
+    doc = client.http.get("/api/openapi.json").json_body
+    login = doc["paths"]["/api/auth/esia/login"]["get"]["responses"]
+    assert "302" in login and "200" not in login
+    plan = doc["paths"]["/api/me/plan"]["post"]["requestBody"]
+    assert plan["required"] is True
+    assert plan["content"]["application/json"]["schema"]["required"] == ["element_id", "specialty"]
+    for method, path in REQUEST_BODIES:  # no schema for a route that does not exist
+        assert method.lower() in doc["paths"][path], (method, path)

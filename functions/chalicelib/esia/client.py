@@ -228,7 +228,14 @@ def issuers(settings: Settings) -> tuple[str, ...]:
 def _build(settings: Settings) -> tuple[Settings, EsiaClient, TokenVerifier]:
     check_configuration(settings)
     if not settings.esia_cert_file:
-        raise RuntimeError("NMO_ESIA_CERT_FILE is not configured")
+        # A person pressing «Войти» gets a Russian 503, not a 500; the operator finds the
+        # missing setting in the log (`make run` and a deployed stage always set it).
+        log.error("ЕСИА client not configured: NMO_ESIA_CERT_FILE is empty")
+        raise ServiceUnavailable(
+            "Вход через Госуслуги сейчас недоступен: портал не настроен для ЕСИА. "
+            "Сообщите администратору портала.",
+            code="esia_not_configured",
+        )
     client = EsiaClient(
         base_url=settings.esia_base_url,
         client_id=settings.esia_client_id,
