@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "functions"))
@@ -20,6 +21,11 @@ os.environ.pop("AWS_PROFILE", None)
 
 # The ЕСИА emulator fixtures (esia, esia_clock, esia_files) for the auth tests.
 pytest_plugins = ["tests.esia_support"]
+
+# No test may depend on timing: on a loaded 2-core machine a property that does I/O (moto, an
+# emulator) can take longer than Hypothesis's default 200 ms deadline without being wrong.
+settings.register_profile("portal", deadline=None, print_blob=True)
+settings.load_profile("portal")
 
 
 @pytest.fixture
