@@ -70,12 +70,6 @@ _STATUS_TEXT = {
 REVALIDATE = "no-cache"
 API_CACHE = "no-store"
 
-DEFAULT_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
-    "form-action 'self'; base-uri 'self'; frame-ancestors 'none'; object-src 'none'"
-)
-
 
 def _status_line(code: int) -> str:
     return f"{code} {_STATUS_TEXT.get(code, 'Status')}"

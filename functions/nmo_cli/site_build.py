@@ -58,10 +58,11 @@ def inline_script_hashes(site_dir: Path) -> set[str]:
     return hashes
 
 
-def content_security_policy(site_dir: Path | str) -> str:
-    """The CSP header value for the built site: scripts only from the same origin plus the exact
-    inline scripts found in it; API calls only to the same origin; nothing may frame the site."""
-    scripts = " ".join(["'self'", *sorted(inline_script_hashes(Path(site_dir)))])
+def policy(script_hashes: list[str] | tuple[str, ...] = ()) -> str:
+    """The one Content-Security-Policy of the portal (site and API, locally and at the CDN):
+    scripts only from the same origin plus the given inline-script hashes; API calls only to the
+    same origin; nothing may frame the site."""
+    scripts = " ".join(["'self'", *script_hashes])
     return "; ".join(
         [
             "default-src 'self'",
@@ -77,3 +78,12 @@ def content_security_policy(site_dir: Path | str) -> str:
             "frame-ancestors 'none'",
         ]
     )
+
+
+# Before a site is built (or when it has no inline scripts).
+DEFAULT_CSP = policy()
+
+
+def content_security_policy(site_dir: Path | str) -> str:
+    """The CSP header value for a built site: the policy with the exact inline scripts in it."""
+    return policy(sorted(inline_script_hashes(Path(site_dir))))

@@ -20,7 +20,8 @@ _SITE = Path(tempfile.mkdtemp(prefix="nmo-fuzz-site-"))
 
 def _origin() -> Any:
     from app import app
-    from nmo_cli.devserver import DEFAULT_CSP, PortalOrigin
+    from nmo_cli.devserver import PortalOrigin
+    from nmo_cli.site_build import DEFAULT_CSP
 
     return PortalOrigin(_SITE, app, max_body=64 * 1024, csp=DEFAULT_CSP)
 

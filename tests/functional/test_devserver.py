@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from nmo_cli.devserver import DEFAULT_CSP, PortalOrigin
+from nmo_cli.devserver import PortalOrigin
+from nmo_cli.site_build import DEFAULT_CSP
 from werkzeug.test import Client
 
 

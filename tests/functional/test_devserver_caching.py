@@ -8,7 +8,8 @@ from pathlib import Path
 
 import brotli
 import pytest
-from nmo_cli.devserver import DEFAULT_CSP, PortalOrigin
+from nmo_cli.devserver import PortalOrigin
+from nmo_cli.site_build import DEFAULT_CSP
 from werkzeug.test import Client
 
 PAGE = "<h1>Каталог НМО</h1>" + "<p>Программы повышения квалификации по терапии.</p>" * 200

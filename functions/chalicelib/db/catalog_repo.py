@@ -8,7 +8,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
-from ..domain.catalog import catalog_sort_key
+from ..domain.catalog import PUBLIC_STATUSES, catalog_sort_key
 from . import cursors
 from .connection import connection, ensure_bound
 from .models import CatalogElement, CatalogVersion, SpecialtyListing
@@ -180,15 +180,10 @@ def _range_condition(attr: Any, low: str | None, high: str | None) -> Any:
     return None
 
 
-# What the public site shows: published elements, and events that have finished (their pages stay
-# at the same address and say so; the catalog lists them under «Прошедшие»).
-PUBLIC_STATUSES = ("published", "finished")
-
-
 def iter_public() -> Iterable[CatalogElement]:
     """Every element the public site shows (site build: a batch job, not a request path)."""
     ensure_bound()
-    for status in PUBLIC_STATUSES:
+    for status in sorted(PUBLIC_STATUSES):
         yield from CatalogElement.by_status.query(status)
 
 

@@ -21,6 +21,10 @@ STATUSES = {
     "cancelled": "отменено",
     "finished": "завершено",
 }
+# What the public sees: published elements and events that have finished (their pages stay and
+# say so). An event's own page and calendar also answer for a cancelled one (it says so).
+PUBLIC_STATUSES = frozenset({"published", "finished"})
+EVENT_PAGE_STATUSES = PUBLIC_STATUSES | {"cancelled"}
 _ID_PREFIX = {"dpp_pk": "pk", "iom": "iom", "event": "ev"}
 # Undated programs (always open) sort after every dated element.
 UNDATED = "9999-12-31"

@@ -70,3 +70,8 @@ def clean_text(
     if len(text) > max_length:
         raise InvalidInput(f"Поле «{label}» длиннее {max_length} символов.", field=field)
     return text
+
+
+def full_name(last: str | None, first: str | None, middle: str | None) -> str:
+    """«Фамилия Имя Отчество», skipping what is missing (a person may have no patronymic)."""
+    return " ".join(part for part in (last, first, middle) if part)

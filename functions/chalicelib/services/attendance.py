@@ -10,6 +10,7 @@ from typing import Any
 
 from ..db import audit_repo, registrations_repo
 from ..db.models import CatalogElement, Registration, Specialist
+from ..domain.catalog import PUBLIC_STATUSES
 from ..domain.dates import parse_iso_date, ru_date, utcnow
 from ..domain.events import code_expires_on, day_is_over, earns_code, required_minutes, rules
 from ..domain.specialties import specialty_name
@@ -175,7 +176,7 @@ def record_attendance(person: Specialist, event_id: str, body: dict[str, Any]) -
     """Store minutes per registration and day; issue a code to each attendee over the threshold,
     once per person, day and specialty (re-posting issues nothing new)."""
     event = own_event(person, event_id)
-    if event.status not in ("published", "finished"):
+    if event.status not in PUBLIC_STATUSES:
         raise Conflict(
             "Посещаемость вносится только для проведённого опубликованного мероприятия.",
             code="not_published",

@@ -22,6 +22,7 @@ from ..db.models import Specialist
 from ..domain.dates import utcnow
 from ..domain.identifiers import IdentifierError, mask_snils
 from ..domain.specialties import specialty_name
+from ..domain.text import full_name
 from ..errors import InvalidInput, ServiceUnavailable
 from ..esia.claims import subject_of
 from ..esia.client import EsiaError, error_code_of, get_client, get_token_verifier
@@ -245,12 +246,9 @@ def me(person: Specialist, csrf_token: str | None) -> dict[str, Any]:
         snils_masked = mask_snils(person.snils) if person.snils else None
     except IdentifierError:
         snils_masked = None
-    full_name = " ".join(
-        part for part in (person.last_name, person.first_name, person.middle_name) if part
-    )
     return {
         "oid": person.oid,
-        "full_name": full_name,
+        "full_name": full_name(person.last_name, person.first_name, person.middle_name),
         "snils_masked": snils_masked,
         "education_level": person.education_level,
         "specialties": [

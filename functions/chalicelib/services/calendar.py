@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from ..db import events_repo
 from ..db.models import CatalogElement
+from ..domain.catalog import EVENT_PAGE_STATUSES
 from ..domain.dates import utcnow
 from ..domain.icalendar import CalendarEvent, calendar
 from ..errors import NotFound
@@ -48,6 +49,6 @@ def calendar_file(name: str, events: Iterable[CatalogElement]) -> str:
 
 def event_calendar(event_id: str) -> str:
     event = events_repo.get_event(event_id)
-    if event is None or event.status not in ("published", "finished"):
+    if event is None or event.status not in EVENT_PAGE_STATUSES:
         raise NotFound("Мероприятие не найдено или ещё не опубликовано.", field="id")
     return calendar_file(event.title, [event])

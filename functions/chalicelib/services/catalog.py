@@ -7,7 +7,7 @@ from typing import Any
 
 from ..db import catalog_repo
 from ..db.models import CatalogElement
-from ..domain.catalog import KINDS
+from ..domain.catalog import EVENT_PAGE_STATUSES, KINDS
 from ..domain.dates import parse_iso_date, utcnow
 from ..domain.events import event_phase, registration_open
 from ..domain.numbers import plain_number
@@ -123,10 +123,6 @@ def event_view(event: CatalogElement) -> dict[str, Any]:
 
 def get_published_event(event_id: str) -> dict[str, Any]:
     element = catalog_repo.get_element(event_id) if len(event_id) <= 64 else None
-    if (
-        element is None
-        or element.kind != "event"
-        or element.status not in ("published", "finished", "cancelled")
-    ):
+    if element is None or element.kind != "event" or element.status not in EVENT_PAGE_STATUSES:
         raise NotFound("Мероприятие не найдено или ещё не опубликовано.", field="id")
     return event_view(element)

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..db.models import Specialist
 from ..domain.identifiers import IdentifierError, mask_snils
+from ..domain.text import full_name
 from ..errors import InvalidInput
 from . import credits
 from .spreadsheet import csv_safe
@@ -37,7 +38,7 @@ COLUMNS = (
 
 
 def _full_name(person: Specialist) -> str:
-    return " ".join(p for p in (person.last_name, person.first_name, person.middle_name) if p)
+    return full_name(person.last_name, person.first_name, person.middle_name)
 
 
 def export(person: Specialist, fmt: str | None) -> tuple[bytes, str, str]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..db import audit_repo, events_repo, people_repo, registrations_repo
 from ..db.models import CatalogElement, EventDay, Specialist
-from ..domain.catalog import STATUSES, catalog_sort_key, new_element_id
+from ..domain.catalog import PUBLIC_STATUSES, STATUSES, catalog_sort_key, new_element_id
 from ..domain.dates import utcnow
 from ..domain.events import (
     ORGANIZER_EDITABLE,
@@ -81,7 +81,7 @@ def organizer_view(event: CatalogElement) -> dict[str, Any]:
         "version": int(event.version or 0),
         # Days whose attendance can be entered now (published or finished events only).
         "attendance_days": [d.date for d in event.days if day_is_over(d.ends_at, now)]
-        if event.status in ("published", "finished")
+        if event.status in PUBLIC_STATUSES
         else [],
     }
 

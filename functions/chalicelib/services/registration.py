@@ -10,11 +10,13 @@ from typing import Any
 
 from ..db import audit_repo, events_repo, registrations_repo
 from ..db.models import CatalogElement, Registration, Specialist
+from ..domain.catalog import EVENT_PAGE_STATUSES
 from ..domain.codes import format_code
 from ..domain.dates import utcnow
 from ..domain.events import ACTIVE_REGISTRATION, code_expires_on
 from ..domain.events import registration_open as domain_registration_open
 from ..domain.specialties import specialty_name
+from ..domain.text import full_name as person_full_name
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 
 # Retries when a competing request moved the head of the line between our read and our write.
@@ -31,7 +33,7 @@ def registration_open(event: CatalogElement, now: dt.datetime | None = None) -> 
 
 def _published_event(event_id: str) -> CatalogElement:
     event = events_repo.get_event(event_id)
-    if event is None or event.status not in ("published", "cancelled", "finished"):
+    if event is None or event.status not in EVENT_PAGE_STATUSES:
         raise NotFound("Мероприятие не найдено или ещё не опубликовано.", field="id")
     return event
 
@@ -47,7 +49,7 @@ def _refuse_if_closed(event: CatalogElement) -> None:
 
 
 def full_name(person: Specialist) -> str:
-    return " ".join(p for p in (person.last_name, person.first_name, person.middle_name) if p)
+    return person_full_name(person.last_name, person.first_name, person.middle_name)
 
 
 def registration_view(

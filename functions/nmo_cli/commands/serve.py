@@ -239,7 +239,8 @@ def run_serve(args: argparse.Namespace) -> int:
         # 6. Site + API on one origin.
         from app import app as chalice_app
 
-        from nmo_cli.devserver import DEFAULT_CSP, PortalOrigin
+        from nmo_cli.devserver import PortalOrigin
+        from nmo_cli.site_build import DEFAULT_CSP
 
         origin_socket_server.app = PortalOrigin(
             site_dir,

@@ -12,6 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from chalicelib.domain.catalog import PUBLIC_STATUSES
+
 from . import safe_text
 
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -101,7 +103,7 @@ def _number(value: Any) -> float:
 
 def entry_from_record(record: dict[str, Any]) -> CatalogEntry | None:
     """A record (plain dict) → an entry; None when it is not published. Raises BadRecord."""
-    if record.get("status", "published") not in ("published", "finished"):
+    if record.get("status", "published") not in PUBLIC_STATUSES:
         return None
     element_id = str(record.get("id") or record.get("element_id") or "")
     if not _ID.fullmatch(element_id):
