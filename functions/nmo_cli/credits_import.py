@@ -309,7 +309,7 @@ def apply_rows(rows: list[Row], report: Report) -> None:
 
 
 def run_import(path: Path, *, apply: bool, today: dt.date | None = None) -> Report:
-    from chalicelib.services.credits import today_msk
+    from chalicelib.domain.dates import today_msk
 
     report = Report()
     try:

@@ -17,6 +17,7 @@ from chalicelib.db import people_repo
 from chalicelib.db.connection import ensure_bound
 from chalicelib.db.models import Organization, Specialist, SpecialtyRecord
 from chalicelib.domain.catalog import imported_element_id
+from chalicelib.domain.dates import today_msk
 from chalicelib.domain.identifiers import inn_check_digits
 from chalicelib.domain.specialties import get_specialty
 from pynamodb.exceptions import PutError
@@ -362,7 +363,7 @@ def generate_elements(
     n: int, seed: int = DEMO_SEED, today: dt.date | None = None
 ) -> list[dict[str, Any]]:
     """N published catalog elements (programs, modules, events) for demos and benchmarks."""
-    today = today or dt.date.today()
+    today = today or today_msk()
     return [generate_element(i, seed, today) for i in range(n)]
 
 
@@ -616,7 +617,7 @@ def _seed_persona_specialties(now: dt.datetime) -> list[str]:
 def seed_demo(today: dt.date | None = None) -> SeedSummary:
     """Create the demo region's organisations, catalog and role holders where they are missing."""
     ensure_bound()
-    today = today or dt.date.today()
+    today = today or today_msk()
     now = dt.datetime.now(dt.UTC)
     summary = SeedSummary(today=today.isoformat())
     summary.organizations_created = _seed_organizations(now)

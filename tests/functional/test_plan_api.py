@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from chalicelib.db import catalog_repo, codes_repo
 from chalicelib.db.models import CatalogElement, CreditRecord, EventDay, Specialist
+from chalicelib.domain.dates import today_msk
 from chalicelib.services import credits
 from openpyxl import load_workbook
 
 from tests.people import login_headers, make_person
 
-TODAY = credits.today_msk()
+TODAY = today_msk()
 
 
 def _years_ago(years: float) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from typing import Any
 
+from ..domain.dates import utcnow
 from .connection import ensure_bound
 from .models import AuditEntry
 
@@ -14,7 +14,7 @@ def new_entry(
     subject: str, actor: str, action: str, before: Any = None, after: Any = None
 ) -> AuditEntry:
     """An entry ready to save alone or inside a TransactWrite (`tx.save(entry)`)."""
-    now = dt.datetime.now(dt.UTC)
+    now = utcnow()
     return AuditEntry(
         subject=subject,
         entry_id=f"{now.isoformat()}#{secrets.token_hex(4)}",

@@ -19,6 +19,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from ..domain.codes import new_code
+from ..domain.dates import utcnow
 from .connection import ensure_bound
 from .models import AttemptCounter, ConfirmationCode
 
@@ -37,7 +38,7 @@ def new_code_item(
 ) -> ConfirmationCode:
     """A ConfirmationCode item with a fresh code, not yet saved."""
     ensure_bound()
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or utcnow()
     code = code or new_code()
     return ConfirmationCode(
         code=code,

@@ -17,6 +17,7 @@ from typing import Any
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from ..domain.dates import utcnow
 from ..domain.numbers import plain_number
 from . import cursors
 from .audit_repo import new_entry
@@ -31,7 +32,7 @@ MAX_REBUILD_ATTEMPTS = 5
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return utcnow()
 
 
 def person_subject(oid: str) -> str:

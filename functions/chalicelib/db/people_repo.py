@@ -7,12 +7,13 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
+from ..domain.dates import utcnow
 from .connection import ensure_bound
 from .models import Organization, Specialist
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return utcnow()
 
 
 def get_specialist(oid: str) -> Specialist | None:

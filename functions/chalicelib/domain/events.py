@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from ..errors import InvalidInput
 from .catalog import FORMATS
-from .dates import parse_iso_datetime
+from .dates import parse_iso_datetime, today_msk
 from .rules import rule_book
 from .specialties import is_known_specialty
 from .text import clean_text
@@ -163,7 +163,7 @@ def _day(
         raw.get("ends_at"), field=f"days[{i}].ends_at", label=f"День {n}, окончание"
     )
     window = rules()["dates"]
-    today = dt.datetime.now(dt.UTC).date()
+    today = today_msk()
     earliest = today - dt.timedelta(days=window["days_back"])
     latest = today.replace(year=today.year + window["years_ahead"], day=min(today.day, 28))
     if not earliest <= starts.date() <= latest:

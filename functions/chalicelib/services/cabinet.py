@@ -18,7 +18,7 @@ from ..db.audit_repo import new_entry
 from ..db.connection import connection, ensure_bound
 from ..db.models import Specialist, SpecialtyRecord
 from ..domain.cycles import add_months
-from ..domain.dates import parse_iso_date, ru_date
+from ..domain.dates import parse_iso_date, ru_date, today_msk, utcnow
 from ..domain.rules import rule_book
 from ..domain.specialties import EDUCATION_LEVELS, all_specialties, get_specialty, specialty_name
 from ..domain.text import clean_text
@@ -77,7 +77,7 @@ def _parse_entry(raw: Any, index: int, level: str) -> SpecialtyRecord:
         field=f"{prefix}.admitted_on",
         label="дата выдачи документа о допуске",
     )
-    if admitted > credits.today_msk() or admitted < EARLIEST_ADMISSION:
+    if admitted > today_msk() or admitted < EARLIEST_ADMISSION:
         raise InvalidInput(
             "Дата выдачи документа о допуске не может быть в будущем или раньше 1980 года.",
             field=f"{prefix}.admitted_on",
@@ -147,7 +147,7 @@ def update_specialties(person: Specialist, body: dict[str, Any]) -> dict[str, An
     before = specialties_view(person)
     ensure_bound()
     version = int(person.version or 0)
-    now = dt.datetime.now(dt.UTC)
+    now = utcnow()
     audit = new_entry(
         credits_repo.person_subject(person.oid),
         person.oid,
@@ -207,7 +207,7 @@ def set_consent(person: Specialist, body: dict[str, Any]) -> dict[str, Any]:
     ensure_bound()
     before = bool(person.consent_egisz)
     if before != value:
-        now = dt.datetime.now(dt.UTC)
+        now = utcnow()
         audit = new_entry(
             credits_repo.person_subject(person.oid),
             person.oid,

@@ -20,7 +20,7 @@ from pynamodb.transactions import TransactWrite
 from ..db import codes_repo
 from ..db.models import ConfirmationCode, CreditRecord, Specialist
 from ..domain.codes import format_code, has_valid_check, normalize_code
-from ..domain.dates import ru_date, utcnow
+from ..domain.dates import ru_date, today_msk, utcnow
 from ..domain.specialties import specialty_name
 from ..errors import Conflict, Gone, InvalidInput, NotFound, TooManyAttempts, Unprocessable
 from . import credits
@@ -72,7 +72,7 @@ def redeem(person: Specialist, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_usable(item: ConfirmationCode, person: Specialist) -> None:
-    if item.expires_on < credits.today_msk().isoformat():
+    if item.expires_on < today_msk().isoformat():
         raise Gone(
             f"Срок действия кода истёк {ru_date(item.expires_on)}. Обратитесь к организатору.",
             field="code",

@@ -13,6 +13,7 @@ import io
 from typing import Any
 
 from ..db.models import Specialist
+from ..domain.dates import today_msk
 from ..domain.identifiers import IdentifierError, mask_snils
 from ..domain.text import full_name
 from ..errors import InvalidInput
@@ -47,7 +48,7 @@ def export(person: Specialist, fmt: str | None) -> tuple[bytes, str, str]:
     if fmt not in FORMATS:
         raise InvalidInput("Формат выгрузки: csv, json или xlsx.", field="format")
     rows = credits.all_credits(person)
-    stamp = credits.today_msk().isoformat()
+    stamp = today_msk().isoformat()
     filename = f"nmo-zachet-{stamp}.{fmt}"
     if fmt == "json":
         return _json(person, rows), FORMATS[fmt], filename
@@ -74,7 +75,7 @@ def _json(person: Specialist, rows: list[dict[str, Any]]) -> bytes:
         snils = None
     data = {
         "person": {"full_name": _full_name(person), "snils_masked": snils},
-        "exported_on": credits.today_msk().isoformat(),
+        "exported_on": today_msk().isoformat(),
         "cycles": credits.cycles_view(person),
         "credits": rows,
     }
@@ -154,7 +155,7 @@ def _xlsx(person: Specialist, rows: list[dict[str, Any]]) -> bytes:
         [("Показатель", 24, "text"), ("Значение", 50, "text")],
         [
             ["ФИО", _full_name(person)],
-            ["Дата выгрузки", credits.today_msk().strftime("%d.%m.%Y")],
+            ["Дата выгрузки", today_msk().strftime("%d.%m.%Y")],
         ],
     )
     out = io.BytesIO()

@@ -35,7 +35,7 @@ from ..domain.cycles import (
     standing_of,
     tally_from_totals,
 )
-from ..domain.dates import MSK, ru_date, utcnow
+from ..domain.dates import ru_date, today_msk, utcnow
 from ..domain.rules import CREDIT_KINDS, rule_book
 from ..domain.specialties import specialty_name
 from ..errors import Conflict, DomainError, InvalidInput, NotFound
@@ -49,11 +49,6 @@ SOURCES = {
 }
 PLACED_BY_PERSON = "person"
 MAX_WRITE_ATTEMPTS = 4
-
-
-def today_msk() -> dt.date:
-    """Dates of the cabinet are Moscow dates (the region's and the orders' calendar)."""
-    return utcnow().astimezone(MSK).date()
 
 
 def person_cycles(person: Specialist) -> list[Cycle]:

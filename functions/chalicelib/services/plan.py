@@ -18,7 +18,7 @@ from ..db import catalog_repo, credits_repo, registrations_repo
 from ..db.models import CreditTotal, Specialist
 from ..domain.catalog import KINDS_SHORT, UNDATED
 from ..domain.cycles import Cycle, Standing, missing_phrase, standing, standing_of
-from ..domain.dates import ru_date, utcnow
+from ..domain.dates import ru_date, today_msk, utcnow
 from ..domain.numbers import plain_number
 from ..domain.rules import DPP_PK, rule_book
 from ..domain.specialties import specialty_name
@@ -163,7 +163,7 @@ def _projection_sentence(cycle: Cycle, after: Standing, planned_hours: float) ->
 
 def plan_view(person: Specialist, today: dt.date | None = None) -> dict[str, Any]:
     """Every cycle with its plan, the projected totals by kind and what stays uncovered."""
-    today = today or credits.today_msk()
+    today = today or today_msk()
     cycles = credits.person_cycles(person)
     items = credits.current_totals(person, cycles)
     tallies = credits.tallies_of(cycles, items)
@@ -294,7 +294,7 @@ def suggestions(person: Specialist, params: dict[str, str]) -> dict[str, Any]:
     by its deadline, not planned, registered or completed, the missing kind first, the soonest
     to finish first."""
     cycle = _cycle_of(person, params.get("specialty"))
-    today = credits.today_msk()
+    today = today_msk()
     cycles = credits.person_cycles(person)
     items = credits.current_totals(person, cycles)
     now = standing_of(cycle, credits.tallies_of(cycles, items)[cycle.specialty])
@@ -380,7 +380,7 @@ def _listed(cycle: Cycle, today: dt.date) -> list[Any]:
 
 def planned_events(person: Specialist) -> list[str]:
     """Ids of the events in the plan that are still ahead (the plan's calendar file)."""
-    today = credits.today_msk().isoformat()
+    today = today_msk().isoformat()
     items = credits_repo.plan_items(credits_repo.totals(person.oid))
     return sorted(
         {
