@@ -8,7 +8,6 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
-from chalice.app import Request
 from chalicelib import secrets
 from chalicelib.errors import NotLoggedIn
 from chalicelib.services import sessions
@@ -43,18 +42,9 @@ def store_and_tables(dynamodb: None, monkeypatch: pytest.MonkeyPatch) -> Iterato
     reset_settings()
 
 
-def _request(headers: dict[str, str]) -> Request:
-    return Request(
-        {
-            "multiValueQueryStringParameters": None,
-            "headers": {k.lower(): v for k, v in headers.items()},
-            "pathParameters": None,
-            "requestContext": {"httpMethod": "GET", "resourcePath": "/api/me"},
-            "body": None,
-            "isBase64Encoded": False,
-            "stageVariables": None,
-        }
-    )
+def _cookie(headers: dict[str, str]) -> str:
+    """The session cookie's value, as the route hands it to the service."""
+    return headers["Cookie"].split("=", 1)[1]
 
 
 def _use_reference(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
@@ -70,7 +60,7 @@ def test_login_works_with_the_session_key_from_parameter_store(store_and_tables,
     person = make_person("oid-ssm")
     headers = login_headers(person)
 
-    assert sessions.current_person(_request(headers)).oid == "oid-ssm"
+    assert sessions.current_person(_cookie(headers)).oid == "oid-ssm"
     assert secrets.session_key() == STORED_KEY
 
 
@@ -84,7 +74,7 @@ def test_a_cookie_signed_with_another_key_is_refused(store_and_tables, monkeypat
     ssm.put_parameter(Name="/nmo/test/session-key", Value="another-key-" + "x" * 40, Overwrite=True)
     secrets.forget()
     with pytest.raises(NotLoggedIn):
-        sessions.current_person(_request(headers))
+        sessions.current_person(_cookie(headers))
 
 
 def test_session_key_can_come_from_secrets_manager_by_arn(store_and_tables, monkeypatch):
@@ -94,7 +84,7 @@ def test_session_key_can_come_from_secrets_manager_by_arn(store_and_tables, monk
     _use_reference(monkeypatch, "NMO_SESSION_KEY_PARAM", arn)
     headers = login_headers(make_person("oid-sm"))
 
-    assert sessions.current_person(_request(headers)).oid == "oid-sm"
+    assert sessions.current_person(_cookie(headers)).oid == "oid-sm"
 
 
 def test_stored_secret_is_read_once_per_process(store, monkeypatch):

@@ -7,7 +7,8 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from ..http import json_response, query_params
-from ..services import auth, sessions
+from ..services import auth
+from . import session
 
 bp = Blueprint(__name__)
 
@@ -24,7 +25,7 @@ def esia_login() -> Any:
     """Вход через Госуслуги: перенаправление в ЕСИА; next — путь на этом сайте для возврата."""
     request = bp.current_request
     params = query_params(request)
-    nonce = sessions.read_cookie(request, auth.LOGIN_COOKIE)
+    nonce = session.cookie(request, auth.LOGIN_COOKIE)
     return _redirect(auth.start_login(params.get("next"), nonce))
 
 
@@ -32,7 +33,7 @@ def esia_login() -> Any:
 def esia_callback() -> Any:
     """Возврат из ЕСИА: проверка state, обмен кода на маркеры, вход; иначе — страница помощи."""
     request = bp.current_request
-    nonce = sessions.read_cookie(request, auth.LOGIN_COOKIE)
+    nonce = session.cookie(request, auth.LOGIN_COOKIE)
     return _redirect(auth.finish_login(query_params(request), nonce))
 
 
@@ -40,8 +41,8 @@ def esia_callback() -> Any:
 def logout() -> Any:
     """Выход: завершает сеанс на портале и возвращает адрес выхода из ЕСИА."""
     request = bp.current_request
-    sessions.require_csrf(request)
-    logout_url, cookie = auth.logout(request)
+    session.require_csrf(request)
+    logout_url, cookie = auth.logout(session.session_cookie(request))
     return json_response({"logout_url": logout_url}, headers={"Set-Cookie": cookie})
 
 
@@ -49,5 +50,5 @@ def logout() -> Any:
 def me() -> Any:
     """Кто вошёл: ФИО, маскированный СНИЛС, специальности, роли, CSRF-токен, согласия."""
     request = bp.current_request
-    person = sessions.authenticated(request)
-    return json_response(auth.me(person, sessions.csrf_for_request(request)))
+    person = session.authenticated(request)
+    return json_response(auth.me(person, session.csrf_for_request(request)))

@@ -7,7 +7,8 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from ..http import json_body, json_response, query_params
-from ..services import calendar, registration, sessions
+from ..services import calendar, registration
+from . import session
 
 bp = Blueprint(__name__)
 
@@ -16,7 +17,7 @@ bp = Blueprint(__name__)
 def register(event_id: str) -> Any:
     """Записаться на мероприятие: место или лист ожидания; повтор возвращает ту же запись."""
     request = bp.current_request
-    person = sessions.authenticated(request)
+    person = session.authenticated(request)
     raw = request.raw_body or b""
     body = json_body(request) if raw.strip() else {}
     data, status = registration.register(person, event_id, body)
@@ -26,14 +27,14 @@ def register(event_id: str) -> Any:
 @bp.route("/api/events/{event_id}/registrations/me", methods=["GET"])
 def my_registration(event_id: str) -> Any:
     """Моя запись на это мероприятие: статус и место в листе ожидания (null, если записи нет)."""
-    person = sessions.authenticated(bp.current_request)
+    person = session.authenticated(bp.current_request)
     return json_response(registration.my_registration(person, event_id))
 
 
 @bp.route("/api/events/{event_id}/registrations/me", methods=["DELETE"])
 def cancel(event_id: str) -> Any:
     """Отменить свою запись; место переходит первому в листе ожидания."""
-    person = sessions.authenticated(bp.current_request)
+    person = session.authenticated(bp.current_request)
     return json_response(registration.cancel(person, event_id))
 
 
@@ -41,7 +42,7 @@ def cancel(event_id: str) -> Any:
 def my_registrations() -> Any:
     """Мои записи на мероприятия: статус и место в листе ожидания."""
     request = bp.current_request
-    person = sessions.authenticated(request)
+    person = session.authenticated(request)
     return json_response(registration.my_registrations(person, query_params(request)))
 
 

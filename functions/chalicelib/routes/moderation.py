@@ -7,7 +7,8 @@ from typing import Any
 from chalice import Blueprint
 
 from ..http import json_body, json_response, query_params
-from ..services import moderation, sessions
+from ..services import moderation
+from . import session
 
 bp = Blueprint(__name__)
 
@@ -18,14 +19,14 @@ ROLE = "moderator"
 def review_queue() -> Any:
     """Очередь мероприятий на рассмотрении (status=on_review|published|rejected)."""
     request = bp.current_request
-    sessions.authenticated(request, role=ROLE)
+    session.authenticated(request, role=ROLE)
     return json_response(moderation.queue(query_params(request)))
 
 
 @bp.route("/api/moderation/events/{event_id}", methods=["GET"])
 def review_event(event_id: str) -> Any:
     """Мероприятие для рассмотрения целиком."""
-    sessions.authenticated(bp.current_request, role=ROLE)
+    session.authenticated(bp.current_request, role=ROLE)
     return json_response(moderation.get_for_review(event_id))
 
 
@@ -33,5 +34,5 @@ def review_event(event_id: str) -> Any:
 def decide(event_id: str) -> Any:
     """Опубликовать или отклонить мероприятие (причина отклонения обязательна)."""
     request = bp.current_request
-    person = sessions.authenticated(request, role=ROLE)
+    person = session.authenticated(request, role=ROLE)
     return json_response(moderation.decide(person, event_id, json_body(request)))

@@ -8,7 +8,8 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from ..http import json_body, json_response, query_params
-from ..services import attendance, events, sessions
+from ..services import attendance, events
+from . import session
 
 bp = Blueprint(__name__)
 
@@ -16,7 +17,7 @@ ROLE = "organizer"
 
 
 def _organizer() -> Any:
-    return sessions.authenticated(bp.current_request, role=ROLE)
+    return session.authenticated(bp.current_request, role=ROLE)
 
 
 @bp.route("/api/organizer/events", methods=["GET"])

@@ -233,9 +233,9 @@ def _short(text: str) -> str:
     return re.sub(r"[^a-z_]", "", text.lower())[:40]
 
 
-def logout(request: Any) -> tuple[str, str]:
+def logout(cookie: str | None) -> tuple[str, str]:
     """End this browser's session; returns (ЕСИА logout URL, the clearing Set-Cookie)."""
-    sessions.end_session(request)
+    sessions.end_session(cookie)
     url = get_client().logout_url(get_settings().public_url + "/")
     return url, sessions.clear_cookie()
 

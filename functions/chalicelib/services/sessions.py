@@ -17,8 +17,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from chalice.app import Request
-
 from ..db import people_repo
 from ..db.models import Specialist
 from ..errors import Forbidden, NotLoggedIn
@@ -92,15 +90,6 @@ def _cookie(value: str, max_age: int) -> str:
     return "; ".join(parts)
 
 
-def read_cookie(request: Request, name: str) -> str | None:
-    raw = request.headers.get("cookie") or ""
-    for part in raw.split(";"):
-        key, _, val = part.strip().partition("=")
-        if key == name:
-            return val
-    return None
-
-
 def start_session(person: Specialist) -> tuple[str, str]:
     """Open a session for a person; returns (Set-Cookie header value, csrf token)."""
     ttl = get_settings().session_ttl_seconds
@@ -113,14 +102,14 @@ def clear_cookie() -> str:
     return _cookie("", 0)
 
 
-def session_claims(request: Request) -> SessionClaims | None:
-    value = read_cookie(request, COOKIE_NAME)
-    return decode_cookie_value(value) if value else None
+def session_claims(cookie: str | None) -> SessionClaims | None:
+    """The claims of a session cookie's value, or None (absent, forged, expired)."""
+    return decode_cookie_value(cookie) if cookie else None
 
 
-def current_person(request: Request) -> Specialist:
+def current_person(cookie: str | None) -> Specialist:
     """The logged-in person, or 401. Checks signature, expiry and that the session is still open."""
-    claims = session_claims(request)
+    claims = session_claims(cookie)
     if claims is None:
         raise NotLoggedIn("Войдите через Госуслуги, чтобы продолжить.")
     person = people_repo.get_specialist(claims.oid)
@@ -129,38 +118,39 @@ def current_person(request: Request) -> Specialist:
     return person
 
 
-def require_csrf(request: Request) -> None:
+def require_csrf(method: str, cookie: str | None, sent: str | None) -> None:
     """State-changing requests with a cookie session must echo the session's CSRF token."""
-    if request.method.upper() in _SAFE_METHODS:
+    if method.upper() in _SAFE_METHODS:
         return
-    claims = session_claims(request)
+    claims = session_claims(cookie)
     if claims is None:
         return  # no session: the route itself answers 401
-    sent = request.headers.get(CSRF_HEADER.lower()) or ""
-    if not hmac.compare_digest(sent.encode(), csrf_token_for(claims.sid).encode()):
+    if not hmac.compare_digest((sent or "").encode(), csrf_token_for(claims.sid).encode()):
         raise Forbidden(
             "Запрос отклонён защитой от подделки (CSRF). Обновите страницу и повторите.",
             code="csrf_failed",
         )
 
 
-def authenticated(request: Request, *, role: str | None = None) -> Specialist:
+def authenticate(
+    *, method: str, cookie: str | None, csrf: str | None, role: str | None = None
+) -> Specialist:
     """The person behind a request, checked for CSRF on writes and, if given, for a role."""
-    require_csrf(request)
-    person = current_person(request)
+    require_csrf(method, cookie, csrf)
+    person = current_person(cookie)
     if role is not None and role not in (person.roles or []):
         raise Forbidden("Недостаточно прав для этого действия.", code="forbidden")
     return person
 
 
-def end_session(request: Request) -> None:
-    claims = session_claims(request)
+def end_session(cookie: str | None) -> None:
+    claims = session_claims(cookie)
     if claims is not None:
         people_repo.remove_session(claims.oid, claims.sid)
 
 
-def csrf_for_request(request: Request) -> str | None:
-    claims = session_claims(request)
+def csrf_for(cookie: str | None) -> str | None:
+    claims = session_claims(cookie)
     return csrf_token_for(claims.sid) if claims else None
 
 

@@ -1,0 +1,42 @@
+"""The HTTP side of sessions: reading the cookie and the CSRF header of a request and handing
+plain values to services/sessions.py (services never see a Chalice request)."""
+
+from __future__ import annotations
+
+from chalice.app import Request
+
+from ..db.models import Specialist
+from ..services import sessions
+
+
+def cookie(request: Request, name: str) -> str | None:
+    raw = request.headers.get("cookie") or ""
+    for part in raw.split(";"):
+        key, _, val = part.strip().partition("=")
+        if key == name:
+            return val
+    return None
+
+
+def session_cookie(request: Request) -> str | None:
+    return cookie(request, sessions.COOKIE_NAME)
+
+
+def authenticated(request: Request, *, role: str | None = None) -> Specialist:
+    """The person behind a request (401 without a session, 403 on CSRF or a missing role)."""
+    return sessions.authenticate(
+        method=request.method,
+        cookie=session_cookie(request),
+        csrf=request.headers.get(sessions.CSRF_HEADER.lower()),
+        role=role,
+    )
+
+
+def require_csrf(request: Request) -> None:
+    sessions.require_csrf(
+        request.method, session_cookie(request), request.headers.get(sessions.CSRF_HEADER.lower())
+    )
+
+
+def csrf_for_request(request: Request) -> str | None:
+    return sessions.csrf_for(session_cookie(request))
