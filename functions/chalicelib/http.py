@@ -5,8 +5,6 @@ This is the one place that maps domain errors to HTTP (api.md): `{"error": {code
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
 import json
 import logging
 import threading
@@ -18,26 +16,12 @@ from chalice import Chalice, Response
 from chalice.app import Request, RestAPIEventHandler
 
 from .errors import DomainError, InvalidInput, PayloadTooLarge, TooManyAttempts
+from .jsontext import dumps
 from .settings import get_settings
 
 log = logging.getLogger("nmo.http")
 
 JSON_TYPE = "application/json; charset=utf-8"
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, decimal.Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, set | frozenset):
-        return sorted(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def dumps(data: Any) -> str:
-    # ensure_ascii=False: Cyrillic as UTF-8 is a third of the size of \\uXXXX escapes.
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_default)
 
 
 def json_response(

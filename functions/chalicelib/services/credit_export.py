@@ -17,6 +17,7 @@ from ..domain.dates import today_msk
 from ..domain.identifiers import IdentifierError, mask_snils
 from ..domain.text import full_name
 from ..errors import InvalidInput
+from ..jsontext import dumps
 from . import credits
 from .spreadsheet import csv_safe
 
@@ -67,8 +68,6 @@ def _csv(rows: list[dict[str, Any]]) -> bytes:
 
 
 def _json(person: Specialist, rows: list[dict[str, Any]]) -> bytes:
-    from ..http import dumps
-
     try:
         snils = mask_snils(person.snils) if person.snils else None
     except IdentifierError:
