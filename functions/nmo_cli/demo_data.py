@@ -491,11 +491,7 @@ def _seed_attendees(event: dict[str, Any], now: dt.datetime) -> int:
                 created_at=now,
                 updated_at=now,
             )
-            try:
-                person.save(condition=Specialist.oid.does_not_exist())
-            except PutError as exc:
-                if exc.cause_response_code != "ConditionalCheckFailedException":
-                    raise
+            _create_once(person, Specialist.oid.does_not_exist())
         registration = Registration(
             event_id=event["element_id"],
             oid=oid,
@@ -511,13 +507,19 @@ def _seed_attendees(event: dict[str, Any], now: dt.datetime) -> int:
             event_title=event["title"],
             event_starts_at=event["days"][0]["starts_at"],
         )
-        try:
-            registration.save(condition=Registration.oid.does_not_exist())
-            made += 1
-        except PutError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        made += _create_once(registration, Registration.oid.does_not_exist())
     return made
+
+
+def _create_once(item: Any, absent: Any) -> bool:
+    """Save a demo item unless it is there already (seeding twice changes nothing)."""
+    try:
+        item.save(condition=absent)
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True
 
 
 @dataclass
@@ -604,11 +606,7 @@ def _seed_persona_specialties(now: dt.datetime) -> list[str]:
             created_at=now,
             updated_at=now,
         )
-        try:
-            person.save(condition=Specialist.oid.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        if not _create_once(person, Specialist.oid.does_not_exist()):
             continue
         done.append(f"{oid}: {', '.join(code for code, _, _ in specialties)}")
     return done

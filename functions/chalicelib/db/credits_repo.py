@@ -307,13 +307,18 @@ def save_pending(item: PendingCredit) -> bool:
         "credit_pending",
         after={"record_id": item.record_id, "title": item.title, "hours": plain_number(item.hours)},
     )
+    return _put_new_with_audit(item, PendingCredit.record_id.does_not_exist(), audit)
+
+
+def _put_new_with_audit(item: Any, absent: Any, audit: Any) -> bool:
+    """Put `item` if absent, with its audit entry, atomically; False when it is already there."""
     tx = TransactWrite(connection=connection())
     try:
         with tx:
-            tx.save(item, condition=PendingCredit.record_id.does_not_exist())
+            tx.save(item, condition=absent)
             tx.save(audit)
     except TransactWriteError as err:
-        if PendingCredit.Meta.table_name in failed_tables(tx, err):
+        if type(item).Meta.table_name in failed_tables(tx, err):
             return False
         raise
     return True
@@ -449,16 +454,7 @@ def add_plan_item(item: CreditTotal, *, actor: str) -> bool:
             "specialty": _plan_specialty(item),
         },
     )
-    tx = TransactWrite(connection=connection())
-    try:
-        with tx:
-            tx.save(item, condition=CreditTotal.bucket.does_not_exist())
-            tx.save(audit)
-    except TransactWriteError as err:
-        if CreditTotal.Meta.table_name in failed_tables(tx, err):
-            return False
-        raise
-    return True
+    return _put_new_with_audit(item, CreditTotal.bucket.does_not_exist(), audit)
 
 
 def remove_plan_item(item: CreditTotal, *, actor: str) -> None:

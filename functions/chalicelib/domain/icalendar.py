@@ -27,6 +27,39 @@ class CalendarEvent:
     url: str = ""
 
 
+def catalog_event(
+    *,
+    element_id: str,
+    title: str,
+    days: Sequence[tuple[str, str, str]],
+    starts_on: str | None,
+    ends_on: str | None,
+    online: bool,
+    city: str | None,
+    address: str | None,
+    organizer: str | None,
+    hours: float,
+    page_url: str,
+) -> CalendarEvent:
+    """A catalog element as a calendar shows it (the API's and the static site's files alike)."""
+    where = "онлайн" if online else ", ".join(x for x in (city, address) if x)
+    description = "\n".join(
+        x
+        for x in (f"Организатор: {organizer}" if organizer else "", f"ЗЕТ: {hours:g}", page_url)
+        if x
+    )
+    return CalendarEvent(
+        uid=element_id,
+        title=title,
+        days=tuple(days),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        where=where,
+        description=description,
+        url=page_url,
+    )
+
+
 def escape_text(value: str) -> str:
     """TEXT value escaping (RFC 5545 3.3.11); anything tag-like is dropped first."""
     text = plain_text(value)

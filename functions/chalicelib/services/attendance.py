@@ -101,14 +101,9 @@ def participants(person: Specialist, event_id: str, fmt: str) -> tuple[Any, str,
         writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
         writer.writerows([[csv_safe(v) for v in line] for line in table])
         return "\ufeff" + out.getvalue(), "text/csv; charset=utf-8", name + ".csv"
-    from openpyxl import Workbook  # imported here: only exports need it
+    from .spreadsheet import add_table, new_workbook, workbook_bytes
 
-    from .spreadsheet import add_table
-
-    book = Workbook()
-    first = book.active
-    assert first is not None
-    book.remove(first)
+    book = new_workbook()
     kinds = ["number", "text", "text", "text", "text", "number"] + ["number", "text"] * len(
         event.days
     )
@@ -119,10 +114,8 @@ def participants(person: Specialist, event_id: str, fmt: str) -> tuple[Any, str,
         list(zip(table[0], widths, kinds, strict=True)),
         table[1:],
     )
-    buf = io.BytesIO()
-    book.save(buf)
     return (
-        buf.getvalue(),
+        workbook_bytes(book),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         name + ".xlsx",
     )

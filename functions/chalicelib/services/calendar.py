@@ -10,33 +10,24 @@ from ..db import events_repo
 from ..db.models import CatalogElement
 from ..domain.catalog import EVENT_PAGE_STATUSES
 from ..domain.dates import utcnow
-from ..domain.icalendar import CalendarEvent, calendar
+from ..domain.icalendar import CalendarEvent, calendar, catalog_event
 from ..errors import NotFound
 from ..settings import get_settings
 
 
 def _event(element: CatalogElement, public_url: str) -> CalendarEvent:
-    online = element.format == "online"
-    page = f"{public_url}/catalog/e/{element.element_id}/"
-    where = "онлайн" if online else ", ".join(x for x in (element.city, element.address) if x)
-    description = "\n".join(
-        x
-        for x in (
-            f"Организатор: {element.organizer_name}" if element.organizer_name else "",
-            f"ЗЕТ: {float(element.hours):g}",
-            page,
-        )
-        if x
-    )
-    return CalendarEvent(
-        uid=element.element_id,
+    return catalog_event(
+        element_id=element.element_id,
         title=element.title,
-        days=tuple((d.date, d.starts_at, d.ends_at) for d in element.days or []),
+        days=[(d.date, d.starts_at, d.ends_at) for d in element.days or []],
         starts_on=element.starts_on,
         ends_on=element.ends_on,
-        where=where,
-        description=description,
-        url=page,
+        online=element.format == "online",
+        city=element.city,
+        address=element.address,
+        organizer=element.organizer_name,
+        hours=float(element.hours),
+        page_url=f"{public_url}/catalog/e/{element.element_id}/",
     )
 
 

@@ -82,14 +82,9 @@ def _json(person: Specialist, rows: list[dict[str, Any]]) -> bytes:
 
 
 def _xlsx(person: Specialist, rows: list[dict[str, Any]]) -> bytes:
-    from openpyxl import Workbook  # imported on use: only exports need it
+    from .spreadsheet import add_table, new_workbook, workbook_bytes
 
-    from .spreadsheet import add_table
-
-    book = Workbook()
-    first = book.active
-    assert first is not None
-    book.remove(first)
+    book = new_workbook()
     add_table(
         book,
         "Зачтённые элементы",
@@ -157,6 +152,4 @@ def _xlsx(person: Specialist, rows: list[dict[str, Any]]) -> bytes:
             ["Дата выгрузки", today_msk().strftime("%d.%m.%Y")],
         ],
     )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)

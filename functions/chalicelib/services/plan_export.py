@@ -4,7 +4,6 @@ planned events still ahead."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
 
 from ..db import registrations_repo
@@ -34,14 +33,9 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _xlsx(view: dict[str, Any]) -> bytes:
-    from openpyxl import Workbook  # imported on use: only exports need it
+    from .spreadsheet import add_table, new_workbook, workbook_bytes
 
-    from .spreadsheet import add_table
-
-    book = Workbook()
-    first = book.active
-    assert first is not None
-    book.remove(first)
+    book = new_workbook()
     add_table(
         book,
         "План",
@@ -99,6 +93,4 @@ def _xlsx(view: dict[str, Any]) -> bytes:
             for cycle in view["cycles"]
         ],
     )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)

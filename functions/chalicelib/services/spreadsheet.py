@@ -23,6 +23,25 @@ def csv_safe(value: Any) -> Any:
     return "" if value is None else value
 
 
+def new_workbook() -> Any:
+    """An empty workbook (no default sheet): tables are added with `add_table`."""
+    from openpyxl import Workbook  # imported on use: only exports need it
+
+    book = Workbook()
+    first = book.active
+    if first is not None:
+        book.remove(first)
+    return book
+
+
+def workbook_bytes(book: Any) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def add_table(
     book: Any,
     title: str,

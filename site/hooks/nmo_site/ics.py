@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from chalicelib.domain.icalendar import CalendarEvent, escape_text, fold
+from chalicelib.domain.icalendar import CalendarEvent, catalog_event, escape_text, fold
 from chalicelib.domain.icalendar import calendar as build_calendar
 
 from .source import CatalogEntry
@@ -15,29 +15,18 @@ __all__ = ["calendar", "escape_text", "event_of", "fold"]
 
 
 def event_of(entry: CatalogEntry, page_url: str) -> CalendarEvent:
-    where = (
-        "онлайн"
-        if entry.format == "online"
-        else ", ".join(x for x in (entry.city, entry.address) if x)
-    )
-    description = "\n".join(
-        x
-        for x in (
-            f"Организатор: {entry.organizer_name}" if entry.organizer_name else "",
-            f"ЗЕТ: {entry.hours:g}",
-            page_url,
-        )
-        if x
-    )
-    return CalendarEvent(
-        uid=entry.id,
+    return catalog_event(
+        element_id=entry.id,
         title=entry.title,
-        days=tuple((d.date, d.starts_at, d.ends_at) for d in entry.days),
+        days=[(d.date, d.starts_at, d.ends_at) for d in entry.days],
         starts_on=entry.starts_on,
         ends_on=entry.ends_on,
-        where=where,
-        description=description,
-        url=page_url,
+        online=entry.format == "online",
+        city=entry.city,
+        address=entry.address,
+        organizer=entry.organizer_name,
+        hours=entry.hours,
+        page_url=page_url,
     )
 
 
