@@ -26,9 +26,8 @@ from chalicelib.domain.identifiers import IdentifierError, normalize_inn
 from chalicelib.domain.specialties import is_known_specialty
 from chalicelib.domain.text import clean_text
 from chalicelib.errors import InvalidInput
+from chalicelib.services.roles import organization_id_for_inn
 from tqdm import tqdm
-
-from .role_grants import organization_id_for_inn
 
 MAX_ERRORS_SHOWN = 200
 _WRITE_CHUNK = 500

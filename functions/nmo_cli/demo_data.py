@@ -20,11 +20,11 @@ from chalicelib.domain.catalog import imported_element_id
 from chalicelib.domain.dates import today_msk
 from chalicelib.domain.identifiers import inn_check_digits
 from chalicelib.domain.specialties import get_specialty
+from chalicelib.services.roles import grant_role, organization_id_for_inn
 from pynamodb.exceptions import PutError
 
 from .catalog_writer import StoreResult, element_from_dict, store_elements
 from .demo_topics import RELATED, TOPICS
-from .role_grants import grant_role, organization_id_for_inn
 
 DEMO_SEED = 76  # any fixed number; 76 is «Терапия», the persona doctor's specialty
 DEMO_ELEMENT_COUNT = 360

@@ -150,7 +150,7 @@ def test_demo_seed_adds_roles_to_a_persona_who_logged_in_before(dynamodb):
 
 
 def test_a_role_grant_racing_another_change_reads_again_and_keeps_both(dynamodb, monkeypatch):
-    from nmo_cli import role_grants
+    from chalicelib.services import roles as role_grants
 
     from tests.people import make_person
 

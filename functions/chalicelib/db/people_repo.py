@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from ..domain.dates import utcnow
-from .connection import ensure_bound
+from .connection import connection, ensure_bound
 from .models import Organization, Specialist
 
 
@@ -47,3 +48,49 @@ def get_organization(org_id: str) -> Organization | None:
         return Organization.get(org_id)
     except DoesNotExist:
         return None
+
+
+def save_roles(
+    oid: str,
+    person: Specialist | None,
+    roles: list[str],
+    organization_id: str | None,
+    audit: Any,
+) -> bool:
+    """Write a person's roles with the audit entry in one transaction, guarded by the version
+    read (or by absence, for someone who has not logged in yet). False when the person changed
+    meanwhile (the caller reads again)."""
+    ensure_bound()
+    now = utcnow()
+    tx = TransactWrite(connection=connection())
+    try:
+        with tx:
+            if person is None:
+                fresh = Specialist(
+                    oid,
+                    roles=roles,
+                    organization_id=organization_id,
+                    created_at=now,
+                    updated_at=now,
+                )
+                tx.save(fresh, condition=Specialist.oid.does_not_exist())
+            else:
+                tx.update(
+                    person,
+                    actions=[
+                        Specialist.roles.set(roles),  # type: ignore[arg-type]
+                        Specialist.organization_id.set(organization_id)
+                        if organization_id
+                        else Specialist.organization_id.remove(),
+                        Specialist.updated_at.set(now),
+                        Specialist.version.add(1),
+                    ],
+                    condition=Specialist.version == person.version,
+                )
+            tx.save(audit)
+    except TransactWriteError as err:
+        reasons = [r.code for r in err.cancellation_reasons or [] if r is not None]
+        if reasons and all(code in ("ConditionalCheckFailed", "None") for code in reasons):
+            return False
+        raise
+    return True

@@ -6,13 +6,12 @@ import argparse
 import sys
 from typing import Any
 
-from ..role_grants import ROLES
+from chalicelib.services.roles import ROLES
 
 
 def _grant(args: argparse.Namespace) -> int:
     from chalicelib.errors import DomainError
-
-    from ..role_grants import grant_role
+    from chalicelib.services.roles import grant_role
 
     try:
         changed = grant_role(args.oid, args.role, organization_id=args.organization)
@@ -26,8 +25,7 @@ def _grant(args: argparse.Namespace) -> int:
 
 def _revoke(args: argparse.Namespace) -> int:
     from chalicelib.errors import DomainError
-
-    from ..role_grants import revoke_role
+    from chalicelib.services.roles import revoke_role
 
     try:
         changed = revoke_role(args.oid, args.role)

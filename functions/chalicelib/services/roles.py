@@ -2,21 +2,18 @@
 
 A person may get a role before their first login: the Specialist item is then created with the oid
 and roles only, and the login fills in the rest. Each change is one transaction with its audit
-entry, guarded by the item's version so a concurrent login or another grant is never overwritten.
+entry (db/people_repo.save_roles), guarded by the item's version so a concurrent login or another
+grant is never overwritten. The `nmo roles` command is a thin shell over these functions.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from chalicelib.db import audit_repo, people_repo
-from chalicelib.db.connection import connection, ensure_bound
-from chalicelib.db.models import Specialist
-from chalicelib.domain.identifiers import normalize_inn
-from chalicelib.errors import Conflict, InvalidInput, NotFound
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
+from ..db import audit_repo, people_repo
+from ..db.models import Specialist
+from ..domain.identifiers import normalize_inn
+from ..errors import Conflict, InvalidInput, NotFound
 
 ROLES = {
     "specialist": "специалист",
@@ -45,13 +42,6 @@ def _check_role(role: str) -> str:
     return role
 
 
-def _only_condition_failed(exc: TransactWriteError) -> bool:
-    reasons = exc.cancellation_reasons or []
-    return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons) and all(
-        r is None or r.code in ("ConditionalCheckFailed", "None") for r in reasons
-    )
-
-
 def _snapshot(person: Specialist | None) -> dict[str, Any] | None:
     if person is None:
         return None
@@ -61,46 +51,17 @@ def _snapshot(person: Specialist | None) -> dict[str, Any] | None:
 def _apply(
     oid: str, change: Any, *, actor: str, action: str
 ) -> bool:  # change(person|None) -> (roles, org) or None when nothing to do
-    ensure_bound()
     for _ in range(_ATTEMPTS):
         person = people_repo.get_specialist(oid)
         wanted = change(person)
         if wanted is None:
             return False
         roles, org_id = wanted
-        now = dt.datetime.now(dt.UTC)
         after = {"roles": roles, "organization_id": org_id}
         entry = audit_repo.new_entry(f"person#{oid}", actor, action, _snapshot(person), after)
-        try:
-            with TransactWrite(connection=connection()) as tx:
-                if person is None:
-                    fresh = Specialist(
-                        oid,
-                        roles=roles,
-                        organization_id=org_id,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                    tx.save(fresh, condition=Specialist.oid.does_not_exist())
-                else:
-                    tx.update(
-                        person,
-                        actions=[
-                            Specialist.roles.set(roles),
-                            Specialist.organization_id.set(org_id)
-                            if org_id
-                            else Specialist.organization_id.remove(),
-                            Specialist.updated_at.set(now),
-                            Specialist.version.add(1),
-                        ],
-                        condition=Specialist.version == person.version,
-                    )
-                tx.save(entry)
-        except TransactWriteError as exc:
-            if _only_condition_failed(exc):
-                continue  # someone changed the person meanwhile: read again
-            raise
-        return True
+        if people_repo.save_roles(oid, person, roles, org_id, entry):
+            return True
+        # someone changed the person meanwhile: read again
     raise Conflict("Учётную запись одновременно меняют: повторите команду.", field="oid")
 
 
