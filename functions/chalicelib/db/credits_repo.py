@@ -1,6 +1,6 @@
 """Credit records and their per-person aggregates: the one place that builds their keys.
 
-Every credit write is one TransactWrite: the record (put if absent), the aggregate bucket of its
+Every credit write is one transaction (db/transactions.py): the record (put if absent), the aggregate bucket of its
 cycle year (ADD), the person's summary (seq +1, guarded by the cycle basis), the audit entry, and
 whatever the caller adds (the redeemed code, the deleted pending row).
 """
@@ -14,15 +14,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import PutError, UpdateError
 
 from ..domain.dates import utcnow
 from ..domain.numbers import plain_number
 from . import cursors
 from .audit_repo import new_entry
-from .connection import connection, ensure_bound
+from .connection import ensure_bound
 from .models import CreditRecord, CreditTotal, PendingCredit, SnilsOwner
+from .transactions import Cancelled, Transaction
 
 SUMMARY = "summary"
 BUCKET_PREFIX = "cycle#"
@@ -80,6 +80,7 @@ class CreditWrite:
     record_exists: bool = False
     basis_changed: bool = False
     extra_failed: bool = False
+    plan_changed: bool = False  # a planned item it completes was removed meanwhile
 
 
 def _add_to_bucket(
@@ -88,11 +89,12 @@ def _add_to_bucket(
     """Inside a credit write: move one (specialty, cycle, year) total by hours and records."""
     tx.update(
         CreditTotal(oid, key),
-        actions=[
+        [
             getattr(CreditTotal, kind).add(hours),
             CreditTotal.records.add(records),
             CreditTotal.updated_at.set(now),
         ],
+        name="bucket",
     )
 
 
@@ -101,12 +103,13 @@ def _bump_summary(tx: Any, oid: str, basis: str, now: dt.datetime) -> None:
     computed for (a concurrent change of specialties fails the write instead of mixing bases)."""
     tx.update(
         CreditTotal(oid, SUMMARY),
-        actions=[
+        [
             CreditTotal.seq.add(1),
             CreditTotal.basis.set(basis),
             CreditTotal.updated_at.set(now),
         ],
         condition=CreditTotal.basis.does_not_exist() | (CreditTotal.basis == basis),
+        name="summary",
     )
 
 
@@ -117,14 +120,12 @@ def add_credit(
     basis: str,
     actor: str,
     action: str,
-    extra: Callable[[TransactWrite], int] | None = None,
+    extra: Callable[[Transaction], None] | None = None,
 ) -> CreditWrite | None:
     """Write one credit atomically; None on success, else which condition failed.
 
-    `extra(tx)` adds the caller's own items and returns how many it added (their position in the
-    transaction follows the record, bucket and summary).
+    `extra(tx)` adds the caller's own items (named "extra", or "plan" for plan items).
     """
-    ensure_bound()
     now = _now()
     audit = new_entry(
         person_subject(record.oid),
@@ -133,47 +134,25 @@ def add_credit(
         before=None,
         after=credit_view(record),
     )
-    tx = TransactWrite(connection=connection())
+    tx = Transaction()
+    if extra:
+        extra(tx)
+    tx.put(record, condition=CreditRecord.record_id.does_not_exist(), name="record")
+    if bucket is not None:
+        key = bucket_key(bucket.specialty, bucket.cycle_start, bucket.year)
+        _add_to_bucket(tx, record.oid, key, record.kind, record.hours, 1, now)
+    _bump_summary(tx, record.oid, basis, now)
+    tx.put(audit, name="audit")
     try:
-        with tx:
-            if extra:
-                extra(tx)
-            tx.save(record, condition=CreditRecord.record_id.does_not_exist())
-            if bucket is not None:
-                key = bucket_key(bucket.specialty, bucket.cycle_start, bucket.year)
-                _add_to_bucket(tx, record.oid, key, record.kind, record.hours, 1, now)
-            _bump_summary(tx, record.oid, basis, now)
-            tx.save(audit)
-    except TransactWriteError as err:
-        failed = failed_tables(tx, err)
-        outcome = CreditWrite(
-            record_exists=CreditRecord.Meta.table_name in failed,
-            basis_changed=CreditTotal.Meta.table_name in failed,
-            extra_failed=bool(failed - {CreditRecord.Meta.table_name, CreditTotal.Meta.table_name}),
+        tx.commit()
+    except Cancelled as err:
+        return CreditWrite(
+            record_exists="record" in err.failed,
+            basis_changed="summary" in err.failed,
+            extra_failed="extra" in err.failed,
+            plan_changed="plan" in err.failed,
         )
-        if not (outcome.record_exists or outcome.basis_changed or outcome.extra_failed):
-            raise  # not a condition of ours (e.g. TransactionConflict): let it surface
-        return outcome
     return None
-
-
-def failed_tables(tx: TransactWrite, err: TransactWriteError) -> set[str]:
-    """Tables of the items whose condition failed, read from the cancellation reasons.
-
-    DynamoDB reports reasons by position in TransactItems; PynamoDB sends condition checks,
-    deletes, puts, then updates, whatever order they were added in, so map positions the same way.
-    """
-    items: list[dict[str, Any]] = [
-        *tx._condition_check_items,
-        *tx._delete_items,
-        *tx._put_items,
-        *tx._update_items,
-    ]
-    failed = set()
-    for item, reason in zip(items, err.cancellation_reasons or [], strict=False):
-        if reason is not None and reason.code == "ConditionalCheckFailed":
-            failed.add(str(item.get("TableName")))
-    return failed
 
 
 def credit_view(record: CreditRecord) -> dict[str, Any]:
@@ -224,33 +203,32 @@ def replace_totals(
         if expected_seq is None
         else CreditTotal.seq == expected_seq
     )
-    tx = TransactWrite(connection=connection())
-    try:
-        with tx:
-            tx.update(
-                CreditTotal(oid, SUMMARY),
-                actions=[CreditTotal.basis.set(basis), CreditTotal.updated_at.set(now)],
-                condition=guard,
+    tx = Transaction()
+    tx.update(
+        CreditTotal(oid, SUMMARY),
+        [CreditTotal.basis.set(basis), CreditTotal.updated_at.set(now)],
+        condition=guard,
+        name="summary",
+    )
+    for key in stale:
+        if key not in buckets:
+            tx.delete(CreditTotal(oid, key))
+    for key, hours in buckets.items():
+        tx.put(
+            CreditTotal(
+                oid,
+                key,
+                dpp_pk=hours.get("dpp_pk", 0),
+                iom=hours.get("iom", 0),
+                event=hours.get("event", 0),
+                records=hours.get("records", 0),
+                updated_at=now,
             )
-            for key in stale:
-                if key not in buckets:
-                    tx.delete(CreditTotal(oid, key))
-            for key, hours in buckets.items():
-                tx.save(
-                    CreditTotal(
-                        oid,
-                        key,
-                        dpp_pk=hours.get("dpp_pk", 0),
-                        iom=hours.get("iom", 0),
-                        event=hours.get("event", 0),
-                        records=hours.get("records", 0),
-                        updated_at=now,
-                    )
-                )
-    except TransactWriteError as err:
-        if CreditTotal.Meta.table_name in failed_tables(tx, err):
-            return False
-        raise
+        )
+    try:
+        tx.commit()
+    except Cancelled:
+        return False
     return True
 
 
@@ -312,15 +290,13 @@ def save_pending(item: PendingCredit) -> bool:
 
 def _put_new_with_audit(item: Any, absent: Any, audit: Any) -> bool:
     """Put `item` if absent, with its audit entry, atomically; False when it is already there."""
-    tx = TransactWrite(connection=connection())
+    tx = Transaction()
+    tx.put(item, condition=absent, name="item")
+    tx.put(audit, name="audit")
     try:
-        with tx:
-            tx.save(item, condition=absent)
-            tx.save(audit)
-    except TransactWriteError as err:
-        if type(item).Meta.table_name in failed_tables(tx, err):
-            return False
-        raise
+        tx.commit()
+    except Cancelled:
+        return False
     return True
 
 
@@ -392,30 +368,25 @@ def change_credit(
         before=credit_view(old),
         after={**credit_view(new), "reason": reason} if new is not None else {"reason": reason},
     )
-    tx = TransactWrite(connection=connection())
+    tx = Transaction()
+    if new is None or new.record_id != old.record_id:
+        tx.delete(old, condition=unchanged, name="record")
+        if new is not None:
+            tx.put(new, condition=CreditRecord.record_id.does_not_exist(), name="record")
+    else:
+        tx.put(new, condition=unchanged, name="record")
+    for key, delta in deltas.items():
+        if delta == 0 and counts[key] == 0:
+            continue
+        _add_to_bucket(tx, old.oid, key, old.kind, delta, counts[key], now)
+    _bump_summary(tx, old.oid, basis, now)
+    tx.put(audit, name="audit")
     try:
-        with tx:
-            if new is None or new.record_id != old.record_id:
-                tx.delete(old, condition=unchanged)
-                if new is not None:
-                    tx.save(new, condition=CreditRecord.record_id.does_not_exist())
-            else:
-                tx.save(new, condition=unchanged)
-            for key, delta in deltas.items():
-                if delta == 0 and counts[key] == 0:
-                    continue
-                _add_to_bucket(tx, old.oid, key, old.kind, delta, counts[key], now)
-            _bump_summary(tx, old.oid, basis, now)
-            tx.save(audit)
-    except TransactWriteError as err:
-        failed = failed_tables(tx, err)
-        outcome = CreditWrite(
-            record_exists=CreditRecord.Meta.table_name in failed,
-            basis_changed=CreditTotal.Meta.table_name in failed,
+        tx.commit()
+    except Cancelled as err:
+        return CreditWrite(
+            record_exists="record" in err.failed, basis_changed="summary" in err.failed
         )
-        if not (outcome.record_exists or outcome.basis_changed):
-            raise
-        return outcome
     return None
 
 
@@ -469,17 +440,18 @@ def remove_plan_item(item: CreditTotal, *, actor: str) -> None:
             "specialty": _plan_specialty(item),
         },
     )
-    with TransactWrite(connection=connection()) as tx:
+    with Transaction() as tx:
         tx.delete(CreditTotal(item.oid, item.bucket))
-        tx.save(audit)
+        tx.put(audit)
 
 
-def mark_plan_done(tx: TransactWrite, oid: str, bucket: str, record_id: str) -> None:
+def mark_plan_done(tx: Transaction, oid: str, bucket: str, record_id: str) -> None:
     """Inside a credit write: the planned element's credit arrived."""
     tx.update(
         CreditTotal(oid, bucket),
-        actions=[CreditTotal.done_record.set(record_id)],
+        [CreditTotal.done_record.set(record_id)],
         condition=CreditTotal.bucket.exists(),
+        name="plan",
     )
 
 

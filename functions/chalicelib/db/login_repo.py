@@ -5,16 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, TransactWriteError
+from pynamodb.exceptions import DeleteError
 from pynamodb.expressions.condition import Condition
-from pynamodb.transactions import TransactWrite
 
 from ..esia.person import EsiaPerson
 from . import audit_repo
-from .connection import connection, ensure_bound
+from .connection import ensure_bound
 from .models import LoginState, SnilsOwner, Specialist
-
-_CHECK_FAILED = "ConditionalCheckFailed"
+from .transactions import Cancelled, Transaction
 
 
 class SnilsTaken(Exception):
@@ -41,6 +39,8 @@ def take_state(state: str, *, browser_binding: str, now: dt.datetime) -> LoginSt
     ensure_bound()
     condition = (LoginState.browser_binding == browser_binding) & (LoginState.expires_at > now)
     try:
+        # PynamoDB's Model.delete cannot ask for the deleted item back (ReturnValues=ALL_OLD),
+        # which is what makes taking a state one atomic call: its table connection can.
         response = LoginState._get_connection().delete_item(
             state, condition=condition, return_values="ALL_OLD"
         )
@@ -97,46 +97,36 @@ def save_identity(person: EsiaPerson, now: dt.datetime) -> tuple[Specialist, boo
             guard = Specialist.snils == old_snils
         changed = _changed_fields(existing, person)
         releases_old = bool(old_snils and old_snils != person.snils)
-        # PynamoDB sends condition checks, then deletes, then puts, then updates, and
-        # cancellation_reasons follow that order: name each position so it is read, not guessed.
-        order = [
-            *(["old_owner"] if releases_old else []),
-            "snils_owner",
-            *(["audit"] if changed else []),
-            "specialist",
-        ]
+        tx = Transaction()
+        if releases_old:
+            tx.delete(
+                SnilsOwner(snils=old_snils),
+                condition=SnilsOwner.snils.does_not_exist() | (SnilsOwner.oid == person.oid),
+                name="old_owner",
+            )
+        tx.put(
+            SnilsOwner(snils=person.snils, oid=person.oid),
+            condition=SnilsOwner.snils.does_not_exist() | (SnilsOwner.oid == person.oid),
+            name="snils_owner",
+        )
+        if changed:
+            action = "esia.profile_created" if existing is None else "esia.profile_updated"
+            # Field names only: the values are personal data.
+            tx.put(
+                audit_repo.new_entry(
+                    f"person#{person.oid}", person.oid, action, after={"fields": changed}
+                ),
+                name="audit",
+            )
+        tx.update(
+            Specialist(oid=person.oid), _actions(person, now), condition=guard, name="specialist"
+        )
         try:
-            with TransactWrite(connection=connection()) as tx:
-                if releases_old:
-                    tx.delete(
-                        SnilsOwner(snils=old_snils),
-                        condition=SnilsOwner.snils.does_not_exist()
-                        | (SnilsOwner.oid == person.oid),
-                    )
-                tx.save(
-                    SnilsOwner(snils=person.snils, oid=person.oid),
-                    condition=SnilsOwner.snils.does_not_exist() | (SnilsOwner.oid == person.oid),
-                )
-                if changed:
-                    action = "esia.profile_created" if existing is None else "esia.profile_updated"
-                    # Field names only: the values are personal data.
-                    tx.save(
-                        audit_repo.new_entry(
-                            f"person#{person.oid}", person.oid, action, after={"fields": changed}
-                        )
-                    )
-                tx.update(
-                    Specialist(oid=person.oid), actions=_actions(person, now), condition=guard
-                )
-        except TransactWriteError as exc:
-            failed = {
-                label
-                for label, reason in zip(order, exc.cancellation_reasons, strict=False)
-                if reason is not None and reason.code == _CHECK_FAILED
-            }
-            if "snils_owner" in failed:
+            tx.commit()
+        except Cancelled as exc:
+            if "snils_owner" in exc.failed:
                 raise SnilsTaken() from exc
-            if failed & {"specialist", "old_owner"}:
+            if exc.failed & {"specialist", "old_owner"}:
                 continue  # the record changed between our read and our write: read again
             raise
         stored = existing or Specialist(oid=person.oid, created_at=now, roles=["specialist"])

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import DoesNotExist
 
 from ..domain.dates import utcnow
-from .connection import connection, ensure_bound
+from .connection import ensure_bound
 from .models import Organization, Specialist
+from .transactions import Cancelled, Transaction
 
 
 def _now() -> dt.datetime:
@@ -60,37 +60,69 @@ def save_roles(
     """Write a person's roles with the audit entry in one transaction, guarded by the version
     read (or by absence, for someone who has not logged in yet). False when the person changed
     meanwhile (the caller reads again)."""
-    ensure_bound()
     now = utcnow()
-    tx = TransactWrite(connection=connection())
+    tx = Transaction()
+    if person is None:
+        fresh = Specialist(
+            oid, roles=roles, organization_id=organization_id, created_at=now, updated_at=now
+        )
+        tx.put(fresh, condition=Specialist.oid.does_not_exist(), name="person")
+    else:
+        tx.update(
+            person,
+            [
+                Specialist.roles.set(roles),  # type: ignore[arg-type]
+                Specialist.organization_id.set(organization_id)
+                if organization_id
+                else Specialist.organization_id.remove(),
+                Specialist.updated_at.set(now),
+                Specialist.version.add(1),
+            ],
+            condition=Specialist.version == person.version,
+            name="person",
+        )
+    tx.put(audit, name="audit")
     try:
-        with tx:
-            if person is None:
-                fresh = Specialist(
-                    oid,
-                    roles=roles,
-                    organization_id=organization_id,
-                    created_at=now,
-                    updated_at=now,
-                )
-                tx.save(fresh, condition=Specialist.oid.does_not_exist())
-            else:
-                tx.update(
-                    person,
-                    actions=[
-                        Specialist.roles.set(roles),  # type: ignore[arg-type]
-                        Specialist.organization_id.set(organization_id)
-                        if organization_id
-                        else Specialist.organization_id.remove(),
-                        Specialist.updated_at.set(now),
-                        Specialist.version.add(1),
-                    ],
-                    condition=Specialist.version == person.version,
-                )
-            tx.save(audit)
-    except TransactWriteError as err:
-        reasons = [r.code for r in err.cancellation_reasons or [] if r is not None]
-        if reasons and all(code in ("ConditionalCheckFailed", "None") for code in reasons):
-            return False
-        raise
+        tx.commit()
+    except Cancelled:
+        return False
     return True
+
+
+def save_specialties(person: Specialist, entries: list[Any], level: str, audit: Any) -> bool:
+    """A person's specialties and education level with the audit entry, guarded by the version
+    the page read; False when the profile changed meanwhile (another tab)."""
+    version = int(person.version or 0)
+    tx = Transaction()
+    tx.update(
+        person,
+        [
+            Specialist.specialties.set(entries),
+            Specialist.education_level.set(level),
+            Specialist.updated_at.set(utcnow()),
+            Specialist.version.set(version + 1),
+        ],
+        condition=Specialist.version == version
+        if person.version is not None
+        else Specialist.version.does_not_exist(),
+        name="person",
+    )
+    tx.put(audit, name="audit")
+    try:
+        tx.commit()
+    except Cancelled:
+        return False
+    return True
+
+
+def save_consent(person: Specialist, value: bool, now: dt.datetime, audit: Any) -> None:
+    with Transaction() as tx:
+        tx.update(
+            person,
+            [
+                Specialist.consent_egisz.set(value),
+                Specialist.consent_changed_at.set(now),
+                Specialist.updated_at.set(now),
+            ],
+        )
+        tx.put(audit)

@@ -1,7 +1,7 @@
 """The person's own profile settings in the cabinet: specialties with admitting documents, consent.
 
 On the federal НМО portal people enter their specialties themselves; here too. A change is one
-transaction (the profile, guarded by its version, plus the audit entry), then the credit
+transaction (the profile, guarded by its version, plus the audit entry; db/people_repo), then the credit
 aggregates are rebuilt for the new cycle boundaries.
 """
 
@@ -10,12 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
-
-from ..db import credits_repo
+from ..db import credits_repo, people_repo
 from ..db.audit_repo import new_entry
-from ..db.connection import connection, ensure_bound
 from ..db.models import Specialist, SpecialtyRecord
 from ..domain.cycles import add_months
 from ..domain.dates import parse_iso_date, ru_date, today_msk, utcnow
@@ -145,9 +141,6 @@ def update_specialties(person: Specialist, body: dict[str, Any]) -> dict[str, An
             field="specialties",
         )
     before = specialties_view(person)
-    ensure_bound()
-    version = int(person.version or 0)
-    now = utcnow()
     audit = new_entry(
         credits_repo.person_subject(person.oid),
         person.oid,
@@ -166,29 +159,11 @@ def update_specialties(person: Specialist, body: dict[str, Any]) -> dict[str, An
             ],
         },
     )
-    tx = TransactWrite(connection=connection())
-    try:
-        with tx:
-            tx.update(
-                person,
-                actions=[
-                    Specialist.specialties.set(entries),
-                    Specialist.education_level.set(level),
-                    Specialist.updated_at.set(now),
-                    Specialist.version.set(version + 1),
-                ],
-                condition=Specialist.version == version
-                if person.version is not None
-                else Specialist.version.does_not_exist(),
-            )
-            tx.save(audit)
-    except TransactWriteError as err:
-        if Specialist.Meta.table_name not in credits_repo.failed_tables(tx, err):
-            raise
+    if not people_repo.save_specialties(person, entries, level, audit):
         raise Conflict(
             "Профиль изменился в другой вкладке. Обновите страницу и повторите.",
             code="profile_changed",
-        ) from err
+        )
     person.specialties = entries
     person.education_level = level
     credits.rebuild_totals(person)
@@ -204,7 +179,6 @@ def set_consent(person: Specialist, body: dict[str, Any]) -> dict[str, Any]:
     value = body.get("egisz")
     if not isinstance(value, bool):
         raise InvalidInput("Поле egisz — true или false.", field="egisz")
-    ensure_bound()
     before = bool(person.consent_egisz)
     if before != value:
         now = utcnow()
@@ -215,16 +189,7 @@ def set_consent(person: Specialist, body: dict[str, Any]) -> dict[str, Any]:
             before={"egisz": before},
             after={"egisz": value},
         )
-        with TransactWrite(connection=connection()) as tx:
-            tx.update(
-                person,
-                actions=[
-                    Specialist.consent_egisz.set(value),
-                    Specialist.consent_changed_at.set(now),
-                    Specialist.updated_at.set(now),
-                ],
-            )
-            tx.save(audit)
+        people_repo.save_consent(person, value, now, audit)
         person.consent_egisz = value
         person.consent_changed_at = now
     changed = person.consent_changed_at

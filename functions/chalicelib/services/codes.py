@@ -1,6 +1,6 @@
 """Redeeming an individual confirmation code: once, atomically, only by the right person.
 
-One TransactWrite marks the code redeemed (conditional), puts the credit, bumps the aggregate and
+One transaction marks the code redeemed (conditional), puts the credit, bumps the aggregate and
 writes the audit entry, so two redemptions racing for one code give exactly one credit.
 
 Guessing is limited per person per hour: every attempt first takes a slot in an AttemptCounter
@@ -15,10 +15,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pynamodb.transactions import TransactWrite
-
 from ..db import codes_repo
 from ..db.models import ConfirmationCode, CreditRecord, Specialist
+from ..db.transactions import Transaction
 from ..domain.codes import format_code, has_valid_check, normalize_code
 from ..domain.dates import ru_date, today_msk, utcnow
 from ..domain.specialties import specialty_name
@@ -103,17 +102,17 @@ def _credit(item: ConfirmationCode, person: Specialist, now: dt.datetime) -> dic
         created_at=now,
     )
 
-    def mark_redeemed(tx: TransactWrite) -> int:
+    def mark_redeemed(tx: Transaction) -> None:
         tx.update(
             item,
-            actions=[
+            [
                 ConfirmationCode.redeemed_at.set(now),
                 ConfirmationCode.redeemed_by.set(person.oid),
                 ConfirmationCode.record_id.set(record.record_id),
             ],
             condition=ConfirmationCode.redeemed_at.does_not_exist(),
+            name="extra",
         )
-        return 1
 
     outcome = credits.write_credit(
         person, record, actor=person.oid, action="credit_code_redeemed", extra=mark_redeemed

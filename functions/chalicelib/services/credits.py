@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from pynamodb.exceptions import PynamoDBException
-from pynamodb.transactions import TransactWrite
 
 from ..db import credits_repo
 from ..db.audit_repo import history as audit_history
 from ..db.models import CreditRecord, PendingCredit, Specialist
+from ..db.transactions import Transaction
 from ..domain.catalog import KINDS_SHORT
 from ..domain.cycles import (
     Admission,
@@ -224,7 +224,7 @@ def write_credit(
     *,
     actor: str,
     action: str,
-    extra: Callable[[TransactWrite], int] | None = None,
+    extra: Callable[[Transaction], None] | None = None,
 ) -> credits_repo.CreditWrite | None:
     """Write one credit with its aggregates; retries after rebuilding when specialties moved.
 
@@ -244,11 +244,11 @@ def write_credit(
             if i.element_id == record.element_id and not i.done_record
         ]
 
-        def with_plan(tx: TransactWrite, planned: list[str] = planned) -> int:
-            added = extra(tx) if extra else 0
+        def with_plan(tx: Transaction, planned: list[str] = planned) -> None:
+            if extra:
+                extra(tx)
             for bucket_key in planned:
                 credits_repo.mark_plan_done(tx, record.oid, bucket_key, record.record_id)
-            return added + len(planned)
 
         bucket = bucket_for(cycles, record.specialty, record.kind, record.completed_on)
         outcome = credits_repo.add_credit(
@@ -258,6 +258,8 @@ def write_credit(
             return None
         if outcome.record_exists or outcome.extra_failed:
             return outcome
+        if outcome.plan_changed and not outcome.basis_changed:
+            continue  # a planned item went away meanwhile: read the plan again
         rebuild_totals(current)
         current = _reload(current)
     raise Conflict(
@@ -290,9 +292,8 @@ def apply_pending_credits(person: Specialist) -> int:
             created_at=utcnow(),
         )
 
-        def delete_pending(tx: TransactWrite, item: PendingCredit = pending) -> int:
-            tx.delete(item, condition=PendingCredit.record_id.exists())
-            return 1
+        def delete_pending(tx: Transaction, item: PendingCredit = pending) -> None:
+            tx.delete(item, condition=PendingCredit.record_id.exists(), name="extra")
 
         try:
             outcome = write_credit(

@@ -1,0 +1,119 @@
+"""The one way to write several items atomically and learn which condition failed.
+
+`Transaction` wraps PynamoDB's TransactWrite: every item added gets a name (default: its table),
+and after a cancellation `failed` holds the names whose condition failed, read from DynamoDB's
+cancellation reasons by position. PynamoDB sends condition checks, deletes, puts and updates in
+that order whatever order they were added in (its `transact_write_items` call), so the names are
+kept in four lists the same way — without reading PynamoDB's private item lists.
+
+    with Transaction() as tx:           # or: tx = Transaction(); ...; tx.commit()
+        tx.put(record, condition=..., name="record")
+        tx.update(summary, actions=[...], condition=..., name="summary")
+    # on cancellation: raises Cancelled with .failed == {"summary"} (only conditions of ours),
+    # or the original TransactWriteError for anything else (a TransactionConflict, a throttle).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from .connection import connection, ensure_bound
+
+CONDITION_FAILED = "ConditionalCheckFailed"
+CONFLICT = "TransactionConflict"
+
+
+class Cancelled(Exception):
+    """Some of the transaction's own conditions failed; nothing was written."""
+
+    def __init__(self, failed: set[str], cause: TransactWriteError):
+        super().__init__(f"conditions failed: {sorted(failed)}")
+        self.failed = failed
+        self.cause = cause
+
+
+def _table(model: Any) -> str:
+    return str(type(model).Meta.table_name)
+
+
+class Transaction:
+    def __init__(self) -> None:
+        ensure_bound()
+        self._tx = TransactWrite(connection=connection())
+        self._checks: list[str] = []
+        self._deletes: list[str] = []
+        self._puts: list[str] = []
+        self._updates: list[str] = []
+        self.size = 0
+
+    # --- items -----------------------------------------------------------------------------
+
+    def check(
+        self,
+        model_cls: Any,
+        hash_key: Any,
+        range_key: Any = None,
+        *,
+        condition: Any,
+        name: str | None = None,
+    ) -> None:
+        self._tx.condition_check(model_cls, hash_key, range_key, condition=condition)
+        self._checks.append(name or str(model_cls.Meta.table_name))
+        self.size += 1
+
+    def delete(self, model: Any, *, condition: Any = None, name: str | None = None) -> None:
+        self._tx.delete(model, condition=condition)
+        self._deletes.append(name or _table(model))
+        self.size += 1
+
+    def put(self, model: Any, *, condition: Any = None, name: str | None = None) -> None:
+        self._tx.save(model, condition=condition)
+        self._puts.append(name or _table(model))
+        self.size += 1
+
+    def update(
+        self, model: Any, actions: list[Any], *, condition: Any = None, name: str | None = None
+    ) -> None:
+        self._tx.update(model, actions=actions, condition=condition)
+        self._updates.append(name or _table(model))
+        self.size += 1
+
+    # --- sending ---------------------------------------------------------------------------
+
+    def commit(self) -> None:
+        try:
+            with self._tx:
+                pass
+        except TransactWriteError as err:
+            raise self._classified(err) from err
+
+    def __enter__(self) -> Transaction:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.commit()
+
+    def _classified(self, err: TransactWriteError) -> Exception:
+        names = [*self._checks, *self._deletes, *self._puts, *self._updates]
+        reasons = err.cancellation_reasons or []
+        failed = {
+            name
+            for name, reason in zip(names, reasons, strict=False)
+            if reason is not None and reason.code == CONDITION_FAILED
+        }
+        others = {r.code for r in reasons if r is not None} - {CONDITION_FAILED, "None"}
+        if failed and not others:
+            return Cancelled(failed, err)
+        return err
+
+
+def conflicted(err: BaseException) -> bool:
+    """Whether DynamoDB cancelled a transaction only because another one touched its items."""
+    if not isinstance(err, TransactWriteError):
+        return False
+    codes = {r.code for r in err.cancellation_reasons or [] if r is not None}
+    return CONFLICT in codes
