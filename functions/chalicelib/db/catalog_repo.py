@@ -6,12 +6,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
-from pynamodb.transactions import TransactWrite
 
 from ..domain.catalog import PUBLIC_STATUSES, catalog_sort_key
 from . import cursors
-from .connection import connection, ensure_bound
+from .connection import ensure_bound
 from .models import CatalogElement, CatalogVersion, SpecialtyListing
+from .transactions import Transaction
 
 PAGE_LIMIT_MAX = 200
 PUBLISHED = "published"  # the CatalogVersion item counting changes to the published catalog
@@ -85,18 +85,18 @@ def save_element(
         else []
     )
     new_keys = {(x.specialty, x.sort_key) for x in new_listings}
-    with TransactWrite(connection=connection()) as tx:
-        tx.save(element, condition=condition)
+    with Transaction() as tx:
+        tx.put(element, condition=condition, name="element")
         for item in extra:
-            tx.save(item)
+            tx.put(item)
         for listing in new_listings:
-            tx.save(listing)
+            tx.put(listing)
         for specialty, sort_key in old_keys - new_keys:
             tx.delete(SpecialtyListing(specialty=specialty, sort_key=sort_key))
         if element.status == "published" or (
             previous is not None and previous.status == "published"
         ):
-            tx.update(CatalogVersion(name=PUBLISHED), actions=[CatalogVersion.version.add(1)])
+            tx.update(CatalogVersion(name=PUBLISHED), [CatalogVersion.version.add(1)])
 
 
 def bump_published_version() -> None:

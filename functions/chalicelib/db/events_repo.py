@@ -16,6 +16,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from . import catalog_repo
 from .connection import ensure_bound
 from .models import AuditEntry, CatalogElement
+from .transactions import Cancelled, conflicted
 
 LIST_LIMIT = 100
 
@@ -68,16 +69,14 @@ def replace(element: CatalogElement, previous: CatalogElement, audit: AuditEntry
                 element, previous, condition=unchanged_since(previous), extra=[audit]
             )
             return
+        except Cancelled as err:
+            # Only the element's write carries a condition: a concurrent change of the event.
+            raise StaleEvent from err
         except TransactWriteError as err:
-            reasons = [r.code for r in err.cancellation_reasons or [] if r is not None]
-            # Only the element's write carries a condition (audit entries and listings do not),
-            # so a failed condition anywhere means a concurrent change.
-            if "ConditionalCheckFailed" in reasons:
-                raise StaleEvent from err
             # Two catalog changes at once both bump the one catalog-version item: DynamoDB
             # cancels one with TransactionConflict. Nothing was written; the same write again
             # is safe (its condition still guards against a real change).
-            if "TransactionConflict" in reasons and attempt + 1 < CONFLICT_ATTEMPTS:
+            if conflicted(err) and attempt + 1 < CONFLICT_ATTEMPTS:
                 continue
             raise
 
