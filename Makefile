@@ -52,7 +52,8 @@ clean:
 	rm -rf build var/site .pytest_cache .mypy_cache .ruff_cache
 
 ## make deploy STAGE=pilot: package the API, deploy the stage's CloudFormation stacks, publish the
-## site (infra/README.md). Needs AWS credentials; DRY_RUN=1 only packages offline and prints the plan.
+## site (infra/README.md). Needs AWS credentials; DRY_RUN=1 checks the stage, packages and prints
+## the plan (OFFLINE=1: package from the installed environment). Stage problems exit 2.
 STAGE ?=
 DRY_RUN ?=
 OFFLINE ?=
@@ -63,4 +64,4 @@ package: $(VENV)/.installed-run
 
 deploy: $(VENV)/.installed-run
 	@test -n "$(STAGE)" || { echo "укажите стадию: make deploy STAGE=pilot" >&2; exit 2; }
-	$(PY) infra/deploy.py --stage $(STAGE) $(if $(DRY_RUN),--dry-run)
+	$(PY) infra/deploy.py --stage $(STAGE) $(if $(DRY_RUN),--dry-run) $(if $(OFFLINE),--offline)

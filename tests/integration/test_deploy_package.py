@@ -45,7 +45,15 @@ def test_online_package_is_small_and_carries_nothing_the_runtime_provides(online
     assert online.zip_bytes < MAX_ZIP_BYTES
     assert not tops & RUNTIME_TOPS
     assert not [n for n in names if n.endswith((".so", ".pyd"))]
-    assert {"app.py", "chalicelib", "pynamodb", "jwt", "gostcrypto", "openpyxl", "et_xmlfile"} <= tops
+    assert {
+        "app.py",
+        "chalicelib",
+        "pynamodb",
+        "jwt",
+        "gostcrypto",
+        "openpyxl",
+        "et_xmlfile",
+    } <= tops
     # Exactly the pins: the vendored distributions are the ones functions/requirements.txt names.
     pinned = {
         line.split("==")[0].strip().lower().replace("_", "-")
@@ -80,7 +88,10 @@ def runtime_python() -> str:
     for candidate in sorted(glob.glob(f"{home}/{version}*/bin/python{version}"), reverse=True):
         return candidate
     found = shutil.which(f"python{version}")
-    if found and subprocess.run([found, "-c", ""], capture_output=True, check=False).returncode == 0:
+    if (
+        found
+        and subprocess.run([found, "-c", ""], capture_output=True, check=False).returncode == 0
+    ):
         return found
     return sys.executable
 
