@@ -35,20 +35,9 @@ sys.path.insert(0, str(FUNCTIONS))
 
 from chalicelib.db.models import ALL_MODELS  # noqa: E402
 
-# Item actions the API performs (transactions need the per-item actions; PynamoDB reads the
-# table description once per cold start). No Scan, no table administration, no wildcard.
-TABLE_ACTIONS = (
-    "dynamodb:BatchGetItem",
-    "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:DescribeTable",
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:Query",
-    "dynamodb:UpdateItem",
-)
-INDEX_ACTIONS = ("dynamodb:Query",)
+# DynamoDB actions of the Lambda per table and index, recorded while the test suite drives the
+# API and the scheduled job (tests/dynamodb_actions.py); the policy grants exactly these.
+LAMBDA_ACTIONS = INFRA / "lambda_dynamodb_actions.json"
 # The newest Python runtime this machine can also run the package on (tests import it with the
 # same minor version); supported until 2029. arm64 (Graviton): ~20 % cheaper per GB-second, and
 # the package is pure Python, so the architecture only matters for a future native wheel.
@@ -223,24 +212,33 @@ def _arn(resource: str) -> dict[str, str]:
     }
 
 
+def lambda_actions() -> dict[str, list[str]]:
+    """{logical table or `table/index/name`: [DynamoDB action, …]} from LAMBDA_ACTIONS."""
+    data = json.loads(LAMBDA_ACTIONS.read_text(encoding="utf-8"))
+    return {k: sorted(v) for k, v in data.items() if not k.startswith("_")}
+
+
 def tables_policy() -> dict[str, Any]:
-    """The Lambda's DynamoDB permissions: each model's table, and Query on its declared indexes."""
-    tables = [_arn("table/${TablePrefix}" + model.table) for model in ALL_MODELS]
-    indexes = [
-        _arn("table/${TablePrefix}" + model.table + "/index/" + index.Meta.index_name)
+    """The Lambda's DynamoDB permissions: per table (and index) exactly the recorded actions;
+    tables with the same actions share a statement (inline policies are size-limited)."""
+    known = {model.table for model in ALL_MODELS} | {
+        f"{model.table}/index/{index.Meta.index_name}"
         for model in ALL_MODELS
-        for index in sorted(model._indexes.values(), key=lambda i: i.Meta.index_name)
-    ]
-    statements: list[dict[str, Any]] = [
-        {"Sid": "OwnTables", "Effect": "Allow", "Action": list(TABLE_ACTIONS), "Resource": tables}
-    ]
-    if indexes:
+        for index in model._indexes.values()
+    }
+    by_actions: dict[tuple[str, ...], list[str]] = {}
+    for resource, actions in sorted(lambda_actions().items()):
+        if resource not in known:
+            raise RuntimeError(f"{LAMBDA_ACTIONS.name} names {resource}, which no model defines")
+        by_actions.setdefault(tuple(actions), []).append(resource)
+    statements: list[dict[str, Any]] = []
+    for number, (actions, resources) in enumerate(sorted(by_actions.items()), 1):
         statements.append(
             {
-                "Sid": "OwnIndexes",
+                "Sid": f"Tables{number}",
                 "Effect": "Allow",
-                "Action": list(INDEX_ACTIONS),
-                "Resource": indexes,
+                "Action": ["dynamodb:" + a for a in actions],
+                "Resource": [_arn("table/${TablePrefix}" + r) for r in resources],
             }
         )
     return {

@@ -19,7 +19,7 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
 os.environ.pop("AWS_PROFILE", None)
 
 # The ЕСИА emulator fixtures (esia, esia_clock, esia_files) for the auth tests.
-pytest_plugins = ["tests.esia_support"]
+pytest_plugins = ["tests.esia_support", "tests.dynamodb_actions"]
 
 
 @pytest.fixture

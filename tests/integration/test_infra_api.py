@@ -122,7 +122,7 @@ def test_lambda_role_has_no_wildcards_and_no_scan(template):
             assert resource != "*"
 
 
-def test_lambda_role_names_exactly_its_own_tables_and_indexes(template):
+def test_lambda_role_names_only_its_own_tables_and_indexes(template):
     arns = set()
     for statement in _statements(template):
         if any(a.startswith("dynamodb:") for a in _as_list(statement["Action"])):
@@ -132,7 +132,8 @@ def test_lambda_role_names_exactly_its_own_tables_and_indexes(template):
         for m in ALL_MODELS
         for i in m._indexes.values()
     }
-    assert arns == expected
+    # Which of them, and with what actions, is test_deploy_policy.py's business.
+    assert arns <= expected
 
 
 def test_index_permissions_only_allow_queries(template):
