@@ -40,6 +40,9 @@ DEFAULT_CSP = (
 )
 
 
+EDGE_REGION = "us-east-1"  # CloudFront's WAF web ACLs and Lambda@Edge live only there
+
+
 class DeployError(Exception):
     """A reason to stop, worded for the operator."""
 
@@ -55,6 +58,7 @@ class StageConfig:
     alarm_email: str = ""
     esia_signer_url: str = ""
     log_retention_days: int = 90
+    monthly_budget_usd: int = 50
     api_stage_name: str = "api"
     # The stage's Lambda environment from functions/.chalice/config.json (ЕСИА settings live there)
     environment: dict[str, str] = field(default_factory=dict)
@@ -97,6 +101,7 @@ def load_stage(stage: str, path: Path | None = None) -> StageConfig:
         alarm_email=data.get("alarm_email", ""),
         esia_signer_url=data.get("esia_signer_url", ""),
         log_retention_days=int(data.get("log_retention_days", 90)),
+        monthly_budget_usd=int(data.get("monthly_budget_usd", 50)),
         api_stage_name=chalice_stage.get(
             "api_gateway_stage", chalice.get("api_gateway_stage", "api")
         ),
@@ -154,7 +159,9 @@ def stage_problems(config: StageConfig) -> list[str]:
         problems.append(f"{stage_file}: не задан region")
     email = config.alarm_email
     if not email:
-        problems.append(f"{stage_file}: не задан alarm_email — без него оповещения не получит никто")
+        problems.append(
+            f"{stage_file}: не задан alarm_email — без него оповещения не получит никто"
+        )
     elif not is_placeholder(email) and ("@" not in email or " " in email):
         problems.append(f"{stage_file}: alarm_email «{email}» не похож на адрес почты")
     if config.esia_signer == "remote":
@@ -184,7 +191,9 @@ def stage_problems(config: StageConfig) -> list[str]:
             + ", ".join(map(str, LOG_RETENTION_DAYS))
         )
     for name, what in missing_esia_settings(config, placeholders_count=False):
-        problems.append(f"functions/.chalice/config.json (стадия {config.name}): не задан {name} — {what}")
+        problems.append(
+            f"functions/.chalice/config.json (стадия {config.name}): не задан {name} — {what}"
+        )
     for name, path in _packaged_files(config):
         if not path.startswith(LAMBDA_TASK_ROOT + "chalicelib/"):
             problems.append(
@@ -195,7 +204,9 @@ def stage_problems(config: StageConfig) -> list[str]:
             continue
         source = ROOT / "functions" / path.removeprefix(LAMBDA_TASK_ROOT)
         if not source.is_file():
-            problems.append(f"{name}: нет файла {source.relative_to(ROOT)} (он входит в пакет Lambda)")
+            problems.append(
+                f"{name}: нет файла {source.relative_to(ROOT)} (он входит в пакет Lambda)"
+            )
         elif "-----BEGIN CERTIFICATE-----" not in source.read_text("utf-8", errors="replace"):
             problems.append(f"{name}: {source.relative_to(ROOT)} — не сертификат PEM")
     return problems
@@ -481,11 +492,13 @@ def plan(config: StageConfig, built: api_package.Package) -> Plan:
     p = Plan(c)
     p.steps = [
         f"пакет Lambda {built.zip.name}: {built.zip_bytes / 1024:.0f} КБ (chalice package)",
-        f"{c.stack('base')} ← infra/base.yaml (AlarmEmail={c.alarm_email or '—'})",
+        f"{c.stack('base')} ← infra/base.yaml (AlarmEmail={c.alarm_email or '—'}, "
+        f"бюджет {c.monthly_budget_usd} $ в месяц)",
         f"{c.stack('tables')} ← infra/tables.json (Prefix={c.table_prefix})",
         f"{c.stack('api')} ← {built.template.name} + пакет в бакете артефактов "
         f"(TablePrefix={c.table_prefix}, PublicUrl={url})",
         f"nmo site build → сборка сайта из опубликованного каталога ({c.table_prefix}*)",
+        f"{c.stack('edge')} (us-east-1) ← infra/edge.yaml (WAF, ограничения по IP, страница 404)",
         f"{c.stack('site')} ← infra/site.yaml (ApiStageName={c.api_stage_name}, "
         f"DomainName={c.domain_name or '—'})",
         "nmo site publish → бакет сайта; инвалидация CloudFront /*",
@@ -508,7 +521,12 @@ def deploy(config: StageConfig, *, skip_site: bool = False) -> dict[str, str]:
         cfn,
         config.stack("base"),
         template_body=(INFRA / "base.yaml").read_text("utf-8"),
-        parameters={"Stage": config.name, "AlarmEmail": config.alarm_email},
+        parameters={
+            "Stage": config.name,
+            "AlarmEmail": config.alarm_email,
+            "MonthlyBudgetUsd": config.monthly_budget_usd,
+        },
+        capabilities=("CAPABILITY_IAM",),
     )
     bucket, topic = base["ArtifactsBucketName"], base["AlarmTopicArn"]
     tables_key = upload(s3, bucket, generate_tables.OUTPUT, f"{config.name}/tables")
@@ -550,12 +568,24 @@ def deploy(config: StageConfig, *, skip_site: bool = False) -> dict[str, str]:
 
     site_dir = build / "site"
     _nmo(["site", "build", "--out", str(site_dir)], _cloud_env(config, known_url))
+    # CloudFront reads its WAF and Lambda@Edge only from us-east-1.
+    edge = deploy_stack(
+        session.client("cloudformation", region_name=EDGE_REGION),
+        config.stack("edge"),
+        template_body=(INFRA / "edge.yaml").read_text("utf-8"),
+        parameters={"Stage": config.name},
+        capabilities=("CAPABILITY_IAM",),
+    )
     site = deploy_stack(
         cfn,
         config.stack("site"),
         template_body=(INFRA / "site.yaml").read_text("utf-8"),
         parameters={
             "Stage": config.name,
+            "WebAclArn": edge["WebAclArn"],
+            "ErrorPageFunctionVersionArn": edge["ErrorPageFunctionVersionArn"],
+            "OriginVerifySecretArn": api["OriginVerifySecretArn"],
+            "LogRetentionDays": config.log_retention_days,
             "ApiDomainName": api["ApiDomainName"],
             "ApiStageName": config.api_stage_name,
             "ContentSecurityPolicy": content_security_policy(site_dir),
