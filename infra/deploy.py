@@ -59,6 +59,7 @@ class StageConfig:
     esia_signer_url: str = ""
     log_retention_days: int = 90
     monthly_budget_usd: int = 50
+    backup_copy_region: str = "eu-west-1"
     api_stage_name: str = "api"
     # The stage's Lambda environment from functions/.chalice/config.json (ЕСИА settings live there)
     environment: dict[str, str] = field(default_factory=dict)
@@ -102,6 +103,7 @@ def load_stage(stage: str, path: Path | None = None) -> StageConfig:
         esia_signer_url=data.get("esia_signer_url", ""),
         log_retention_days=int(data.get("log_retention_days", 90)),
         monthly_budget_usd=int(data.get("monthly_budget_usd", 50)),
+        backup_copy_region=data.get("backup_copy_region", "eu-west-1"),
         api_stage_name=chalice_stage.get(
             "api_gateway_stage", chalice.get("api_gateway_stage", "api")
         ),
@@ -157,6 +159,11 @@ def stage_problems(config: StageConfig) -> list[str]:
     problems = []
     if not config.region:
         problems.append(f"{stage_file}: не задан region")
+    if config.backup_copy_region == config.region:
+        problems.append(
+            f"{stage_file}: backup_copy_region совпадает с region — копия резервных копий "
+            "должна быть в другом регионе"
+        )
     email = config.alarm_email
     if not email:
         problems.append(
@@ -495,6 +502,8 @@ def plan(config: StageConfig, built: api_package.Package) -> Plan:
         f"{c.stack('base')} ← infra/base.yaml (AlarmEmail={c.alarm_email or '—'}, "
         f"бюджет {c.monthly_budget_usd} $ в месяц)",
         f"{c.stack('tables')} ← infra/tables.json (Prefix={c.table_prefix})",
+        f"{c.stack('backup-copy')} ({c.backup_copy_region}) и {c.stack('backup')} ← "
+        "infra/backup.yaml (AWS Backup: ежедневно, 35 дней, копия во второй регион)",
         f"{c.stack('api')} ← {built.template.name} + пакет в бакете артефактов "
         f"(TablePrefix={c.table_prefix}, PublicUrl={url})",
         f"nmo site build → сборка сайта из опубликованного каталога ({c.table_prefix}*)",
@@ -535,6 +544,24 @@ def deploy(config: StageConfig, *, skip_site: bool = False) -> dict[str, str]:
         config.stack("tables"),
         template_url=template_url(bucket, tables_key, config.region),
         parameters={"Prefix": config.table_prefix, "Stage": config.name, "AlarmTopicArn": topic},
+    )
+    backup_parameters = {
+        "Stage": config.name,
+        "TablePrefix": config.table_prefix,
+        "AlarmTopicArn": topic,
+    }
+    copy = deploy_stack(
+        session.client("cloudformation", region_name=config.backup_copy_region),
+        config.stack("backup-copy"),
+        template_body=(INFRA / "backup.yaml").read_text("utf-8"),
+        parameters={**backup_parameters, "CopyVaultOnly": "true"},
+    )
+    deploy_stack(
+        cfn,
+        config.stack("backup"),
+        template_body=(INFRA / "backup.yaml").read_text("utf-8"),
+        parameters={**backup_parameters, "CopyVaultArn": copy["VaultArn"]},
+        capabilities=("CAPABILITY_IAM",),
     )
     require_signer_token(session, config)
 

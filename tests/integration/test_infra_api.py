@@ -216,6 +216,8 @@ def test_every_template_passes_cfn_lint(built):
         INFRA / "base.yaml",
         INFRA / "tables.json",
         INFRA / "site.yaml",
+        INFRA / "edge.yaml",
+        INFRA / "backup.yaml",
         built.template,
     ]
     result = subprocess.run(
