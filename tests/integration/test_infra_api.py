@@ -172,7 +172,16 @@ def test_function_logs_expire_and_the_role_writes_only_its_own_group(template):
     function_name = resources["APIHandler"]["Properties"]["FunctionName"]["Fn::Sub"]
     assert group["LogGroupName"]["Fn::Sub"] == "/aws/lambda/" + function_name
     log_statements = [s for s in _statements(template) if s.get("Sid") == "OwnLogGroup"]
-    assert log_statements[0]["Resource"]["Fn::Sub"].endswith("/aws/lambda/" + function_name + ":*")
+    # its own two groups: the API's and the hourly finish-events job's
+    groups = [r["Fn::Sub"] for r in log_statements[0]["Resource"]]
+    job = resources["FinishEvents"]["Properties"]["FunctionName"]["Fn::Sub"]
+    assert resources["FinishEventsLogGroup"]["Properties"]["LogGroupName"]["Fn::Sub"] == (
+        "/aws/lambda/" + job
+    )
+    assert [g.rsplit("log-group:", 1)[1] for g in groups] == [
+        "/aws/lambda/" + function_name + ":*",
+        "/aws/lambda/" + job + ":*",
+    ]
     assert "logs:CreateLogGroup" not in _as_list(log_statements[0]["Action"])
 
 
