@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev system-test-deps lint typecheck unit bench clean deploy
+.PHONY: run test install install-dev system-test-deps lint typecheck unit bench clean deploy package
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -60,9 +60,16 @@ clean:
 	rm -rf build var/site .pytest_cache .mypy_cache .ruff_cache
 
 ## make deploy STAGE=pilot: package the API, deploy the stage's CloudFormation stacks, publish the
-## site (infra/README.md). Needs AWS credentials; DRY_RUN=1 only packages offline and prints the plan.
+## site (infra/README.md). Needs AWS credentials; DRY_RUN=1 checks the stage, packages and prints
+## the plan (OFFLINE=1: package from the installed environment). Stage problems exit 2.
 STAGE ?=
 DRY_RUN ?=
+OFFLINE ?=
+## make package STAGE=pilot: the Lambda zip and SAM template a real deploy uploads (build/api).
+package: $(VENV)/.installed-run
+	@test -n "$(STAGE)" || { echo "укажите стадию: make package STAGE=pilot" >&2; exit 2; }
+	$(PY) infra/package.py --stage $(STAGE) $(if $(OFFLINE),--offline)
+
 deploy: $(VENV)/.installed-run
 	@test -n "$(STAGE)" || { echo "укажите стадию: make deploy STAGE=pilot" >&2; exit 2; }
-	$(PY) infra/deploy.py --stage $(STAGE) $(if $(DRY_RUN),--dry-run)
+	$(PY) infra/deploy.py --stage $(STAGE) $(if $(DRY_RUN),--dry-run) $(if $(OFFLINE),--offline)

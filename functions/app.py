@@ -1,8 +1,10 @@
 """The portal's API as one Chalice app: wiring only. Code lives in chalicelib/."""
 
 from chalice import Rate
+from chalicelib.edge import origin_verify_guard
 from chalicelib.http import PortalApp, body_size_guard
 from chalicelib.logs import configure_logging
+from chalicelib.observability import metrics_middleware
 from chalicelib.routes import register_all
 from chalicelib.stage_guard import esia_configuration_guard
 
@@ -10,6 +12,9 @@ configure_logging()
 app = PortalApp(app_name="nmo-portal")
 # Spreadsheet exports are binary: API Gateway must pass them base64-encoded.
 app.api.binary_types.append("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+# Order matters: a request that bypassed CloudFront is refused before anything else runs.
+app.register_middleware(origin_verify_guard, "http")
+app.register_middleware(metrics_middleware, "http")
 app.register_middleware(body_size_guard, "http")
 app.register_middleware(esia_configuration_guard, "http")
 register_all(app)

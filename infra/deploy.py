@@ -40,6 +40,9 @@ DEFAULT_CSP = (
 )
 
 
+EDGE_REGION = "us-east-1"  # CloudFront's WAF web ACLs and Lambda@Edge live only there
+
+
 class DeployError(Exception):
     """A reason to stop, worded for the operator."""
 
@@ -55,6 +58,8 @@ class StageConfig:
     alarm_email: str = ""
     esia_signer_url: str = ""
     log_retention_days: int = 90
+    monthly_budget_usd: int = 50
+    backup_copy_region: str = "eu-west-1"
     api_stage_name: str = "api"
     # The stage's Lambda environment from functions/.chalice/config.json (ЕСИА settings live there)
     environment: dict[str, str] = field(default_factory=dict)
@@ -97,6 +102,8 @@ def load_stage(stage: str, path: Path | None = None) -> StageConfig:
         alarm_email=data.get("alarm_email", ""),
         esia_signer_url=data.get("esia_signer_url", ""),
         log_retention_days=int(data.get("log_retention_days", 90)),
+        monthly_budget_usd=int(data.get("monthly_budget_usd", 50)),
+        backup_copy_region=data.get("backup_copy_region", "eu-west-1"),
         api_stage_name=chalice_stage.get(
             "api_gateway_stage", chalice.get("api_gateway_stage", "api")
         ),
@@ -104,31 +111,147 @@ def load_stage(stage: str, path: Path | None = None) -> StageConfig:
     )
 
 
-def check_configuration(config: StageConfig) -> None:
-    if config.esia_signer == "remote" and not config.esia_signer_url.startswith("https://"):
-        raise DeployError(
-            f"Стадия «{config.name}» подписывает запросы к ЕСИА удалённо (NMO_ESIA_SIGNER=remote): "
-            f"укажите esia_signer_url (https://…) в infra/stages/{config.name}.json."
+# Committed stage files carry values an operator must replace, marked with this word: the dry
+# run passes with them (and lists them), a real deploy refuses them.
+PLACEHOLDER = "ЗАМЕНИТЬ"
+LOG_RETENTION_DAYS = (30, 60, 90, 180, 365)
+LAMBDA_TASK_ROOT = "/var/task/"
+
+
+def is_placeholder(value: str) -> bool:
+    return PLACEHOLDER in value.upper()
+
+
+def placeholders(config: StageConfig) -> list[str]:
+    """Where the stage still has a value to replace: «файл: ключ = значение»."""
+    stage_file = f"infra/stages/{config.name}.json"
+    found = [
+        f"{stage_file}: {key} = {value}"
+        for key, value in (
+            ("alarm_email", config.alarm_email),
+            ("esia_signer_url", config.esia_signer_url),
+            ("domain_name", config.domain_name),
+            ("certificate_arn", config.certificate_arn),
+        )
+        if is_placeholder(value)
+    ]
+    found += [
+        f"functions/.chalice/config.json (стадия {config.name}): {key} = {value}"
+        for key, value in sorted(config.environment.items())
+        if is_placeholder(value)
+    ]
+    return found
+
+
+def _packaged_files(config: StageConfig) -> list[tuple[str, str]]:
+    """(variable, path) of every ЕСИА file the Lambda reads; they are packaged with chalicelib."""
+    files = []
+    for name in ("NMO_ESIA_CERT_FILE", "NMO_ESIA_TOKEN_CERTS"):
+        for path in config.environment.get(name, "").split(os.pathsep):
+            if path.strip() and not is_placeholder(path):
+                files.append((name, path.strip()))
+    return files
+
+
+def stage_problems(config: StageConfig) -> list[str]:
+    """Every missing or contradictory value of the stage, in Russian, placeholders excluded."""
+    stage_file = f"infra/stages/{config.name}.json"
+    problems = []
+    if not config.region:
+        problems.append(f"{stage_file}: не задан region")
+    if config.backup_copy_region == config.region:
+        problems.append(
+            f"{stage_file}: backup_copy_region совпадает с region — копия резервных копий "
+            "должна быть в другом регионе"
+        )
+    email = config.alarm_email
+    if not email:
+        problems.append(
+            f"{stage_file}: не задан alarm_email — без него оповещения не получит никто"
+        )
+    elif not is_placeholder(email) and ("@" not in email or " " in email):
+        problems.append(f"{stage_file}: alarm_email «{email}» не похож на адрес почты")
+    if config.esia_signer == "remote":
+        url = config.esia_signer_url
+        if not url:
+            problems.append(
+                f"{stage_file}: не задан esia_signer_url — стадия подписывает запросы к ЕСИА "
+                "удалённо (NMO_ESIA_SIGNER=remote), нужен адрес https://… сервиса подписи"
+            )
+        elif not url.startswith("https://"):
+            problems.append(f"{stage_file}: esia_signer_url должен начинаться с https://")
+    elif config.esia_signer_url:
+        problems.append(
+            f"{stage_file}: задан esia_signer_url, но стадия подписывает в процессе "
+            "(NMO_ESIA_SIGNER не remote) — уберите адрес или включите удалённую подпись"
         )
     if bool(config.domain_name) != bool(config.certificate_arn):
-        raise DeployError(
-            "domain_name и certificate_arn задаются вместе (сертификат ACM в us-east-1)."
+        problems.append(
+            f"{stage_file}: domain_name и certificate_arn задаются вместе (сертификат ACM в us-east-1)"
         )
+    elif config.certificate_arn and not is_placeholder(config.certificate_arn):
+        if ":us-east-1:" not in config.certificate_arn:
+            problems.append(f"{stage_file}: certificate_arn должен быть из региона us-east-1")
+    if config.log_retention_days not in LOG_RETENTION_DAYS:
+        problems.append(
+            f"{stage_file}: log_retention_days = {config.log_retention_days}, допустимо: "
+            + ", ".join(map(str, LOG_RETENTION_DAYS))
+        )
+    for name, what in missing_esia_settings(config, placeholders_count=False):
+        problems.append(
+            f"functions/.chalice/config.json (стадия {config.name}): не задан {name} — {what}"
+        )
+    for name, path in _packaged_files(config):
+        if not path.startswith(LAMBDA_TASK_ROOT + "chalicelib/"):
+            problems.append(
+                f"{name}: файл {path} не попадёт в пакет Lambda — положите его в "
+                f"functions/chalicelib/esia/certs/{config.name}/ и укажите "
+                f"{LAMBDA_TASK_ROOT}chalicelib/esia/certs/{config.name}/<файл>"
+            )
+            continue
+        source = ROOT / "functions" / path.removeprefix(LAMBDA_TASK_ROOT)
+        if not source.is_file():
+            problems.append(
+                f"{name}: нет файла {source.relative_to(ROOT)} (он входит в пакет Lambda)"
+            )
+        elif "-----BEGIN CERTIFICATE-----" not in source.read_text("utf-8", errors="replace"):
+            problems.append(f"{name}: {source.relative_to(ROOT)} — не сертификат PEM")
+    return problems
 
 
-def missing_esia_settings(config: StageConfig) -> list[tuple[str, str]]:
+def check_stage(config: StageConfig, *, dry_run: bool) -> None:
+    """Stop (exit 2) listing every problem; a real deploy also refuses values left to replace."""
+    problems = stage_problems(config)
+    if not dry_run:
+        problems += [f"{where} — замените значение-заглушку" for where in placeholders(config)]
+    if problems:
+        lines = "\n".join(f"  - {p}" for p in problems)
+        raise DeployError(f"настройки стадии «{config.name}» неполны или противоречивы:\n{lines}")
+
+
+def check_configuration(config: StageConfig) -> None:
+    """Kept for callers of the first version: the full check of a real deploy."""
+    check_stage(config, dry_run=False)
+
+
+def missing_esia_settings(
+    config: StageConfig, *, placeholders_count: bool = True
+) -> list[tuple[str, str]]:
     """ЕСИА settings the stage's Lambda would lack. The stack itself sets NMO_PUBLIC_URL and
-    NMO_ESIA_SIGNER_URL (from the stage file); the rest come from the chalice stage."""
+    NMO_ESIA_SIGNER_URL (from the stage file); the rest come from the chalice stage. A value
+    still to be replaced counts as missing unless `placeholders_count` is False."""
     from chalicelib.esia.configuration import missing_settings
 
     env = {**config.environment, "NMO_PUBLIC_URL": "(задаёт стек)"}
     if config.esia_signer_url:
         env["NMO_ESIA_SIGNER_URL"] = config.esia_signer_url
+    if placeholders_count:
+        env = {k: v for k, v in env.items() if not is_placeholder(v)}
     return missing_settings(env)
 
 
 def check_esia_settings(config: StageConfig) -> None:
-    """Refuse to deploy a stage that would talk to ЕСИА on defaults (e.g. 127.0.0.1)."""
+    """Refuse to deploy a stage that would talk to ЕСИА on defaults or placeholders."""
     missing = missing_esia_settings(config)
     if missing:
         lines = "\n".join(f"  {name} — {what}" for name, what in missing)
@@ -376,11 +499,15 @@ def plan(config: StageConfig, built: api_package.Package) -> Plan:
     p = Plan(c)
     p.steps = [
         f"пакет Lambda {built.zip.name}: {built.zip_bytes / 1024:.0f} КБ (chalice package)",
-        f"{c.stack('base')} ← infra/base.yaml (AlarmEmail={c.alarm_email or '—'})",
+        f"{c.stack('base')} ← infra/base.yaml (AlarmEmail={c.alarm_email or '—'}, "
+        f"бюджет {c.monthly_budget_usd} $ в месяц)",
         f"{c.stack('tables')} ← infra/tables.json (Prefix={c.table_prefix})",
+        f"{c.stack('backup-copy')} ({c.backup_copy_region}) и {c.stack('backup')} ← "
+        "infra/backup.yaml (AWS Backup: ежедневно, 35 дней, копия во второй регион)",
         f"{c.stack('api')} ← {built.template.name} + пакет в бакете артефактов "
         f"(TablePrefix={c.table_prefix}, PublicUrl={url})",
         f"nmo site build → сборка сайта из опубликованного каталога ({c.table_prefix}*)",
+        f"{c.stack('edge')} (us-east-1) ← infra/edge.yaml (WAF, ограничения по IP, страница 404)",
         f"{c.stack('site')} ← infra/site.yaml (ApiStageName={c.api_stage_name}, "
         f"DomainName={c.domain_name or '—'})",
         "nmo site publish → бакет сайта; инвалидация CloudFront /*",
@@ -403,7 +530,12 @@ def deploy(config: StageConfig, *, skip_site: bool = False) -> dict[str, str]:
         cfn,
         config.stack("base"),
         template_body=(INFRA / "base.yaml").read_text("utf-8"),
-        parameters={"Stage": config.name, "AlarmEmail": config.alarm_email},
+        parameters={
+            "Stage": config.name,
+            "AlarmEmail": config.alarm_email,
+            "MonthlyBudgetUsd": config.monthly_budget_usd,
+        },
+        capabilities=("CAPABILITY_IAM",),
     )
     bucket, topic = base["ArtifactsBucketName"], base["AlarmTopicArn"]
     tables_key = upload(s3, bucket, generate_tables.OUTPUT, f"{config.name}/tables")
@@ -412,6 +544,24 @@ def deploy(config: StageConfig, *, skip_site: bool = False) -> dict[str, str]:
         config.stack("tables"),
         template_url=template_url(bucket, tables_key, config.region),
         parameters={"Prefix": config.table_prefix, "Stage": config.name, "AlarmTopicArn": topic},
+    )
+    backup_parameters = {
+        "Stage": config.name,
+        "TablePrefix": config.table_prefix,
+        "AlarmTopicArn": topic,
+    }
+    copy = deploy_stack(
+        session.client("cloudformation", region_name=config.backup_copy_region),
+        config.stack("backup-copy"),
+        template_body=(INFRA / "backup.yaml").read_text("utf-8"),
+        parameters={**backup_parameters, "CopyVaultOnly": "true"},
+    )
+    deploy_stack(
+        cfn,
+        config.stack("backup"),
+        template_body=(INFRA / "backup.yaml").read_text("utf-8"),
+        parameters={**backup_parameters, "CopyVaultArn": copy["VaultArn"]},
+        capabilities=("CAPABILITY_IAM",),
     )
     require_signer_token(session, config)
 
@@ -445,12 +595,24 @@ def deploy(config: StageConfig, *, skip_site: bool = False) -> dict[str, str]:
 
     site_dir = build / "site"
     _nmo(["site", "build", "--out", str(site_dir)], _cloud_env(config, known_url))
+    # CloudFront reads its WAF and Lambda@Edge only from us-east-1.
+    edge = deploy_stack(
+        session.client("cloudformation", region_name=EDGE_REGION),
+        config.stack("edge"),
+        template_body=(INFRA / "edge.yaml").read_text("utf-8"),
+        parameters={"Stage": config.name},
+        capabilities=("CAPABILITY_IAM",),
+    )
     site = deploy_stack(
         cfn,
         config.stack("site"),
         template_body=(INFRA / "site.yaml").read_text("utf-8"),
         parameters={
             "Stage": config.name,
+            "WebAclArn": edge["WebAclArn"],
+            "ErrorPageFunctionVersionArn": edge["ErrorPageFunctionVersionArn"],
+            "OriginVerifySecretArn": api["OriginVerifySecretArn"],
+            "LogRetentionDays": config.log_retention_days,
             "ApiDomainName": api["ApiDomainName"],
             "ApiStageName": config.api_stage_name,
             "ContentSecurityPolicy": content_security_policy(site_dir),
@@ -488,7 +650,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--dry-run",
         action="store_true",
-        help="собрать пакет без сети и показать план, ничего не меняя в облаке",
+        help="проверить настройки, собрать пакет и показать план, ничего не меняя в облаке",
+    )
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="(с --dry-run) собрать пакет из установленного окружения, без сети",
     )
     parser.add_argument("--skip-site", action="store_true", help="только стеки, без сайта")
     parser.add_argument(
@@ -497,23 +664,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         config = load_stage(args.stage, args.config)
-        check_configuration(config)
+        # Before credentials, packaging or any AWS call: every problem at once, exit 2.
+        check_stage(config, dry_run=args.dry_run)
         check_tables_template()
         if args.dry_run:
             built = api_package.package(
                 config.name,
                 ROOT / "build" / "deploy" / config.name / "api",
-                offline=True,
+                offline=args.offline,
                 region=config.region,
             )
             print(f"План развёртывания стадии «{config.name}» (регион {config.region}):")
             print(plan(config, built).describe())
-            missing = missing_esia_settings(config)
-            if missing:
-                # A dry run changes nothing, so it shows the gap instead of stopping at it.
-                print("ЕСИА не настроена, настоящее развёртывание будет остановлено; не заданы:")
-                for name, what in missing:
-                    print(f"  {name} — {what}")
+            left = placeholders(config)
+            if left:
+                # A dry run changes nothing, so it lists them instead of stopping at them.
+                print("Перед настоящим развёртыванием замените значения-заглушки (ЗАМЕНИТЬ):")
+                for where in left:
+                    print(f"  {where}")
             return 0
         deploy(config, skip_site=args.skip_site)
     except DeployError as exc:

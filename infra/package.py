@@ -1,11 +1,14 @@
 """Builds the API's deployment package and SAM template with `chalice package`.
 
 The project is copied to a staging directory, so packaging never writes into `functions/`.
-`--offline` vendors the runtime requirements from the installed environment (no dependencies,
-no network) and hands chalice an empty requirements file; without it chalice runs its own
-`pip download`, which picks Lambda-compatible wheels (what a real deploy wants). Either way
-boto3/botocore stay out: the Lambda runtime provides them (17 MB vs 0.2 MB, measured.md).
-After packaging, the Lambda's DynamoDB policy is generated from the models (`PortalTables`).
+Dependencies are vendored by us and chalice gets an empty requirements file: chalice's own
+`pip download` follows pynamodb to botocore and packaged a 17.9 MB zip with a botocore other
+than the pinned one. Online (what `make package` and a real deploy use), `pip install --no-deps`
+takes exactly the pins of functions/requirements.txt as wheels for the Lambda's Python and
+architecture (LAMBDA_RUNTIME, LAMBDA_ARCHITECTURE), and every dependency they declare must be
+pinned too or provided by the runtime; `--offline` copies the same distributions from the
+installed environment instead (no network). boto3/botocore never enter the package.
+After packaging, the Lambda's DynamoDB policy is generated (`PortalTables`, lambda_policy.py).
 """
 
 from __future__ import annotations
@@ -32,24 +35,29 @@ sys.path.insert(0, str(FUNCTIONS))
 
 from chalicelib.db.models import ALL_MODELS  # noqa: E402
 
-# Item actions the API performs (transactions need the per-item actions; PynamoDB reads the
-# table description once per cold start). No Scan, no table administration, no wildcard.
-TABLE_ACTIONS = (
-    "dynamodb:BatchGetItem",
-    "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:DescribeTable",
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:Query",
-    "dynamodb:UpdateItem",
-)
-INDEX_ACTIONS = ("dynamodb:Query",)
+# DynamoDB actions of the Lambda per table and index, recorded while the test suite drives the
+# API and the scheduled job (tests/dynamodb_actions.py); the policy grants exactly these.
+LAMBDA_ACTIONS = INFRA / "lambda_dynamodb_actions.json"
+# The newest Python runtime this machine can also run the package on (tests import it with the
+# same minor version); supported until 2029. arm64 (Graviton): ~20 % cheaper per GB-second, and
+# the package is pure Python, so the architecture only matters for a future native wheel.
+LAMBDA_RUNTIME = "python3.13"
+LAMBDA_ARCHITECTURE = "arm64"
+_PIP_PLATFORM = "manylinux2014_aarch64"  # glibc 2.17: loads on Amazon Linux 2023 (glibc 2.34)
 # chalice/ itself is needed: it is the runtime part of the framework (app.py imports it).
 # gostcrypto's wheel ships its test suite as a top-level `tests` package.
 STRIPPED_FROM_ZIP = ("tests/",)
-FORBIDDEN_IN_ZIP = ("boto3/", "botocore/", "s3transfer/", "moto/", "pytest/", "nmo_cli/")
+FORBIDDEN_IN_ZIP = (
+    "boto3/",
+    "botocore/",
+    "s3transfer/",
+    "jmespath/",
+    "dateutil/",
+    "urllib3/",
+    "moto/",
+    "pytest/",
+    "nmo_cli/",
+)
 
 
 @dataclass(frozen=True)
@@ -118,6 +126,72 @@ def vendor_installed(names: list[str], vendor: Path) -> None:
                 shutil.copy2(source, target)
 
 
+def vendor_for_lambda(vendor: Path) -> None:
+    """`pip install --no-deps` of the pins, as wheels for the Lambda's Python and platform:
+    nothing transitive can slip in, and a package without such a wheel fails here, not in AWS."""
+    version = LAMBDA_RUNTIME.removeprefix("python")
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-deps",
+        "--no-compile",
+        "--only-binary=:all:",
+        "--platform",
+        _PIP_PLATFORM,
+        "--implementation",
+        "cp",
+        "--python-version",
+        version,
+        "--abi",
+        "cp" + version.replace(".", ""),
+        "--target",
+        str(vendor),
+        "--requirement",
+        str(FUNCTIONS / "requirements.txt"),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    if result.returncode != 0:
+        raise RuntimeError(f"pip could not fetch the Lambda's dependencies:\n{result.stderr}")
+    shutil.rmtree(vendor / "bin", ignore_errors=True)
+    check_vendored_closure(vendor)
+
+
+def check_vendored_closure(vendor: Path) -> None:
+    """Every dependency a vendored distribution declares is vendored or given by the runtime."""
+    from packaging.markers import default_environment
+    from packaging.requirements import Requirement
+
+    env = {
+        **default_environment(),
+        "python_version": LAMBDA_RUNTIME.removeprefix("python"),
+        "python_full_version": LAMBDA_RUNTIME.removeprefix("python") + ".0",
+        "sys_platform": "linux",
+        "platform_system": "Linux",
+        "platform_machine": "aarch64",
+        "extra": "",
+    }
+    dists = list(metadata.distributions(path=[str(vendor)]))
+    present = {_canonical(d.metadata["Name"]) for d in dists}
+    missing = set()
+    for dist in dists:
+        for line in dist.requires or []:
+            requirement = Requirement(line)
+            if requirement.marker is not None and not requirement.marker.evaluate(env):
+                continue
+            key = _canonical(requirement.name)
+            if key not in present and key not in RUNTIME_PROVIDED:
+                missing.add(f"{requirement.name} (needed by {dist.metadata['Name']})")
+    if missing:
+        raise RuntimeError(
+            "pin these in functions/requirements.txt (or they are missing in the Lambda): "
+            + ", ".join(sorted(missing))
+        )
+
+
 def stage_project(staging: Path, *, offline: bool) -> None:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copy2(FUNCTIONS / "app.py", staging / "app.py")
@@ -126,9 +200,10 @@ def stage_project(staging: Path, *, offline: bool) -> None:
     shutil.copy2(FUNCTIONS / ".chalice" / "config.json", staging / ".chalice" / "config.json")
     if offline:
         vendor_installed(runtime_requirements(), staging / "vendor")
-        (staging / "requirements.txt").write_text("", encoding="utf-8")
     else:
-        shutil.copy2(FUNCTIONS / "requirements.txt", staging / "requirements.txt")
+        vendor_for_lambda(staging / "vendor")
+    # chalice's own pip run would follow pynamodb to botocore: it gets nothing to resolve.
+    (staging / "requirements.txt").write_text("", encoding="utf-8")
 
 
 def _arn(resource: str) -> dict[str, str]:
@@ -137,30 +212,47 @@ def _arn(resource: str) -> dict[str, str]:
     }
 
 
+def lambda_actions() -> dict[str, list[str]]:
+    """{logical table or `table/index/name`: [DynamoDB action, …]} from LAMBDA_ACTIONS."""
+    data = json.loads(LAMBDA_ACTIONS.read_text(encoding="utf-8"))
+    return {k: sorted(v) for k, v in data.items() if not k.startswith("_")}
+
+
 def tables_policy() -> dict[str, Any]:
-    """The Lambda's DynamoDB permissions: each model's table, and Query on its declared indexes."""
-    tables = [_arn("table/${TablePrefix}" + model.table) for model in ALL_MODELS]
-    indexes = [
-        _arn("table/${TablePrefix}" + model.table + "/index/" + index.Meta.index_name)
+    """The Lambda's DynamoDB permissions: per table (and index) exactly the recorded actions;
+    tables with the same actions share a statement (inline policies are size-limited)."""
+    known = {model.table for model in ALL_MODELS} | {
+        f"{model.table}/index/{index.Meta.index_name}"
         for model in ALL_MODELS
-        for index in sorted(model._indexes.values(), key=lambda i: i.Meta.index_name)
-    ]
-    statements: list[dict[str, Any]] = [
-        {"Sid": "OwnTables", "Effect": "Allow", "Action": list(TABLE_ACTIONS), "Resource": tables}
-    ]
-    if indexes:
+        for index in model._indexes.values()
+    }
+    by_actions: dict[tuple[str, ...], list[str]] = {}
+    for resource, actions in sorted(lambda_actions().items()):
+        if resource not in known:
+            raise RuntimeError(f"{LAMBDA_ACTIONS.name} names {resource}, which no model defines")
+        by_actions.setdefault(tuple(actions), []).append(resource)
+    statements: list[dict[str, Any]] = []
+    for number, (actions, resources) in enumerate(sorted(by_actions.items()), 1):
         statements.append(
             {
-                "Sid": "OwnIndexes",
+                "Sid": f"Tables{number}",
                 "Effect": "Allow",
-                "Action": list(INDEX_ACTIONS),
-                "Resource": indexes,
+                "Action": ["dynamodb:" + a for a in actions],
+                "Resource": [_arn("table/${TablePrefix}" + r) for r in resources],
             }
         )
     return {
         "PolicyName": "PortalTables",
         "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
     }
+
+
+def set_runtime(template: dict[str, Any]) -> None:
+    """chalice names the runtime after the packaging interpreter; the stage runs LAMBDA_RUNTIME."""
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["Runtime"] = LAMBDA_RUNTIME
+            resource["Properties"]["Architectures"] = [LAMBDA_ARCHITECTURE]
 
 
 def add_tables_policy(template: dict[str, Any]) -> None:
@@ -214,6 +306,7 @@ def package(stage: str, out_dir: Path, *, offline: bool = False, region: str = "
             raise RuntimeError(f"chalice package failed:\n{result.stdout}\n{result.stderr}")
     template_path = out_dir / "sam.json"
     template = json.loads(template_path.read_text(encoding="utf-8"))
+    set_runtime(template)
     add_tables_policy(template)
     template_path.write_text(json.dumps(template, indent=2, ensure_ascii=False), encoding="utf-8")
     built = Package(template=template_path, zip=out_dir / "deployment.zip")
@@ -245,6 +338,11 @@ def check_zip(path: Path) -> None:
         raise RuntimeError(f"the Lambda package must not contain {', '.join(leaked)}")
     if "app.py" not in names:
         raise RuntimeError("the Lambda package has no app.py")
+    # A compiled module is built for one glibc and CPU; the package is pure Python by design
+    # (chalicelib/esia/rsa.py), so any native file is a dependency change to review.
+    native = sorted(n for n in names if n.endswith((".so", ".pyd")) or ".so." in n)
+    if native:
+        raise RuntimeError(f"the Lambda package must be pure Python, found {', '.join(native)}")
 
 
 def main(argv: list[str] | None = None) -> int:

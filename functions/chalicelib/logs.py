@@ -11,7 +11,15 @@ def configure_logging() -> None:
     root = logging.getLogger("nmo")
     if not root.handlers:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+            # In Lambda: JSON lines with the request id, for CloudWatch Logs Insights.
+            from .observability import JsonFormatter
+
+            handler.setFormatter(JsonFormatter())
+        else:
+            handler.setFormatter(
+                logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+            )
         root.addHandler(handler)
     root.setLevel(level)
     root.propagate = False

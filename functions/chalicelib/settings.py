@@ -34,6 +34,8 @@ class Settings:
     session_key_param: str = ""
     esia_key_param: str = ""
     esia_signer_token_param: str = ""
+    # The CloudFront origin-verify secret (chalicelib/edge.py); empty only on the local stage.
+    origin_verify_param: str = ""
     ssm_endpoint: str | None = None
     secretsmanager_endpoint: str | None = None
     session_ttl_seconds: int = 8 * 3600
@@ -97,6 +99,7 @@ def load_from_environment() -> Settings:
         session_key_param=_env("NMO_SESSION_KEY_PARAM"),
         esia_key_param=_env("NMO_ESIA_KEY_PARAM"),
         esia_signer_token_param=_env("NMO_ESIA_SIGNER_TOKEN_PARAM"),
+        origin_verify_param=_env("NMO_ORIGIN_VERIFY_PARAM"),
         ssm_endpoint=_optional("NMO_SSM_ENDPOINT"),
         secretsmanager_endpoint=_optional("NMO_SECRETSMANAGER_ENDPOINT"),
         session_ttl_seconds=int(_env("NMO_SESSION_TTL_SECONDS", str(8 * 3600))),

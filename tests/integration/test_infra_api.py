@@ -122,7 +122,7 @@ def test_lambda_role_has_no_wildcards_and_no_scan(template):
             assert resource != "*"
 
 
-def test_lambda_role_names_exactly_its_own_tables_and_indexes(template):
+def test_lambda_role_names_only_its_own_tables_and_indexes(template):
     arns = set()
     for statement in _statements(template):
         if any(a.startswith("dynamodb:") for a in _as_list(statement["Action"])):
@@ -132,7 +132,8 @@ def test_lambda_role_names_exactly_its_own_tables_and_indexes(template):
         for m in ALL_MODELS
         for i in m._indexes.values()
     }
-    assert arns == expected
+    # Which of them, and with what actions, is test_deploy_policy.py's business.
+    assert arns <= expected
 
 
 def test_index_permissions_only_allow_queries(template):
@@ -171,7 +172,16 @@ def test_function_logs_expire_and_the_role_writes_only_its_own_group(template):
     function_name = resources["APIHandler"]["Properties"]["FunctionName"]["Fn::Sub"]
     assert group["LogGroupName"]["Fn::Sub"] == "/aws/lambda/" + function_name
     log_statements = [s for s in _statements(template) if s.get("Sid") == "OwnLogGroup"]
-    assert log_statements[0]["Resource"]["Fn::Sub"].endswith("/aws/lambda/" + function_name + ":*")
+    # its own two groups: the API's and the hourly finish-events job's
+    groups = [r["Fn::Sub"] for r in log_statements[0]["Resource"]]
+    job = resources["FinishEvents"]["Properties"]["FunctionName"]["Fn::Sub"]
+    assert resources["FinishEventsLogGroup"]["Properties"]["LogGroupName"]["Fn::Sub"] == (
+        "/aws/lambda/" + job
+    )
+    assert [g.rsplit("log-group:", 1)[1] for g in groups] == [
+        "/aws/lambda/" + function_name + ":*",
+        "/aws/lambda/" + job + ":*",
+    ]
     assert "logs:CreateLogGroup" not in _as_list(log_statements[0]["Action"])
 
 
@@ -215,6 +225,8 @@ def test_every_template_passes_cfn_lint(built):
         INFRA / "base.yaml",
         INFRA / "tables.json",
         INFRA / "site.yaml",
+        INFRA / "edge.yaml",
+        INFRA / "backup.yaml",
         built.template,
     ]
     result = subprocess.run(

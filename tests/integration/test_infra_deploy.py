@@ -23,7 +23,12 @@ REGION = "eu-central-1"
 
 
 def _stage_file(tmp_path: Path, **values: object) -> Path:
-    data = {"region": REGION, "esia_signer_url": "https://signer.example.ru/sign", **values}
+    data = {
+        "region": REGION,
+        "esia_signer_url": "https://signer.example.ru/sign",
+        "alarm_email": "duty@example.ru",
+        **values,
+    }
     path = tmp_path / "stage.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     return path
@@ -53,19 +58,20 @@ def _env_without_credentials(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def test_deploy_without_aws_credentials_stops_with_a_clear_message(tmp_path):
-    result = _run(
-        ["--stage", "pilot", "--config", str(_stage_file(tmp_path))],
-        _env_without_credentials(tmp_path),
-    )
-    assert result.returncode == 2
-    assert "Нет учётных данных AWS" in result.stderr
-    assert "Traceback" not in result.stderr
+def test_deploy_without_aws_credentials_stops_with_a_clear_message(tmp_path, monkeypatch):
+    for name in [k for k in os.environ if k.startswith("AWS_")]:
+        monkeypatch.delenv(name)
+    for name, value in _env_without_credentials(tmp_path).items():
+        if name.startswith("AWS_"):
+            monkeypatch.setenv(name, value)
+    config = deploy.load_stage("pilot", _stage_file(tmp_path))
+    with pytest.raises(deploy.DeployError, match="Нет учётных данных AWS"):
+        deploy.deploy(config)
 
 
-def test_dry_run_packages_offline_and_lists_every_stack(tmp_path):
+def test_dry_run_packages_and_lists_every_stack_and_every_placeholder(tmp_path):
     result = _run(
-        ["--stage", "pilot", "--dry-run", "--config", str(_stage_file(tmp_path))],
+        ["--stage", "pilot", "--dry-run", "--offline", "--config", str(_stage_file(tmp_path))],
         _env_without_credentials(tmp_path),
     )
     assert result.returncode == 0, result.stderr
@@ -74,8 +80,71 @@ def test_dry_run_packages_offline_and_lists_every_stack(tmp_path):
     assert "Prefix=nmo-pilot-" in result.stdout
     assert "/nmo/pilot/esia-signer-token" in result.stdout
     assert "КБ" in result.stdout
-    # the shipped pilot stage has no ЕСИА settings yet: the plan says a real deploy will stop
-    assert "ЕСИА не настроена" in result.stdout and "NMO_ESIA_CLIENT_ID" in result.stdout
+    # the shipped pilot stage marks what an operator replaces: listed, not silently accepted
+    assert "замените значения-заглушки" in result.stdout
+    assert "NMO_ESIA_CLIENT_ID = ЗАМЕНИТЬ" in result.stdout
+
+
+def test_the_committed_pilot_stage_passes_the_dry_run_as_make_runs_it(tmp_path):
+    result = _run(
+        ["--stage", "pilot", "--dry-run", "--offline"], _env_without_credentials(tmp_path)
+    )
+    assert result.returncode == 0, result.stderr
+    assert "infra/stages/pilot.json: alarm_email = ЗАМЕНИТЬ" in result.stdout
+
+
+def test_a_real_deploy_of_the_committed_stage_refuses_its_placeholders_before_any_aws_call(
+    tmp_path,
+):
+    result = _run(["--stage", "pilot"], _env_without_credentials(tmp_path))
+    assert result.returncode == 2
+    assert "Нет учётных данных" not in result.stderr  # stopped before looking for credentials
+    for where in ("alarm_email", "esia_signer_url", "NMO_ESIA_CLIENT_ID", "NMO_ESIA_CERT_FILE"):
+        assert where in result.stderr
+    assert "замените значение-заглушку" in result.stderr
+
+
+def test_every_problem_of_a_stage_is_listed_at_once(tmp_path):
+    result = _run(
+        [
+            "--stage",
+            "pilot",
+            "--dry-run",
+            "--config",
+            str(
+                _stage_file(
+                    tmp_path,
+                    alarm_email="",
+                    esia_signer_url="http://signer.example.ru",
+                    domain_name="nmo.example.ru",
+                    log_retention_days=7,
+                )
+            ),
+        ],
+        _env_without_credentials(tmp_path),
+    )
+    assert result.returncode == 2
+    err = result.stderr
+    assert "не задан alarm_email" in err
+    assert "esia_signer_url должен начинаться с https://" in err
+    assert "domain_name и certificate_arn задаются вместе" in err
+    assert "log_retention_days = 7" in err
+    assert "Traceback" not in err
+
+
+def test_esia_certificates_must_be_files_that_reach_the_package(tmp_path):
+    certs = deploy.ROOT / "functions" / "chalicelib" / "esia" / "certs" / "pilot"
+    config = deploy.load_stage("pilot", _stage_file(tmp_path))
+    env = {
+        **config.environment,
+        "NMO_ESIA_CERT_FILE": "/etc/ssl/system.pem",
+        "NMO_ESIA_TOKEN_CERTS": "/var/task/chalicelib/esia/certs/pilot/absent.pem",
+    }
+    problems = deploy.stage_problems(deploy.StageConfig(**{**config.__dict__, "environment": env}))
+    assert any("/etc/ssl/system.pem не попадёт в пакет Lambda" in p for p in problems)
+    assert any(
+        f"нет файла {(certs / 'absent.pem').relative_to(deploy.ROOT)}" in p for p in problems
+    )
 
 
 def test_remote_signer_without_its_address_is_refused_before_anything_runs(tmp_path):
