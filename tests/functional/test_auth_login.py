@@ -220,3 +220,44 @@ def test_a_failed_login_sends_the_person_to_help_with_the_way_back(client: Any, 
     # the retry link's target starts the login again towards the same page
     retry = Browser(client).get("/api/auth/esia/login?" + urllib.parse.urlencode({"next": back[0]}))
     assert retry.status_code == 302
+
+
+def test_first_login_credits_the_provider_rows_waiting_for_the_snils(
+    client: Any, esia: Any
+) -> None:
+    import datetime as dt
+
+    from chalicelib.db import credits_repo
+    from chalicelib.db.models import PendingCredit
+    from chalicelib.db.models import Specialist as SpecialistModel
+    from chalicelib.db.models import SpecialtyRecord
+
+    now = dt.datetime.now(dt.UTC)
+    SpecialistModel(
+        DOCTOR,
+        education_level="higher",
+        roles=["specialist"],
+        specialties=[SpecialtyRecord(code="76", admitted_on="2022-03-15")],
+        created_at=now,
+        updated_at=now,
+    ).save()
+    for n, (title, hours) in enumerate([("Кардиология", 36), ("Пульмонология", 18)]):
+        credits_repo.save_pending(
+            PendingCredit(
+                snils=DOCTOR_SNILS,
+                record_id=credits_repo.new_record_id("2024-04-1%d" % n, f"t{n}"),
+                kind="dpp_pk",
+                title=title,
+                hours=hours,
+                completed_on=f"2024-04-1{n}",
+                specialty="76",
+                candidate_specialties=["76"],
+                document=f"УД-{n}",
+                created_at=now,
+            )
+        )
+    browser = Browser(client)
+    browser.login(DOCTOR)
+    cycles = browser.get("/api/me/cycles").json_body["items"]
+    assert cycles[0]["earned"]["dpp_pk"] == 54
+    assert credits_repo.pending_for(DOCTOR_SNILS) == []  # moved, not copied

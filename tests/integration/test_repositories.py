@@ -8,8 +8,8 @@ import pytest
 from chalicelib.db import audit_repo, catalog_repo, people_repo
 from chalicelib.db.connection import connection, ensure_bound
 from chalicelib.db.models import CatalogElement, SnilsOwner, Specialist, SpecialtyListing
-from chalicelib.domain.catalog import catalog_sort_key
 from chalicelib.db.transactions import Cancelled
+from chalicelib.domain.catalog import catalog_sort_key
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
