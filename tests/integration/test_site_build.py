@@ -258,3 +258,16 @@ def test_the_schedule_of_an_event_is_a_spaced_table_in_moscow_time(site: Path) -
     table = table[: table.index("</table>")]
     assert '<th scope="col">Время (МСК)</th>' in table
     assert "<td>10.12.2026</td><td>09:00 – 15:00</td><td>6</td>" in table
+
+
+def test_calendar_cells_show_what_tells_events_apart_with_the_full_title_kept(site: Path) -> None:
+    page = _text(site, "catalog/calendar/2026-12/index.html")
+    assert 'title="Конференция «Кардиология сегодня»">Кардиология сегодня</a>' in page
+
+
+def test_a_title_without_a_quoted_name_is_shown_whole() -> None:
+    from nmo_site.pages import short_title
+
+    assert short_title("Вебинар по ЭКГ") == "Вебинар по ЭКГ"
+    assert short_title("Семинар «Хирургия грыж»") == "Хирургия грыж"
+    assert short_title("«»") == "«»"

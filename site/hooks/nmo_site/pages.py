@@ -77,6 +77,17 @@ def ru_time(value: str) -> str:
     return dt.datetime.fromisoformat(value).astimezone(_MSK).strftime("%H:%M")
 
 
+def short_title(title: str) -> str:
+    """What tells events apart in a calendar cell: most titles open with the same words
+    («Областной семинар «…»», «Межрегиональная научно-практическая конференция «…»»), so the name
+    in quotes is shown when there is one (the full title stays in the link's title)."""
+    start = title.find("«")
+    end = title.rfind("»")
+    if 0 < start < end and end - start > 3:
+        return title[start + 1 : end]
+    return title
+
+
 def hours(value: float) -> str:
     return f"{value:g}".replace(".", ",")
 
@@ -91,7 +102,7 @@ def environment(template_dir: str) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        ru_date=ru_date, ru_dates=ru_dates, ru_time=ru_time, hours=hours,
+        ru_date=ru_date, ru_dates=ru_dates, ru_time=ru_time, hours=hours, short_title=short_title,
         markdown=safe_text.render_markdown,
     )  # fmt: skip
     env.globals.update(
