@@ -20,6 +20,7 @@ import json
 import secrets
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -149,6 +150,54 @@ def publish_event(api: Api, capacity: int, run_id: str) -> str:
     return event_id
 
 
+class CallsPerThread:
+    """DynamoDB calls made by each thread of this process (a handler on the shared client, beside
+    `call_counter`): one worker thread's count is one request's count."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def _count(self, **_: Any) -> None:
+        self._local.calls = getattr(self._local, "calls", 0) + 1
+
+    def install(self) -> None:
+        from chalicelib.db.connection import ensure_bound
+
+        ensure_bound().client.meta.events.register("before-call.dynamodb.*", self._count)
+
+    def uninstall(self) -> None:
+        from chalicelib.db.connection import ensure_bound
+
+        ensure_bound().client.meta.events.unregister("before-call.dynamodb.*", self._count)
+
+    def measure(self, work: Callable[[], Any]) -> tuple[Any, int, float]:
+        """Run `work` in this thread: its result, its DynamoDB calls, its seconds."""
+        self._local.calls = 0
+        started = time.perf_counter()
+        result = work()
+        return result, self._local.calls, time.perf_counter() - started
+
+
+def service_call(counter: CallsPerThread, oid: str, action: str, event_id: str) -> Any:
+    """What the API handler does for one request, in this process: the session's person read,
+    then the registration service. Returns ((status, body), calls, seconds)."""
+    from chalicelib.db import people_repo
+    from chalicelib.errors import DomainError
+    from chalicelib.services import registration
+
+    def work() -> tuple[int, Any]:
+        person = people_repo.get_specialist(oid)
+        assert person is not None
+        try:
+            if action == "register":
+                return registration.register(person, event_id, {})[::-1]
+            return 200, registration.cancel(person, event_id)
+        except DomainError as err:
+            return err.status, str(err)
+
+    return counter.measure(work)
+
+
 def in_parallel(
     work: Callable[[int], tuple[int, Any]], count: int, threads: int
 ) -> tuple[list[tuple[int, Any]], float]:
@@ -202,8 +251,9 @@ def read_line(
     else:
         from chalicelib.db import registrations_repo
 
+        counted = CatalogElement.get(event_id, consistent_read=True)
         for reg in waiting:
-            positions[reg.oid] = registrations_repo.position(event_id, int(reg.wait_seq))
+            positions[reg.oid] = registrations_repo.position(counted, int(reg.wait_seq))
     event = CatalogElement.get(event_id, consistent_read=True)
     return LineState(confirmed, line, positions, int(event.seats_taken), int(event.waitlist_length))
 
@@ -236,6 +286,10 @@ class RushResult:
     after: LineState
     promoted_in_order: bool
     problems: list[str]
+    # Per request, only when run through the service in this process (`via="service"`).
+    register_calls: list[int] = field(default_factory=list)
+    cancel_calls: list[int] = field(default_factory=list)
+    cancel_seconds: list[float] = field(default_factory=list)
 
     @property
     def rush_rate(self) -> float:
@@ -251,30 +305,64 @@ def run_rush(
     threads: int,
     run_id: str | None = None,
     positions_via_http: bool = True,
+    via: str = "http",
 ) -> RushResult:
-    """Seed, publish, rush, check; cancel, check again. Needs `stack.bound_here()` active."""
+    """Seed, publish, rush, check; cancel, check again. Needs `stack.bound_here()` active.
+    `via="service"` runs each request's work in this process's threads (against the same store)
+    and records its DynamoDB calls and the cancels' latencies."""
     run_id = run_id or secrets.token_hex(3)
     event_id = publish_event(api, seats, run_id)
     headers = seed_people(f"p-{run_id}", people)
     oids = [f"p-{run_id}-{i:05d}" for i in range(people)]
     by_oid = dict(zip(oids, headers, strict=True))
     api.statuses.clear()
+    counter = CallsPerThread()
+    if via == "service":
+        counter.install()
+    calls: dict[str, list[int]] = {"register": [], "cancel": []}
+    cancel_seconds: list[float] = []
+
+    def request(action: str, oid: str, headers_of: dict[str, str]) -> tuple[int, Any]:
+        if via == "http":
+            method, path = (
+                ("POST", f"/api/events/{event_id}/registrations")
+                if action == "register"
+                else ("DELETE", f"/api/events/{event_id}/registrations/me")
+            )
+            return api.call(method, path, headers_of, {} if action == "register" else None)
+        answer, n, took = service_call(counter, oid, action, event_id)
+        calls[action].append(n)
+        if action == "cancel":
+            cancel_seconds.append(took)
+        return answer  # type: ignore[no-any-return]
 
     def register(i: int) -> tuple[int, Any]:
-        return api.call("POST", f"/api/events/{event_id}/registrations", headers[i], {})
+        return request("register", oids[i], headers[i])
 
     results, seconds = in_parallel(register, people, threads)
     rush_statuses = Counter(status for status, _ in results)
     before = read_line(api, event_id, by_oid, threads, positions_via_http=positions_via_http)
     problems = line_problems(before, seats, people - seats)
+    # The positions each waiting person was told while the rush was still running.
+    told = {
+        body["position"]
+        for status, body in results
+        if status == 201 and isinstance(body, dict) and body.get("status") == "waitlisted"
+    }
+    if told != set(range(1, people - seats + 1)):
+        problems.append("positions answered during the rush are not exactly 1…N")
 
     leaving = sorted(before.confirmed)[:cancels]
     expected_promoted = before.line[:cancels]
 
     def cancel(i: int) -> tuple[int, Any]:
-        return api.call("DELETE", f"/api/events/{event_id}/registrations/me", by_oid[leaving[i]])
+        return request("cancel", leaving[i], by_oid[leaving[i]])
 
-    cancel_results, _ = in_parallel(cancel, len(leaving), threads)
+    try:
+        cancel_results, _ = in_parallel(cancel, len(leaving), threads)
+    finally:
+        if via == "service":
+            counter.uninstall()
     rush_statuses.update(status for status, _ in cancel_results)
     for status, body in cancel_results:
         if status != 200:
@@ -289,11 +377,22 @@ def run_rush(
     if not promoted_in_order:
         problems.append("the first of the line were not the ones promoted, or the order changed")
     return RushResult(
-        people, seats, cancels, rush_statuses, seconds, before, after, promoted_in_order, problems
+        people,
+        seats,
+        cancels,
+        rush_statuses,
+        seconds,
+        before,
+        after,
+        promoted_in_order,
+        problems,
+        calls["register"],
+        calls["cancel"],
+        cancel_seconds,
     )
 
 
-def bare_store_rates(dynamodb_url: str, count: int) -> tuple[float, float]:
+def bare_store_rates(dynamodb_url: str, count: int) -> tuple[float, float, list[float]]:
     """The store's own pace on a scratch table of the same embedded DynamoDB: PutItem in a loop
     (the baseline), then two-item TransactWriteItems once the table holds `count` items (stock
     moto deep-copies every table a transaction touches; the embedded store does not, and this
@@ -316,8 +415,11 @@ def bare_store_rates(dynamodb_url: str, count: int) -> tuple[float, float]:
     )
     try:
         started = time.perf_counter()
+        put_seconds = []
         for i in range(count):
+            one = time.perf_counter()
             client.put_item(TableName=table, Item={"k": {"S": f"item-{i}"}, "v": {"N": str(i)}})
+            put_seconds.append(time.perf_counter() - one)
         put_rate = count / (time.perf_counter() - started)
         transactions = max(1, count // 10)
         started = time.perf_counter()
@@ -328,7 +430,7 @@ def bare_store_rates(dynamodb_url: str, count: int) -> tuple[float, float]:
                     for n in range(2)
                 ]
             )
-        return put_rate, transactions / (time.perf_counter() - started)
+        return put_rate, transactions / (time.perf_counter() - started), put_seconds
     finally:
         client.delete_table(TableName=table)
 
@@ -359,7 +461,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 cancels=args.cancel,
                 threads=args.threads,
             )
-            put_rate, tx_rate = bare_store_rates(stack.dynamodb_url, args.puts)
+            print("the same through the service in this process (calls counted per request)")
+            counted = run_rush(
+                api,
+                people=args.people,
+                seats=args.seats,
+                cancels=args.cancel,
+                threads=args.threads,
+                positions_via_http=False,
+                via="service",
+            )
+            put_rate, tx_rate, put_seconds = bare_store_rates(stack.dynamodb_url, args.puts)
     before, after = result.before, result.after
     waiting_before = [before.positions[o] for o in before.line]
     waiting_after = [after.positions[o] for o in after.line]
@@ -385,11 +497,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(
         f"(same store: bare 2-item TransactWriteItems on a {args.puts}-item table: {tx_rate:.0f} /s; "
-        "a registration makes 1 transaction and 3–8 other calls)"
+        "a registration makes 1 transaction and 2–4 other calls)"
     )
-    for problem in result.problems:
+    print(
+        f"calls per registration (session read included): mean {_mean(counted.register_calls)}, "
+        f"max {max(counted.register_calls)}; per cancellation ({args.cancel} at once): mean "
+        f"{_mean(counted.cancel_calls)}, max {max(counted.cancel_calls)}"
+    )
+    print(
+        f"concurrent cancellation latency ms: {_percentiles(counted.cancel_seconds)}; "
+        f"bare PutItem latency ms (same run, one client): {_percentiles(put_seconds)}"
+    )
+    problems = result.problems + [f"(service run) {p}" for p in counted.problems]
+    for problem in problems:
         print(f"PROBLEM: {problem}")
-    return 1 if result.problems or server_errors else 0
+    return 1 if problems or server_errors else 0
+
+
+def _mean(values: Sequence[float]) -> str:
+    return f"{sum(values) / max(1, len(values)):.2f}"
+
+
+def _percentiles(seconds: Sequence[float]) -> str:
+    ordered = sorted(seconds)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    return f"p50 {at(0.5):.1f}, p90 {at(0.9):.1f}, p99 {at(0.99):.1f}, max {ordered[-1] * 1000:.1f}"
 
 
 if __name__ == "__main__":

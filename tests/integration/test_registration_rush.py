@@ -76,3 +76,24 @@ def test_without_the_seat_condition_the_same_rush_oversells(stack, monkeypatch):
     assert all(status == 201 for _, status in answers)
     assert len(state.confirmed) > 20
     assert any(p.startswith("confirmed") for p in line_problems(state, 20, 40))
+
+
+def test_fifty_cancels_at_once_each_take_a_few_calls_and_promote_the_first_fifty_in_order(stack):
+    """Each request's DynamoDB calls counted in its own thread (the service run in this process,
+    against the stack's serialised store): promotion in batches, no race for one head."""
+    with stack.bound_here():
+        result = run_rush(
+            Api(stack.url),
+            people=160,
+            seats=60,
+            cancels=50,
+            threads=16,
+            positions_via_http=False,
+            via="service",
+        )
+    assert result.problems == []
+    assert result.promoted_in_order
+    assert len(result.cancel_calls) == 50
+    assert sum(result.cancel_calls) / 50 <= 8
+    assert max(result.cancel_calls) <= 15
+    assert len(result.after.confirmed) == 60

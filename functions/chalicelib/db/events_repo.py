@@ -47,7 +47,17 @@ def unchanged_since(previous: CatalogElement) -> Any:
         & (CatalogElement.seats_taken == previous.seats_taken)
         & (CatalogElement.waitlist_seq == previous.waitlist_seq)
         & (CatalogElement.waitlist_length == previous.waitlist_length)
+        # The waiting-list counters behind positions (registrations_repo.position); events
+        # stored before they existed lack them.
+        & _same_count(CatalogElement.waitlist_promoted, previous.waitlist_promoted)
+        & _same_count(CatalogElement.waitlist_pending, previous.waitlist_pending)
     )
+
+
+def _same_count(attribute: Any, value: Any) -> Any:
+    if not value:
+        return attribute.does_not_exist() | (attribute == 0)
+    return attribute == value
 
 
 def create(element: CatalogElement, audit: AuditEntry) -> None:

@@ -5,7 +5,9 @@ DynamoDB transaction whose conditions carry the invariants:
   registration's `attribute_not_exists`, so seats are never oversold and two clicks never make two;
 * the waiting list: a ticket from an atomic ADD on the event's `waitlist_seq` (stable order), the
   count of waiting people in `waitlist_length`, the line itself in the sparse `waitlist` index;
-* promotion: the head's `status = waitlisted` condition, so a person is promoted once.
+* promotion: each head's `status = waitlisted` condition, so a person is promoted once, and the
+  event's `waitlist_promoted` counter, so a position is ticket − promoted − left tickets below it
+  (one item read, however long the line).
 
 Outcomes are read from `TransactWriteError.cancellation_reasons` (item order as written below).
 """
@@ -52,9 +54,25 @@ class NamedTransaction:
         """Name a put that a helper added to `self.tx` directly."""
         self._puts.append(name)
 
-    def update(self, name: str, model: Any, actions: list[Any], condition: Any = None) -> None:
-        self.tx.update(model, actions=actions, condition=condition)
+    def update(
+        self,
+        name: str,
+        model: Any,
+        actions: list[Any],
+        condition: Any = None,
+        return_values: str | None = None,
+    ) -> None:
+        self.tx.update(model, actions=actions, condition=condition, return_values=return_values)
         self._updates.append(name)
+
+    def old_item(self, err: TransactWriteError, name: str) -> dict[str, Any] | None:
+        """The stored item of `name` when its condition failed (asked for with ALL_OLD)."""
+        names = self._puts + self._updates
+        reasons = err.cancellation_reasons or []
+        for item_name, reason in zip(names, reasons, strict=False):
+            if item_name == name and reason is not None and reason.code == CONDITION_FAILED:
+                return reason.raw_item
+        return None
 
     def commit(self) -> None:
         self.tx._commit()
@@ -96,6 +114,33 @@ def get(event_id: str, oid: str) -> Registration | None:
         return None
 
 
+def event_and_registration(
+    event_id: str, oid: str
+) -> tuple[CatalogElement | None, Registration | None]:
+    """The event and this person's registration in one consistent BatchGetItem (two tables, one
+    call: registering and cancelling need both before deciding). Non-event ids give no event."""
+    client: Any = ensure_bound().client
+    events, regs = CatalogElement.Meta.table_name, Registration.Meta.table_name
+    request: dict[str, Any] = {
+        events: {"Keys": [{"element_id": {"S": event_id}}], "ConsistentRead": True},
+        regs: {
+            "Keys": [{"event_id": {"S": event_id}, "oid": {"S": oid}}],
+            "ConsistentRead": True,
+        },
+    }
+    found: dict[str, list[dict[str, Any]]] = {events: [], regs: []}
+    while request:
+        answer = client.batch_get_item(RequestItems=request)
+        for table, items in answer.get("Responses", {}).items():
+            found[table].extend(items)
+        request = answer.get("UnprocessedKeys") or {}
+    event = CatalogElement.from_raw_data(found[events][0]) if found[events] else None
+    reg = Registration.from_raw_data(found[regs][0]) if found[regs] else None
+    if event is not None and event.kind != "event":
+        event = None
+    return event, reg
+
+
 def _may_write_registration() -> Any:
     # A person re-registering after cancelling reuses their item; anything active is theirs already.
     return Registration.oid.does_not_exist() | Registration.status.is_in(
@@ -113,21 +158,28 @@ def seat_condition() -> Any:
     )
 
 
+def _no_ticket_in_flight() -> Any:
+    """No ticket is handed out but not yet in line. Promotion waits for this: otherwise a person
+    behind an in-flight ticket could be promoted first and the counters' positions would skip the
+    ticket. The joiner, once in line, runs the promotion itself (services.registration)."""
+    return CatalogElement.waitlist_pending.does_not_exist() | (CatalogElement.waitlist_pending <= 0)
+
+
 def _insert(
     registration: Registration,
     audit: AuditEntry,
     *,
-    event_action: Any,
+    event_actions: list[Any],
     event_condition: Any,
     done: str,
     refused: str,
 ) -> str:
-    """One transaction: the event's counter moves under its condition, the registration is
+    """One transaction: the event's counters move under its condition, the registration is
     written unless the person already holds one, the audit entry goes with them. Returns `done`,
     'exists' (the registration's condition failed) or `refused` (the event's did)."""
     ensure_bound()
     tx = NamedTransaction()
-    tx.update("event", _event_key(registration.event_id), [event_action], event_condition)
+    tx.update("event", _event_key(registration.event_id), event_actions, event_condition)
     tx.save("registration", registration, _may_write_registration())
     tx.save("audit", audit)
     try:
@@ -143,55 +195,76 @@ def take_seat(registration: Registration, audit: AuditEntry) -> str:
     return _insert(
         registration,
         audit,
-        event_action=CatalogElement.seats_taken.add(1),
+        event_actions=[CatalogElement.seats_taken.add(1)],
         event_condition=seat_condition(),
         done="confirmed",
         refused="no_seat",
     )
 
 
-def take_ticket(event_id: str) -> int | None:
-    """The next waiting-list ticket (atomic ADD; numbers only grow, so order is stable), or None
-    when the event is no longer published."""
+def take_ticket(event_id: str) -> CatalogElement | None:
+    """The next waiting-list ticket: an atomic ADD (numbers only grow, so order is stable) that also
+    marks the ticket in flight. Returns the event as it stands right after (its `waitlist_seq` is
+    the ticket), or None when the event is no longer published. The holder must `join_waitlist`
+    or `void_ticket` next."""
     ensure_bound()
     event = _event_key(event_id)
     try:
         event.update(
-            actions=[CatalogElement.waitlist_seq.add(1)],
+            actions=[CatalogElement.waitlist_seq.add(1), CatalogElement.waitlist_pending.add(1)],
             condition=CatalogElement.status == "published",
         )
     except UpdateError as err:
         if err.cause_response_code == "ConditionalCheckFailedException":
             return None
         raise
-    return int(event.waitlist_seq)
+    return event
 
 
 def join_waitlist(registration: Registration, audit: AuditEntry) -> str:
     """Put a registration holding a ticket (`wait_seq`) in line: 'waitlisted', 'exists' or
-    'closed' (the event stopped being published)."""
+    'closed' (the event stopped being published). On anything but 'waitlisted' the caller voids
+    the ticket."""
     return _insert(
         registration,
         audit,
-        event_action=CatalogElement.waitlist_length.add(1),
+        event_actions=[
+            CatalogElement.waitlist_length.add(1),
+            CatalogElement.waitlist_pending.add(-1),
+        ],
         event_condition=CatalogElement.status == "published",
         done="waitlisted",
         refused="closed",
     )
 
 
-def waitlist_head(event_id: str) -> Registration | None:
-    """The first in line (keys and ticket only): one Query with Limit 1 on the sparse index."""
+def void_ticket(event_id: str, ticket: int) -> None:
+    """A ticket that never made it into line counts as having left it (positions stay exact)."""
     ensure_bound()
-    for item in Registration.waitlist.query(event_id, limit=1):
-        return item
-    return None
+    _event_key(event_id).update(
+        actions=[
+            CatalogElement.waitlist_pending.add(-1),
+            CatalogElement.waitlist_left.add({ticket}),
+        ]
+    )
 
 
-def position(event_id: str, wait_seq: int) -> int:
-    """1-based rank among those still waiting: the tickets at or before this one (COUNT Query)."""
+def waitlist_heads(event_id: str, count: int) -> list[Registration]:
+    """The first `count` in line (keys and ticket only): one Query on the sparse index."""
     ensure_bound()
-    return int(Registration.waitlist.count(event_id, Registration.wait_seq <= wait_seq))
+    return list(Registration.waitlist.query(event_id, limit=count))
+
+
+def position(event: CatalogElement, wait_seq: int) -> int:
+    """1-based rank among those still waiting, from the event item alone (no Query).
+
+    Tickets below `wait_seq` were each promoted, left the line, or still wait. Promotion takes
+    the line strictly from the head and never while a ticket is in flight, so every promoted
+    ticket is below any waiting one: rank = ticket − promoted − (left tickets below it).
+    """
+    left = event.waitlist_left or set()
+    below = sum(1 for t in left if int(t) < wait_seq)
+    return max(1, int(wait_seq) - int(event.waitlist_promoted or 0) - below)
 
 
 def _promote_actions(now: dt.datetime) -> list[Any]:
@@ -207,68 +280,116 @@ def _head_condition(head: Registration) -> Any:
     return (Registration.status == "waitlisted") & (Registration.wait_seq == head.wait_seq)
 
 
-def cancel(registration: Registration, head: Registration | None, audits: list[AuditEntry]) -> str:
-    """Cancel one registration. A confirmed seat goes to `head` (if given) in the same
-    transaction; otherwise it is released. Returns 'cancelled', 'changed' (the registration is not
-    in the state it was read in), 'head_moved' (the head was promoted or left meanwhile: look
-    again) or 'closed' (the event is no longer published)."""
-    ensure_bound()
-    now = _now()
-    was = registration.status
+def _cancel_actions(registration: Registration, now: dt.datetime) -> list[Any]:
     actions: list[Any] = [
         Registration.status.set("cancelled"),
         Registration.cancelled_at.set(now),
         Registration.updated_at.set(now),
     ]
-    if was == "waitlisted":
+    if registration.status == "waitlisted":
         actions.append(Registration.wait_seq.remove())
-    published = CatalogElement.status == "published"
-    event = _event_key(registration.event_id)
-    tx = NamedTransaction()
-    tx.update("registration", registration, actions, Registration.status == was)
+    return actions
+
+
+def cancel(registration: Registration, audit: AuditEntry) -> str:
+    """Cancel one registration in one transaction: a place in line is left (its ticket counted
+    as gone), a confirmed seat is released — the promotion that follows (`promote_heads`) hands
+    it on, so concurrent cancels never race each other for the same head. Returns 'cancelled',
+    'changed' (not in the state it was read in) or 'closed' (the event is no longer published)."""
+    ensure_bound()
+    was = registration.status
     if was == "waitlisted":
-        tx.update("event", event, [CatalogElement.waitlist_length.add(-1)], published)
-    elif head is not None:
-        # The seat changes hands: seats_taken stays, the line gets shorter.
-        tx.update("event", event, [CatalogElement.waitlist_length.add(-1)], published)
-        tx.update("head", head, _promote_actions(now), _head_condition(head))
+        event_actions = [
+            CatalogElement.waitlist_length.add(-1),
+            CatalogElement.waitlist_left.add({int(registration.wait_seq)}),
+        ]
     else:
-        tx.update("event", event, [CatalogElement.seats_taken.add(-1)], published)
+        event_actions = [
+            CatalogElement.seats_taken.add(-1),
+            CatalogElement.seats_released.add(1),
+        ]
+    tx = NamedTransaction()
+    tx.update(
+        "registration",
+        registration,
+        _cancel_actions(registration, _now()),
+        Registration.status == was,
+    )
+    tx.update(
+        "event",
+        _event_key(registration.event_id),
+        event_actions,
+        CatalogElement.status == "published",
+    )
+    tx.save("audit", audit)
+    try:
+        tx.commit()
+    except TransactWriteError as err:
+        return "changed" if "registration" in tx.failed(err) else "closed"
+    return "cancelled"
+
+
+def promote_heads(
+    event: CatalogElement,
+    heads: list[Registration],
+    audits: list[AuditEntry],
+    *,
+    answers: int | None = None,
+    predicted: bool = False,
+) -> tuple[str, CatalogElement | None]:
+    """Give free seats to the first `len(heads)` in line, all in one transaction (at most 48, the
+    transaction's 100 items): ('promoted', None), or ('stale', the event as it stands if its own
+    condition failed — else None): a head was promoted or left meanwhile, the seats are gone, a
+    ticket is in flight; decide again on a fresh read. Idempotent: every head's
+    condition is its waiting status, so a person is promoted at most once whoever runs this.
+
+    `predicted`: `event` is a prediction (a read before the caller's own cancel, plus that
+    cancel), so the event must still count exactly its releases. `answers`: this promotion fills every seat
+    free in `event`; its releases counter is recorded (only ever upwards) so that cancellers
+    whose release it covered stop."""
+    ensure_bound()
+    now = _now()
+    count = len(heads)
+    actions: list[Any] = [
+        CatalogElement.seats_taken.add(count),
+        CatalogElement.waitlist_length.add(-count),
+        CatalogElement.waitlist_promoted.add(count),
+    ]
+    released = int(event.seats_released or 0)
+    condition = _no_ticket_in_flight() & (
+        (CatalogElement.seats_released == released)
+        if released
+        else (CatalogElement.seats_released.does_not_exist() | (CatalogElement.seats_released == 0))
+    )
+    if answers is not None:
+        actions.append(CatalogElement.releases_answered.set(answers))
+        condition = condition & (
+            CatalogElement.releases_answered.does_not_exist()
+            | (CatalogElement.releases_answered < answers)
+        )
+    tx = NamedTransaction()
+    tx.update(
+        "event",
+        _event_key(event.element_id),
+        actions,
+        (CatalogElement.status == "published")
+        & (CatalogElement.capacity == event.capacity)
+        & (CatalogElement.seats_taken <= int(event.capacity or 0) - count)
+        & condition,
+        # A failed event condition hands back the event as it stands: a free re-read.
+        return_values="ALL_OLD",
+    )
+    for i, head in enumerate(heads):
+        tx.update(f"head{i}", head, _promote_actions(now), _head_condition(head))
     for i, audit in enumerate(audits):
         tx.save(f"audit{i}", audit)
     try:
         tx.commit()
     except TransactWriteError as err:
-        failed = tx.failed(err)
-        if "registration" in failed:
-            return "changed"
-        if "head" in failed:
-            return "head_moved"
-        return "closed"
-    return "cancelled"
-
-
-def promote(head: Registration, audit: AuditEntry) -> str:
-    """Give a free seat to the head of the line: 'promoted', 'head_moved' or 'no_seat'."""
-    ensure_bound()
-    now = _now()
-    tx = NamedTransaction()
-    tx.update(
-        "event",
-        _event_key(head.event_id),
-        [CatalogElement.seats_taken.add(1), CatalogElement.waitlist_length.add(-1)],
-        (CatalogElement.status == "published")
-        & (CatalogElement.seats_taken < CatalogElement.capacity),
-    )
-    tx.update("head", head, _promote_actions(now), _head_condition(head))
-    tx.save("audit", audit)
-    try:
-        tx.commit()
-    except TransactWriteError as err:
-        if "head" in tx.failed(err):
-            return "head_moved"
-        return "no_seat"
-    return "promoted"
+        tx.failed(err)  # raises anything that is not a failed condition
+        raw = tx.old_item(err, "event")
+        return "stale", CatalogElement.from_raw_data(raw) if raw else None
+    return "promoted", None
 
 
 def for_event(

@@ -19,10 +19,13 @@ from ..domain.specialties import specialty_name
 from ..domain.text import full_name as person_full_name
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 
-# Retries when a competing request moved the head of the line between our read and our write.
-CANCEL_ATTEMPTS = 5
-# One call fills at most this many seats; the next cancel, insert or capacity change continues.
-FILL_BUDGET = 200
+# Rounds of a registration whose read went stale (a seat taken or freed meanwhile).
+REGISTER_ATTEMPTS = 4
+CANCEL_ATTEMPTS = 3
+# One promotion transaction: the event, each head and its audit entry within DynamoDB's 100 items.
+PROMOTE_BATCH = 48
+# Promotion rounds one call may run; whoever changes the line next runs it again.
+FILL_BUDGET = 20
 PAGE_SIZE = 50
 
 
@@ -32,10 +35,21 @@ def registration_open(event: CatalogElement, now: dt.datetime | None = None) -> 
 
 
 def _published_event(event_id: str) -> CatalogElement:
-    event = events_repo.get_event(event_id)
+    return _shown(events_repo.get_event(event_id))
+
+
+def _shown(event: CatalogElement | None) -> CatalogElement:
     if event is None or event.status not in EVENT_PAGE_STATUSES:
         raise NotFound("Мероприятие не найдено или ещё не опубликовано.", field="id")
     return event
+
+
+def _event_and_mine(event_id: str, oid: str) -> tuple[CatalogElement, Registration | None]:
+    """Both reads a decision needs, in one call (registrations_repo.event_and_registration)."""
+    if len(event_id) > 64:
+        raise NotFound("Мероприятие не найдено или ещё не опубликовано.", field="id")
+    event, reg = registrations_repo.event_and_registration(event_id, oid)
+    return _shown(event), reg
 
 
 def _refuse_if_closed(event: CatalogElement) -> None:
@@ -82,10 +96,11 @@ def registration_view(
     }
 
 
-def _with_position(reg: Registration, event: CatalogElement | None = None) -> dict[str, Any]:
+def _with_position(reg: Registration, event: CatalogElement | None) -> dict[str, Any]:
+    """The view with the position in line, computed from the event item (no further call)."""
     position = None
-    if reg.status == "waitlisted" and reg.wait_seq is not None:
-        position = registrations_repo.position(reg.event_id, int(reg.wait_seq))
+    if reg.status == "waitlisted" and reg.wait_seq is not None and event is not None:
+        position = registrations_repo.position(event, int(reg.wait_seq))
     return registration_view(reg, event, position)
 
 
@@ -141,118 +156,176 @@ def _audit(reg: Registration, actor: str, before: str | None, after: str) -> Any
     )
 
 
+def _seats_free(event: CatalogElement) -> int:
+    return int(event.capacity or 0) - int(event.seats_taken or 0)
+
+
 def register(person: Specialist, event_id: str, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """A seat (201 confirmed), a place in line (201 waitlisted with position), or the person's
-    existing registration (200)."""
-    event = _published_event(event_id)
+    existing registration (200). Calls: the session, one read of the event and the registration,
+    the seat transaction — or, for the line, a ticket, the joining transaction and one re-read."""
+    event, existing = _event_and_mine(event_id, person.oid)
     _refuse_if_closed(event)
     specialty = _choose_specialty(person, event, body.get("specialty"))
-    existing = registrations_repo.get(event_id, person.oid)
-    if existing is not None and existing.status in ACTIVE_REGISTRATION:
-        return _with_position(existing), 200
-    now = utcnow()
-    reg = _new_registration(person, event, specialty, now)
-    before = existing.status if existing is not None else None
-    # A full event (or one with people in line) cannot give a seat: skip the doomed transaction.
-    # If a seat frees meanwhile, fill_free_seats after joining the line hands it out in order.
-    seats_free = int(event.seats_taken or 0) < int(event.capacity or 0)
-    outcome = (
-        registrations_repo.take_seat(reg, _audit(reg, person.oid, before, "confirmed"))
-        if seats_free and int(event.waitlist_length or 0) == 0
-        else "no_seat"
-    )
-    if outcome == "confirmed":
-        return registration_view(reg), 201
-    if outcome == "no_seat":
-        # Full (or people already wait): take a ticket. Its condition re-checks publication.
-        ticket = registrations_repo.take_ticket(event_id)
-        if ticket is None:
-            raise Conflict(
-                "Запись закрыта: мероприятие снято с публикации.", code="registration_closed"
+    for _ in range(REGISTER_ATTEMPTS):
+        if existing is not None and existing.status in ACTIVE_REGISTRATION:
+            return _with_position(existing, event), 200
+        now = utcnow()
+        reg = _new_registration(person, event, specialty, now)
+        before = existing.status if existing is not None else None
+        if _seats_free(event) > 0 and int(event.waitlist_length or 0) == 0:
+            outcome = registrations_repo.take_seat(
+                reg, _audit(reg, person.oid, before, "confirmed")
             )
-        reg.status = "waitlisted"
-        reg.wait_seq = ticket
-        outcome = registrations_repo.join_waitlist(
-            reg, _audit(reg, person.oid, before, "waitlisted")
+            if outcome == "confirmed":
+                return registration_view(reg, event), 201
+        else:
+            joined = _join_line(event_id, reg, _audit(reg, person.oid, before, "waitlisted"))
+            if isinstance(joined, tuple):
+                return joined
+        # 'no_seat' (taken meanwhile) or 'exists' (a parallel click won): read again, decide again.
+        fresh, existing = registrations_repo.event_and_registration(event_id, person.oid)
+        event = _shown(fresh)
+        _refuse_if_closed(event)
+    raise Conflict("Запись изменилась одновременно в другом окне. Повторите.", code="retry")
+
+
+def _join_line(event_id: str, reg: Registration, audit: Any) -> tuple[dict[str, Any], int] | str:
+    """Take a ticket and stand in line: the answer (201 with the position), or 'exists'."""
+    ticketed = registrations_repo.take_ticket(event_id)
+    if ticketed is None:
+        raise Conflict(
+            "Запись закрыта: мероприятие снято с публикации.", code="registration_closed"
         )
+    ticket = int(ticketed.waitlist_seq)
+    reg.status = "waitlisted"
+    reg.wait_seq = ticket
+    outcome = registrations_repo.join_waitlist(reg, audit)
+    if outcome != "waitlisted":
+        registrations_repo.void_ticket(event_id, ticket)
         if outcome == "closed":
             raise Conflict(
                 "Запись закрыта: мероприятие снято с публикации.", code="registration_closed"
             )
-        if outcome == "waitlisted":
-            fill_free_seats(event_id)
-            mine = registrations_repo.get(event_id, person.oid)
-            return _with_position(mine or reg), 201
-    # 'exists': a parallel click of the same person won; answer with that registration.
-    mine = registrations_repo.get(event_id, person.oid)
-    if mine is None or mine.status not in ACTIVE_REGISTRATION:
-        raise Conflict("Запись изменилась одновременно в другом окне. Повторите.", code="retry")
-    return _with_position(mine), 200
+        fill_free_seats(event_id)  # a promotion may have waited for this ticket
+        return outcome
+    # One read after joining: the position, and whether a seat freed while we took the ticket
+    # (promotion waits for tickets in flight, so the last joiner runs it).
+    now_event = events_repo.get_event(event_id)
+    if now_event is None:
+        return registration_view(reg), 201
+    if _needs_promotion(now_event):
+        fill_free_seats(event_id, event=now_event)
+        mine = registrations_repo.get(event_id, reg.oid) or reg
+        return _with_position(mine, events_repo.get_event(event_id)), 201
+    return _with_position(reg, now_event), 201
 
 
-def fill_free_seats(event_id: str, budget: int = FILL_BUDGET) -> int:
-    """Promote heads of the line while seats are free. Returns how many were promoted."""
+def _needs_promotion(event: CatalogElement) -> bool:
+    return (
+        event.status == "published"
+        and int(event.waitlist_length or 0) > 0
+        and _seats_free(event) > 0
+        and int(event.waitlist_pending or 0) <= 0
+    )
+
+
+def fill_free_seats(
+    event_id: str,
+    budget: int = FILL_BUDGET,
+    event: CatalogElement | None = None,
+    release: int | None = None,
+) -> int:
+    """Promote the heads of the line, in batches, while seats are free; returns how many.
+
+    The one place a seat passes to the line: every cancel, joining and capacity change calls it
+    after its own write, so whoever changed the line last sees its effect. Concurrent callers
+    promote the same heads at most once (each head's condition), and one batch fills every seat
+    free at the time. `event`, when given, is a read (or prediction) taken after the caller's
+    write. `release`: the caller's own release number (the event's `seats_released` counter
+    after its cancel); a promotion that filled every seat free at a read counting that release
+    answered it, and the caller stops — so a burst of cancels does not race round after round.
+    A predicted `release` is checked by the promotion's condition; once that fails, the counter
+    at the next read (at least our own number) stands in for it."""
     promoted = 0
+    # Our `release` number: "predicted" (with `event`), "unsure" once a prediction failed (the
+    # next real read's counter, at least our number, stands in), or "known".
+    release_is = "predicted" if release is not None and event is not None else "known"
     for _ in range(budget):
-        event = events_repo.get_event(event_id)
-        if (
-            event is None
-            or event.status != "published"
-            or int(event.waitlist_length or 0) <= 0
-            or int(event.seats_taken or 0) >= int(event.capacity or 0)
-        ):
+        if event is None:
+            event = events_repo.get_event(event_id)
+        if event is None or not _needs_promotion(event):
             break
-        head = registrations_repo.waitlist_head(event_id)
-        if head is None:
+        if release_is == "unsure":
+            release, release_is = int(event.seats_released or 0), "known"
+        seen = int(event.seats_released or 0)
+        if release is not None and int(event.releases_answered or 0) >= release:
+            break  # a promotion that saw our freed seat filled every free seat
+        count = min(_seats_free(event), int(event.waitlist_length or 0), PROMOTE_BATCH)
+        heads = registrations_repo.waitlist_heads(event_id, count)
+        if not heads:
             break  # the index lags the counter; the next trigger finishes the job
-        audit = _audit(head, "system", "waitlisted", "confirmed")
-        if registrations_repo.promote(head, audit) == "promoted":
-            promoted += 1
+        audits = [_audit(h, "system", "waitlisted", "confirmed") for h in heads]
+        fills_all = len(heads) == min(_seats_free(event), int(event.waitlist_length or 0))
+        answers = seen if fills_all and seen > int(event.releases_answered or 0) else None
+        outcome, event = registrations_repo.promote_heads(
+            event, heads, audits, answers=answers, predicted=release_is == "predicted"
+        )
+        if outcome == "promoted":
+            promoted += len(heads)
+            if fills_all:
+                break  # everything free at our read is filled; later changes run their own
+        if release_is == "predicted":
+            release_is = "unsure"
     return promoted
 
 
 def cancel(person: Specialist, event_id: str) -> dict[str, Any]:
-    """Cancel one's own registration; a confirmed seat passes to the first in line."""
-    reg = registrations_repo.get(event_id, person.oid)
+    """Cancel one's own registration; a confirmed seat passes to the first in line. Calls: the
+    session, one read, the cancel transaction, then — if people wait — the heads and one
+    promotion transaction."""
+    event, reg = _event_and_mine(event_id, person.oid)
     if reg is None or reg.status not in ACTIVE_REGISTRATION:
         raise NotFound("Вы не записаны на это мероприятие.", field="id")
-    event = _published_event(event_id)
     if event.status == "cancelled":
         raise Conflict("Мероприятие отменено организатором.", code="event_cancelled")
     if not registration_open(event):
         raise Conflict(
             "Мероприятие уже началось: отменить запись нельзя.", code="registration_closed"
         )
-    for attempt in range(CANCEL_ATTEMPTS + 1):
-        head = None
-        if reg.status == "confirmed" and attempt < CANCEL_ATTEMPTS:
-            head = registrations_repo.waitlist_head(event_id)
-        audits = [_audit(reg, person.oid, reg.status, "cancelled")]
-        if head is not None:
-            audits.append(_audit(head, "system", "waitlisted", "confirmed"))
-        outcome = registrations_repo.cancel(reg, head, audits)
-        if outcome == "cancelled":
-            break
+    for _ in range(CANCEL_ATTEMPTS):
+        was = reg.status
+        outcome = registrations_repo.cancel(reg, _audit(reg, person.oid, was, "cancelled"))
         if outcome == "closed":
             raise Conflict("Мероприятие снято с публикации.", code="registration_closed")
-        if outcome == "changed":
-            fresh = registrations_repo.get(event_id, person.oid)
-            if fresh is None or fresh.status not in ACTIVE_REGISTRATION:
-                break  # a parallel cancel of the same person already did it
-            reg = fresh
-        # 'head_moved': look for the new head (the last attempt releases the seat instead).
-    fill_free_seats(event_id)
-    final = registrations_repo.get(event_id, person.oid) or reg
-    return registration_view(final)
+        if outcome == "cancelled":
+            if was == "confirmed":
+                # Predicted from our read and our own release; a stale prediction only costs
+                # a failed promotion and one re-read.
+                event.seats_taken = int(event.seats_taken or 0) - 1
+                event.seats_released = int(event.seats_released or 0) + 1
+                fill_free_seats(event_id, event=event, release=int(event.seats_released))
+            break
+        # 'changed': promoted meanwhile, or a parallel cancel of the same person did it.
+        fresh = registrations_repo.get(event_id, person.oid)
+        if fresh is None or fresh.status not in ACTIVE_REGISTRATION:
+            reg = fresh or reg
+            break
+        reg = fresh
+    reg.status = "cancelled"
+    reg.wait_seq = None
+    return registration_view(reg, event)
 
 
 def my_registration(person: Specialist, event_id: str) -> dict[str, Any]:
     """`{"registration": …}`: the person's own registration for one event, live (status,
     position), or null — an ordinary answer for a page that asks on every visit."""
-    reg = registrations_repo.get(event_id, person.oid) if len(event_id) <= 64 else None
+    if len(event_id) > 64:
+        return {"registration": None}
+    event, reg = registrations_repo.event_and_registration(event_id, person.oid)
     if reg is None:
         return {"registration": None}
-    return {"registration": _with_position(reg, events_repo.get_event(event_id))}
+    return {"registration": _with_position(reg, event)}
 
 
 def my_registrations(person: Specialist, params: dict[str, str]) -> dict[str, Any]:

@@ -1,0 +1,108 @@
+"""Storage calls per registration and cancellation, pinned (the project counts every DynamoDB
+call in `chalicelib.db.connection.call_counter`): the floor of each path, independent of how
+long the line is, and positions from the event's counters rather than a Query."""
+
+from __future__ import annotations
+
+from tests.events_support import moderator, organizer, post, published_event, specialist
+
+
+def _register(client, event_id, headers):
+    return post(client, f"/api/events/{event_id}/registrations", {}, headers)
+
+
+def _cancel(client, event_id, headers):
+    return client.http.delete(f"/api/events/{event_id}/registrations/me", headers=headers)
+
+
+def _counted(action):
+    from chalicelib.db.connection import call_counter
+
+    call_counter.clear()
+    resp = action()
+    return resp, dict(call_counter)
+
+
+def test_a_confirmed_seat_costs_the_session_one_read_and_one_transaction(client):
+    event_id = published_event(client, organizer(), moderator(), capacity=3)
+    _register(client, event_id, specialist("s-0"))
+    me = specialist("s-1")
+    resp, calls = _counted(lambda: _register(client, event_id, me))
+    assert resp.json_body["status"] == "confirmed"
+    assert calls == {"GetItem": 1, "BatchGetItem": 1, "TransactWriteItems": 1}
+
+
+def test_joining_a_long_line_costs_one_call_more_and_no_query(client):
+    event_id = published_event(client, organizer(), moderator(), capacity=1)
+    for i in range(15):
+        _register(client, event_id, specialist(f"s-{i}"))
+    last = specialist("s-last")
+    resp, calls = _counted(lambda: _register(client, event_id, last))
+    assert (resp.json_body["status"], resp.json_body["position"]) == ("waitlisted", 15)
+    assert sum(calls.values()) <= 5
+    assert "Query" not in calls and "Scan" not in calls
+
+
+def test_cancelling_a_seat_with_a_line_costs_at_most_five_calls_and_promotes_the_head(client):
+    event_id = published_event(client, organizer(), moderator(), capacity=1)
+    people = [specialist(f"s-{i}") for i in range(12)]
+    for h in people:
+        _register(client, event_id, h)
+    resp, calls = _counted(lambda: _cancel(client, event_id, people[0]))
+    assert resp.json_body["status"] == "cancelled"
+    assert sum(calls.values()) <= 5
+    mine = client.http.get(f"/api/events/{event_id}/registrations/me", headers=people[1])
+    assert mine.json_body["registration"]["status"] == "confirmed"
+    last = client.http.get(f"/api/events/{event_id}/registrations/me", headers=people[-1])
+    assert last.json_body["registration"]["position"] == 10
+
+
+def test_leaving_the_line_costs_at_most_five_calls_and_everyone_behind_moves_up(client):
+    event_id = published_event(client, organizer(), moderator(), capacity=1)
+    people = [specialist(f"s-{i}") for i in range(6)]
+    for h in people:
+        _register(client, event_id, h)
+    resp, calls = _counted(lambda: _cancel(client, event_id, people[2]))  # 2nd in line
+    assert resp.json_body["status"] == "cancelled"
+    assert sum(calls.values()) <= 5
+    positions = [
+        client.http.get(f"/api/events/{event_id}/registrations/me", headers=h).json_body[
+            "registration"
+        ]["position"]
+        for h in people[1:]
+    ]
+    assert positions == [1, None, 2, 3, 4]
+
+
+def test_cancelling_without_a_line_costs_at_most_four_calls(client):
+    event_id = published_event(client, organizer(), moderator(), capacity=2)
+    me = specialist("s-1")
+    _register(client, event_id, me)
+    resp, calls = _counted(lambda: _cancel(client, event_id, me))
+    assert resp.json_body["status"] == "cancelled"
+    assert sum(calls.values()) <= 4
+
+
+def test_positions_stay_exact_after_promotions_and_departures_mixed(client):
+    """ticket − promoted − departed-below, checked against the line as it really stands."""
+    from chalicelib.db.models import Registration
+
+    event_id = published_event(client, organizer(), moderator(), capacity=2)
+    people = [specialist(f"s-{i}") for i in range(10)]
+    for h in people:
+        _register(client, event_id, h)
+    for gone in (people[0], people[4], people[3], people[9], people[1]):
+        assert _cancel(client, event_id, gone).status_code == 200
+    waiting = sorted(
+        (r for r in Registration.query(event_id, consistent_read=True) if r.status == "waitlisted"),
+        key=lambda r: r.wait_seq,
+    )
+    by_oid = {f"s-{i}": h for i, h in enumerate(people)}
+    told = [
+        client.http.get(
+            f"/api/events/{event_id}/registrations/me", headers=by_oid[r.oid]
+        ).json_body["registration"]["position"]
+        for r in waiting
+    ]
+    assert told == list(range(1, len(waiting) + 1))
+    assert len(waiting) == 10 - 5 - 2
