@@ -228,9 +228,8 @@ def test_first_login_credits_the_provider_rows_waiting_for_the_snils(
     import datetime as dt
 
     from chalicelib.db import credits_repo
-    from chalicelib.db.models import PendingCredit
+    from chalicelib.db.models import PendingCredit, SpecialtyRecord
     from chalicelib.db.models import Specialist as SpecialistModel
-    from chalicelib.db.models import SpecialtyRecord
 
     now = dt.datetime.now(dt.UTC)
     SpecialistModel(
@@ -245,7 +244,7 @@ def test_first_login_credits_the_provider_rows_waiting_for_the_snils(
         credits_repo.save_pending(
             PendingCredit(
                 snils=DOCTOR_SNILS,
-                record_id=credits_repo.new_record_id("2024-04-1%d" % n, f"t{n}"),
+                record_id=credits_repo.new_record_id(f"2024-04-1{n}", f"t{n}"),
                 kind="dpp_pk",
                 title=title,
                 hours=hours,
