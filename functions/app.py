@@ -2,11 +2,11 @@
 
 from chalice import Rate
 from chalicelib.edge import origin_verify_guard
-from chalicelib.http import PortalApp, body_size_guard
 from chalicelib.logs import configure_logging
 from chalicelib.observability import metrics_middleware
 from chalicelib.routes import register_all
 from chalicelib.stage_guard import esia_configuration_guard
+from chalicelib.web import PortalApp, body_size_guard
 
 configure_logging()
 app = PortalApp(app_name="nmo-portal")

@@ -89,8 +89,8 @@ def _in_lambda(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def install() -> None:
     import botocore.client
-    from chalicelib.http import PortalApp
     from chalicelib.services import lifecycle
+    from chalicelib.web import PortalApp
 
     original = botocore.client.BaseClient._make_api_call
 

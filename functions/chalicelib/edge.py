@@ -15,10 +15,10 @@ from collections.abc import Callable
 
 from chalice.app import Request, Response
 
-from . import secrets
+from . import secret_store as secrets
 from .errors import Forbidden
-from .http import error_response
 from .settings import get_settings
+from .web import error_response
 
 HEADER = "x-origin-verify"
 log = logging.getLogger("nmo.edge")

@@ -1,6 +1,6 @@
 """Domain errors: one type family, each with a message meant for a person (in Russian).
 
-Services raise these; `http.error_response` is the one place that turns them into HTTP.
+Services raise these; `web.error_response` is the one place that turns them into HTTP.
 """
 
 from __future__ import annotations

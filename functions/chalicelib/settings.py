@@ -30,7 +30,7 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     session_key: str = ""
     # Names of stored secrets (SSM parameter name, or Secrets Manager ARN / "secretsmanager:<id>")
-    # used when the plain value is empty; chalicelib.secrets reads them on first use.
+    # used when the plain value is empty; chalicelib.secret_store reads them on first use.
     session_key_param: str = ""
     esia_key_param: str = ""
     esia_signer_token_param: str = ""

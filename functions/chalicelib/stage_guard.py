@@ -13,8 +13,8 @@ from chalice.app import Request, Response
 
 from .errors import ServiceUnavailable
 from .esia.configuration import LOCAL_STAGE, EsiaNotConfigured, require_complete
-from .http import error_response
 from .settings import Settings, get_settings
+from .web import error_response
 
 log = logging.getLogger("nmo.stage")
 

@@ -76,8 +76,8 @@ def _status_line(code: int) -> str:
 
 
 def _error_json(code: str, message: str) -> bytes:
-    from chalicelib.http import error_body
     from chalicelib.jsontext import dumps
+    from chalicelib.web import error_body
 
     return dumps(error_body(code, message)).encode("utf-8")
 

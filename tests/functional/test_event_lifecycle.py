@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from chalicelib.services import events as events_service
+from chalicelib.services import organizer_events as events_service
 from chalicelib.services.lifecycle import finish_ended_events
 
 from tests.events_support import moderator, organizer, post, published_event, specialist

@@ -49,7 +49,7 @@ def test_unexpected_failure_is_a_500_in_the_error_shape_without_a_stack_trace(cl
 def test_malformed_json_body_gets_400_not_500():
     from chalice.app import Request
     from chalicelib.errors import InvalidInput
-    from chalicelib.http import json_body
+    from chalicelib.web import json_body
 
     for raw in (b"{not json", b"\xff\xfe", b"[1,2]", b""):
         req = Request(

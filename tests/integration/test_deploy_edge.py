@@ -126,7 +126,7 @@ def test_costly_routes_have_their_own_throttle_and_those_routes_exist(api):
 def guarded(client, monkeypatch):
     """The app with an origin-verify secret in (moto) Secrets Manager."""
     import boto3
-    from chalicelib import secrets
+    from chalicelib import secret_store as secrets
     from chalicelib.db import connection
     from chalicelib.settings import reset_settings
 

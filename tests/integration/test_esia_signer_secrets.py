@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import boto3
-from chalicelib import secrets
+from chalicelib import secret_store as secrets
 from chalicelib.esia.signer import RemoteSigner, signer_for
 from chalicelib.settings import Settings
 from moto import mock_aws

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
-from chalicelib import secrets
+from chalicelib import secret_store as secrets
 from chalicelib.errors import NotLoggedIn
 from chalicelib.services import sessions
 from chalicelib.settings import reset_settings

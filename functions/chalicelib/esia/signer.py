@@ -18,7 +18,7 @@ import urllib.request
 from pathlib import Path
 from typing import Protocol
 
-from .. import secrets
+from .. import secret_store as secrets
 from ..errors import ServiceUnavailable
 from ..settings import Settings, get_settings
 from .gost import GostPrivateKey, load_private_key_pem

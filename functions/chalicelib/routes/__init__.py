@@ -6,7 +6,7 @@ from chalice import Chalice
 
 
 def register_all(app: Chalice) -> None:
-    from . import auth, catalog, events, me, meta, moderation, organizer
+    from . import auth, catalog, me, meta, moderation, organizer, registrations
 
-    for module in (meta, catalog, auth, me, events, organizer, moderation):
+    for module in (meta, catalog, auth, me, registrations, organizer, moderation):
         app.register_blueprint(module.bp)

@@ -6,8 +6,8 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from ..http import json_response, query_params
 from ..services import auth
+from ..web import json_response, query_params
 from . import session
 
 bp = Blueprint(__name__)

@@ -6,8 +6,8 @@ from typing import Any
 
 from chalice import Blueprint
 
-from ..http import json_response, query_params
 from ..services import catalog
+from ..web import json_response, query_params
 
 bp = Blueprint(__name__)
 

@@ -11,8 +11,8 @@ from urllib.parse import unquote
 from chalice import Blueprint, Response
 
 from ..domain.rules import pace_choices, rule_set_choices
-from ..http import json_body, json_response, query_params
 from ..services import cabinet, codes, credit_export, credits, plan, plan_export
+from ..web import json_body, json_response, query_params
 from .session import authenticated
 
 bp = Blueprint(__name__)

@@ -6,8 +6,8 @@ from typing import Any
 
 from chalice import Blueprint
 
-from ..http import json_response
 from ..openapi import build_openapi
+from ..web import json_response
 
 bp = Blueprint(__name__)
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from chalice import Blueprint
 
-from ..http import json_body, json_response, query_params
 from ..services import moderation
+from ..web import json_body, json_response, query_params
 from . import session
 
 bp = Blueprint(__name__)

@@ -15,7 +15,7 @@ from ..domain.dates import parse_iso_date, ru_date, utcnow
 from ..domain.events import code_expires_on, day_is_over, earns_code, required_minutes, rules
 from ..domain.specialties import specialty_name
 from ..errors import Conflict, InvalidInput
-from .events import own_event
+from .organizer_events import own_event
 from .spreadsheet import csv_safe
 
 STATUS_NAMES = {

@@ -11,7 +11,7 @@ from ..db.models import Specialist
 from ..domain.dates import utcnow
 from ..domain.events import can_move, check_can_submit, validate_reason
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
-from .events import organizer_view
+from .organizer_events import organizer_view
 
 QUEUE_STATUSES = ("on_review", "published", "rejected")
 

@@ -10,7 +10,7 @@ from ..db import registrations_repo
 from ..db.models import Specialist
 from ..errors import InvalidInput
 from . import plan
-from .calendar import calendar_file
+from .event_calendars import calendar_file
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ICS = "text/calendar; charset=utf-8"

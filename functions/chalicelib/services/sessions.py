@@ -20,7 +20,7 @@ from typing import Any
 from ..db import people_repo
 from ..db.models import Specialist
 from ..errors import Forbidden, NotLoggedIn
-from ..secrets import session_key
+from ..secret_store import session_key
 from ..settings import get_settings
 
 COOKIE_NAME = "nmo_session"

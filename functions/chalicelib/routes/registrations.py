@@ -6,8 +6,8 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from ..http import json_body, json_response, query_params
-from ..services import calendar, registration
+from ..services import event_calendars, registration
+from ..web import json_body, json_response, query_params
 from . import session
 
 bp = Blueprint(__name__)
@@ -49,7 +49,7 @@ def my_registrations() -> Any:
 @bp.route("/api/events/{event_id}/calendar.ics", methods=["GET"])
 def calendar_file(event_id: str) -> Any:
     """Файл календаря (.ics) с днями опубликованного мероприятия."""
-    body = calendar.event_calendar(event_id)
+    body = event_calendars.event_calendar(event_id)
     return Response(
         body=body,
         status_code=200,
