@@ -33,11 +33,6 @@ import package as api_package  # noqa: E402
 PLACEHOLDER_URL = (
     "https://pending.invalid"  # first deploy without a domain: fixed after the CDN exists
 )
-DEFAULT_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; form-action 'self'; "
-    "base-uri 'self'; frame-ancestors 'none'; object-src 'none'"
-)
 
 
 EDGE_REGION = "us-east-1"  # CloudFront's WAF web ACLs and Lambda@Edge live only there
@@ -443,11 +438,10 @@ MAX_CSP_CHARS = 1783
 
 def content_security_policy(site_dir: Path) -> str:
     """The built site's own CSP (its inline scripts by hash), else the strict default."""
-    try:
-        from nmo_cli.site_build import content_security_policy as from_site
-    except ImportError:
-        return DEFAULT_CSP
-    csp = str(from_site(site_dir))
+    from nmo_cli.site_build import DEFAULT_CSP
+    from nmo_cli.site_build import content_security_policy as from_site
+
+    csp = str(from_site(site_dir)) if site_dir.exists() else DEFAULT_CSP
     if len(csp) > MAX_CSP_CHARS:
         raise DeployError(
             f"Content-Security-Policy сайта длиннее {MAX_CSP_CHARS} символов ({len(csp)}), "
