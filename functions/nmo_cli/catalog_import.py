@@ -9,8 +9,6 @@ small in memory. Element ids come from the provider's ИНН and its own code
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
 import functools
 import hashlib
@@ -28,6 +26,8 @@ from chalicelib.domain.text import clean_text
 from chalicelib.errors import InvalidInput
 from chalicelib.services.roles import organization_id_for_inn
 from tqdm import tqdm
+
+from nmo_cli.provider_files import ImportFileError, SourceFile
 
 MAX_ERRORS_SHOWN = 200
 _WRITE_CHUNK = 500
@@ -94,10 +94,6 @@ _DATE_RANGE = re.compile(r"^\s*(\S+)\s*(?:[-–—]|по|\.\.)\s*(\S+)\s*$")
 _SPLIT_SPECIALTIES = re.compile(r"[;,\s]+")
 
 
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read (format, encoding, columns); message in Russian."""
-
-
 class RowError(ValueError):
     """One row is wrong; the message names the column, in Russian."""
 
@@ -125,34 +121,6 @@ class ImportReport:
 
 
 # ---- reading -------------------------------------------------------------------------------
-
-
-def detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM (Excel's «Unicode text»), else cp1251.
-
-    The whole file is decoded incrementally: a cp1251 file's first non-ASCII byte may come late.
-    """
-    with path.open("rb") as fh:
-        head = fh.read(4)
-        if head.startswith(codecs.BOM_UTF8):
-            return "utf-8-sig"
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return "utf-16"
-        fh.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        try:
-            while chunk := fh.read(1 << 20):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "cp1251"
-    return "utf-8"
-
-
-def detect_delimiter(header_line: str) -> str:
-    counts = {d: header_line.count(d) for d in (";", ",", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ";"
 
 
 def _heading(value: object) -> str:
@@ -190,66 +158,6 @@ def map_columns(header: list[Any]) -> tuple[dict[str, int], list[str]]:
             "специальности (см. образец functions/nmo_cli/samples/)."
         )
     return mapping, ignored
-
-
-@dataclass
-class SourceFile:
-    """Rows of a CSV or XLSX file as (row number, cells), the header already taken off."""
-
-    path: Path
-    encoding: str | None = None
-    delimiter: str | None = None
-    header: list[Any] = field(default_factory=list)
-
-    @property
-    def is_xlsx(self) -> bool:
-        return self.path.suffix.lower() in (".xlsx", ".xlsm")
-
-    def open(self) -> None:
-        suffix = self.path.suffix.lower()
-        if not self.path.is_file():
-            raise ImportFileError(f"Файл {self.path} не найден.")
-        if suffix not in (".csv", ".txt", ".xlsx", ".xlsm"):
-            raise ImportFileError("Поддерживаются файлы CSV и XLSX.")
-        if not self.is_xlsx:
-            self.encoding = detect_encoding(self.path)
-            with self.path.open(encoding=self.encoding, newline="") as fh:
-                self.delimiter = detect_delimiter(fh.readline())
-
-    def rows(self) -> Iterator[tuple[int, list[Any]]]:
-        """Data rows with their numbers as a spreadsheet shows them (the header is row 1)."""
-        if self.is_xlsx:
-            yield from self._xlsx_rows()
-        else:
-            yield from self._csv_rows()
-
-    def _csv_rows(self) -> Iterator[tuple[int, list[Any]]]:
-        assert self.encoding and self.delimiter
-        with self.path.open(encoding=self.encoding, newline="") as fh:
-            reader = csv.reader(fh, delimiter=self.delimiter)
-            try:
-                self.header = next(reader, [])
-                yield from enumerate(reader, start=2)
-            except csv.Error as exc:
-                raise ImportFileError(f"Файл CSV повреждён: {exc}.") from exc
-
-    def _xlsx_rows(self) -> Iterator[tuple[int, list[Any]]]:
-        import zipfile
-
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(self.path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-            raise ImportFileError("Файл не открывается как книга Excel (XLSX).") from exc
-        try:
-            sheet = workbook.worksheets[0]
-            rows = sheet.iter_rows(values_only=True)
-            self.header = list(next(rows, ()) or ())
-            for number, cells in enumerate(rows, start=2):
-                yield number, list(cells)
-        finally:
-            workbook.close()
 
 
 # ---- one row -------------------------------------------------------------------------------

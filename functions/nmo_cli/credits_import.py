@@ -10,14 +10,14 @@ their first login. Re-running the same file changes nothing: record ids derive f
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .provider_files import ImportFileError, SourceFile
 
 HEADERS = {
     "snils": ("снилс", "snils"),
@@ -56,37 +56,12 @@ class Report:
     errors: list[str] = field(default_factory=list)
 
 
-def decode_text(raw: bytes) -> str:
-    """UTF-8 (with or without BOM) or, failing that, Windows-1251 (Excel's «CSV» in Russia)."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("cp1251")
-
-
-def _cells_from_csv(raw: bytes) -> list[list[str]]:
-    text = decode_text(raw)
-    first = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first.count)
-    return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
-
-
-def _cells_from_xlsx(path: Path) -> list[list[Any]]:
-    from openpyxl import load_workbook
-
-    book = load_workbook(path, read_only=True, data_only=True)
-    sheet = book.worksheets[0]
-    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    book.close()
-    return rows
-
-
 def read_cells(path: Path) -> list[list[Any]]:
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _cells_from_xlsx(path)
-    return _cells_from_csv(path.read_bytes())
+    """The header and every row of a CSV or XLSX file (the one provider-file reader)."""
+    source = SourceFile(path)
+    source.open()
+    rows = [cells for _, cells in source.rows()]
+    return [source.header, *rows] if source.header or rows else []
 
 
 def _header_map(header: list[Any]) -> tuple[dict[str, int], list[str]]:
@@ -314,6 +289,9 @@ def run_import(path: Path, *, apply: bool, today: dt.date | None = None) -> Repo
     report = Report()
     try:
         cells = read_cells(path)
+    except ImportFileError as exc:
+        report.errors.append(str(exc))
+        return report
     except (OSError, ValueError, KeyError) as exc:
         report.errors.append(f"Не удалось прочитать файл: {type(exc).__name__}.")
         return report

@@ -218,3 +218,17 @@ def test_operator_correction_moves_hours_and_shows_in_the_persons_history(
     capsys.readouterr()
     with pytest.raises(SystemExit):
         main(["credits", "correct", doctor.oid, "x"])
+
+
+def test_a_provider_file_in_utf16_reads_like_any_other(catalog: None, tmp_path: Path) -> None:
+    # Excel's «Unicode text»: the one provider-file reader (nmo_cli/provider_files.py) knows it.
+    from nmo_cli.credits_import import read_cells
+
+    path = tmp_path / "rows.csv"
+    path.write_bytes(
+        ("\ufeff" + HEADER + "\r\n" + "112-233-445 95;dpp-cardio-36;36;2024-09-12;УД-9\r\n").encode(
+            "utf-16"
+        )
+    )
+    cells = read_cells(path)
+    assert cells[0][0] == "СНИЛС" and cells[1][1] == "dpp-cardio-36"
