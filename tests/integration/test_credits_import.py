@@ -226,9 +226,7 @@ def test_a_provider_file_in_utf16_reads_like_any_other(catalog: None, tmp_path: 
 
     path = tmp_path / "rows.csv"
     path.write_bytes(
-        ("\ufeff" + HEADER + "\r\n" + "112-233-445 95;dpp-cardio-36;36;2024-09-12;УД-9\r\n").encode(
-            "utf-16"
-        )
+        (HEADER + "\r\n" + "112-233-445 95;dpp-cardio-36;36;2024-09-12;УД-9\r\n").encode("utf-16")
     )
     cells = read_cells(path)
     assert cells[0][0] == "СНИЛС" and cells[1][1] == "dpp-cardio-36"
