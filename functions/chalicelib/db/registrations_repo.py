@@ -22,6 +22,7 @@ from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from ..domain.dates import utcnow
 from . import codes_repo, cursors
 from .connection import connection, ensure_bound
 from .models import AuditEntry, CatalogElement, ConfirmationCode, Registration
@@ -30,7 +31,7 @@ CONDITION_FAILED = "ConditionalCheckFailed"
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return utcnow()  # the one clock (domain/dates)
 
 
 class NamedTransaction:
