@@ -225,11 +225,7 @@ def replace_totals(
                 updated_at=now,
             )
         )
-    try:
-        tx.commit()
-    except Cancelled:
-        return False
-    return True
+    return tx.committed()
 
 
 def all_records(oid: str) -> Iterator[CreditRecord]:
@@ -293,11 +289,7 @@ def _put_new_with_audit(item: Any, absent: Any, audit: Any) -> bool:
     tx = Transaction()
     tx.put(item, condition=absent, name="item")
     tx.put(audit, name="audit")
-    try:
-        tx.commit()
-    except Cancelled:
-        return False
-    return True
+    return tx.committed()
 
 
 def record_exists(oid: str, record_id: str) -> bool:
@@ -419,11 +411,7 @@ def add_plan_item(item: CreditTotal, *, actor: str) -> bool:
         person_subject(item.oid),
         actor,
         "plan_item_added",
-        after={
-            "element_id": item.element_id,
-            "title": item.title,
-            "specialty": _plan_specialty(item),
-        },
+        after=_plan_audit_view(item),
     )
     return _put_new_with_audit(item, CreditTotal.bucket.does_not_exist(), audit)
 
@@ -434,11 +422,7 @@ def remove_plan_item(item: CreditTotal, *, actor: str) -> None:
         person_subject(item.oid),
         actor,
         "plan_item_removed",
-        before={
-            "element_id": item.element_id,
-            "title": item.title,
-            "specialty": _plan_specialty(item),
-        },
+        before=_plan_audit_view(item),
     )
     with Transaction() as tx:
         tx.delete(CreditTotal(item.oid, item.bucket))
@@ -453,6 +437,10 @@ def mark_plan_done(tx: Transaction, oid: str, bucket: str, record_id: str) -> No
         condition=CreditTotal.bucket.exists(),
         name="plan",
     )
+
+
+def _plan_audit_view(item: CreditTotal) -> dict[str, Any]:
+    return {"element_id": item.element_id, "title": item.title, "specialty": _plan_specialty(item)}
 
 
 def _plan_specialty(item: CreditTotal) -> str:

@@ -10,7 +10,7 @@ from pynamodb.exceptions import DoesNotExist
 from ..domain.dates import utcnow
 from .connection import ensure_bound
 from .models import Organization, Specialist
-from .transactions import Cancelled, Transaction
+from .transactions import Transaction
 
 
 def _now() -> dt.datetime:
@@ -82,11 +82,7 @@ def save_roles(
             name="person",
         )
     tx.put(audit, name="audit")
-    try:
-        tx.commit()
-    except Cancelled:
-        return False
-    return True
+    return tx.committed()
 
 
 def save_specialties(person: Specialist, entries: list[Any], level: str, audit: Any) -> bool:
@@ -108,11 +104,7 @@ def save_specialties(person: Specialist, entries: list[Any], level: str, audit: 
         name="person",
     )
     tx.put(audit, name="audit")
-    try:
-        tx.commit()
-    except Cancelled:
-        return False
-    return True
+    return tx.committed()
 
 
 def save_consent(person: Specialist, value: bool, now: dt.datetime, audit: Any) -> None:

@@ -90,6 +90,15 @@ class Transaction:
         except TransactWriteError as err:
             raise self._classified(err) from err
 
+    def committed(self) -> bool:
+        """Commit; False when one of the transaction's own conditions failed (nothing was
+        written). Anything else (a conflict, a throttle) still raises."""
+        try:
+            self.commit()
+        except Cancelled:
+            return False
+        return True
+
     def __enter__(self) -> Transaction:
         return self
 

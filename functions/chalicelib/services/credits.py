@@ -106,7 +106,7 @@ def standings(cycles: list[Cycle], items: list[Any]) -> dict[str, Standing]:
     return {c.specialty: standing_of(c, tallies[c.specialty]) for c in cycles}
 
 
-def place(record: CreditRecord, cycles: list[Cycle], current: dict[str, Standing] | None) -> None:
+def place(record: CreditRecord, cycles: list[Cycle], current: dict[str, Standing]) -> None:
     """Allocate a new record to a cycle (sets `specialty`): where it closes most of what is
     missing. A record fitting no cycle keeps an own specialty (or the first accredited one) and
     is shown as «не засчитано» with the reason."""
@@ -115,7 +115,7 @@ def place(record: CreditRecord, cycles: list[Cycle], current: dict[str, Standing
     day = dt.date.fromisoformat(record.completed_on)
     chosen = allocate(
         cycles,
-        current or {},
+        current,
         kind=record.kind,
         hours=float(record.hours),
         completed_on=day,

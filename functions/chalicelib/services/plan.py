@@ -218,12 +218,10 @@ def _kinds(s: Standing) -> dict[str, Any]:
     }
 
 
-def _cycle_of(person: Specialist, specialty: Any, field: str = "specialty") -> Cycle:
+def _cycle_of(cycles: list[Cycle], specialty: Any, field: str = "specialty") -> Cycle:
     if not isinstance(specialty, str) or not specialty.strip():
         raise InvalidInput("Укажите специальность цикла (код V021).", field=field)
-    cycle = next(
-        (c for c in credits.person_cycles(person) if c.specialty == specialty.strip()), None
-    )
+    cycle = next((c for c in cycles if c.specialty == specialty.strip()), None)
     if cycle is None:
         raise InvalidInput(
             "Такой специальности нет в вашем профиле: добавьте её в разделе «Мои специальности».",
@@ -237,7 +235,7 @@ def add_item(person: Specialist, body: dict[str, Any]) -> tuple[dict[str, Any], 
     element_id = body.get("element_id")
     if not isinstance(element_id, str) or not 0 < len(element_id.strip()) <= 100:
         raise InvalidInput("Укажите элемент каталога (element_id).", field="element_id")
-    cycle = _cycle_of(person, body.get("specialty"))
+    cycle = _cycle_of(credits.person_cycles(person), body.get("specialty"))
     element = catalog_repo.get_element(element_id.strip())
     if element is None or element.status != "published":
         raise NotFound("Элемент не найден в опубликованном каталоге.", field="element_id")
@@ -293,9 +291,9 @@ def suggestions(person: Specialist, params: dict[str, str]) -> dict[str, Any]:
     """«Что поможет закрыть разрыв»: published elements of the cycle's specialty that still count
     by its deadline, not planned, registered or completed, the missing kind first, the soonest
     to finish first."""
-    cycle = _cycle_of(person, params.get("specialty"))
-    today = today_msk()
     cycles = credits.person_cycles(person)
+    cycle = _cycle_of(cycles, params.get("specialty"))
+    today = today_msk()
     items = credits.current_totals(person, cycles)
     now = standing_of(cycle, credits.tallies_of(cycles, items)[cycle.specialty])
     if now.met:
