@@ -278,17 +278,21 @@ def missing_phrase(cycle: Cycle, now: Standing, *, past: bool = False) -> str:
     rule = cycle.rule_set
     if rule.required_dpp_pk <= 0:
         return f"{verb} {_h(now.missing_any)} ч (любые виды обучения)."
-    if now.other_room is not None and now.other_room <= 0:
-        any_kind = f"ещё {_h(now.missing_any)} ч ДПП ПК (ИОМ и мероприятия уже засчитаны до предела {_h(rule.other_max or 0)} ч)"
-    else:
-        any_kind = f"{_h(now.missing_any)} ч — ДПП ПК, ИОМ или мероприятия"
+    # At the cap, ИОМ and events no longer count: whatever is missing must be ДПП ПК.
+    capped = now.other_room is not None and now.other_room <= 0
+    cap_note = f" (ИОМ и мероприятия уже засчитаны до предела {_h(rule.other_max or 0)} ч)"
     if now.missing_dpp_pk > 0 and now.missing_any > 0:
-        if now.other_room is not None and now.other_room <= 0:
-            return f"{verb} {_h(now.missing_total)} ч ДПП ПК (ИОМ и мероприятия уже засчитаны до предела {_h(rule.other_max or 0)} ч)."
-        return f"{verb} {_h(now.missing_dpp_pk)} ч ДПП ПК и ещё {any_kind}."
+        if capped:
+            return f"{verb} {_h(now.missing_total)} ч ДПП ПК{cap_note}."
+        return (
+            f"{verb} {_h(now.missing_dpp_pk)} ч ДПП ПК и ещё {_h(now.missing_any)} ч — "
+            "ДПП ПК, ИОМ или мероприятия."
+        )
     if now.missing_dpp_pk > 0:
         return f"{verb} {_h(now.missing_dpp_pk)} ч ДПП ПК; остальное выполнено."
-    return f"{verb} {any_kind}; минимум ДПП ПК выполнен."
+    if capped:
+        return f"{verb} ещё {_h(now.missing_any)} ч ДПП ПК{cap_note}; минимум ДПП ПК выполнен."
+    return f"{verb} {_h(now.missing_any)} ч — ДПП ПК, ИОМ или мероприятия; минимум ДПП ПК выполнен."
 
 
 def summary_sentence(cycle: Cycle, now: Standing, status: str, today: dt.date) -> str:
