@@ -223,13 +223,31 @@ def standing_of(cycle: Cycle, counted: Tally) -> Standing:
     return standing(cycle.rule_set, counted.kind_total([DPP_PK]), counted.kind_total(OTHER_KINDS))
 
 
+def standing_after(rule: RuleSet, now: Standing, dpp_pk: float, other: float) -> Standing:
+    """The standing once more hours of ДПП ПК and of other kinds count (raw, before the cap)."""
+    return standing(rule, now.dpp_pk + dpp_pk, now.other + now.other_over_limit + other)
+
+
 def closes(cycle: Cycle, now: Standing, kind: str, hours: float) -> float:
     """How much of the cycle's missing amount a record of this kind and hours would close."""
-    if kind == DPP_PK:
-        after = standing(cycle.rule_set, now.dpp_pk + hours, now.other + now.other_over_limit)
-    else:
-        after = standing(cycle.rule_set, now.dpp_pk, now.other + now.other_over_limit + hours)
-    return now.missing_total - after.missing_total
+    dpp, other = (hours, 0.0) if kind == DPP_PK else (0.0, hours)
+    return now.missing_total - standing_after(cycle.rule_set, now, dpp, other).missing_total
+
+
+def requirement_view(rule: RuleSet) -> dict[str, Any]:
+    return {
+        "total": plain_number(rule.required_total, digits=2),
+        "dpp_pk": plain_number(rule.required_dpp_pk, digits=2),
+        "other_max": None if rule.other_max is None else plain_number(rule.other_max, digits=2),
+    }
+
+
+def missing_view(now: Standing) -> dict[str, Any]:
+    return {
+        "total": plain_number(now.missing_total, digits=2),
+        "dpp_pk": plain_number(now.missing_dpp_pk, digits=2),
+        "any": plain_number(now.missing_any, digits=2),
+    }
 
 
 @dataclass(frozen=True)
@@ -380,11 +398,7 @@ def progress(cycle: Cycle, counted: Tally, today: dt.date) -> dict[str, Any]:
         "rule_set": rule.id,
         "rule_set_title": rule.title,
         "pace": _pace_view(cycle, counted, today),
-        "required": {
-            "total": plain_number(rule.required_total, digits=2),
-            "dpp_pk": plain_number(rule.required_dpp_pk, digits=2),
-            "other_max": None if rule.other_max is None else plain_number(rule.other_max, digits=2),
-        },
+        "required": requirement_view(rule),
         "earned": {
             "total": plain_number(now.total, digits=2),
             "dpp_pk": plain_number(now.dpp_pk, digits=2),
@@ -396,11 +410,7 @@ def progress(cycle: Cycle, counted: Tally, today: dt.date) -> dict[str, Any]:
             "total": plain_number(expected.total, digits=2),
             "dpp_pk": plain_number(expected.dpp_pk, digits=2),
         },
-        "missing": {
-            "total": plain_number(now.missing_total, digits=2),
-            "dpp_pk": plain_number(now.missing_dpp_pk, digits=2),
-            "any": plain_number(now.missing_any, digits=2),
-        },
+        "missing": missing_view(now),
         "portfolio_window_opens": cycle.portfolio_window_opens.isoformat(),
         "portfolio_window_open": cycle.portfolio_window_opens <= today <= cycle.expires,
         "status": status,

@@ -17,7 +17,15 @@ from typing import Any
 from ..db import catalog_repo, credits_repo, registrations_repo
 from ..db.models import CreditTotal, Specialist
 from ..domain.catalog import KINDS_SHORT, UNDATED
-from ..domain.cycles import Cycle, Standing, missing_phrase, standing, standing_of
+from ..domain.cycles import (
+    Cycle,
+    Standing,
+    missing_phrase,
+    missing_view,
+    requirement_view,
+    standing_after,
+    standing_of,
+)
 from ..domain.dates import ru_date, today_msk, utcnow
 from ..domain.numbers import plain_number
 from ..domain.rules import DPP_PK, rule_book
@@ -176,9 +184,7 @@ def plan_view(person: Specialist, today: dt.date | None = None) -> dict[str, Any
         counting = [p for p in mine if _counts_by_deadline(p, cycle, today)]
         plan_dpp = sum(p.hours for p in counting if p.kind == DPP_PK)
         plan_other = sum(p.hours for p in counting if p.kind != DPP_PK)
-        after = standing(
-            cycle.rule_set, now.dpp_pk + plan_dpp, now.other + now.other_over_limit + plan_other
-        )
+        after = standing_after(cycle.rule_set, now, plan_dpp, plan_other)
         views.append(
             {
                 "specialty": cycle.specialty,
@@ -192,18 +198,8 @@ def plan_view(person: Specialist, today: dt.date | None = None) -> dict[str, Any
                     "other": plain_number(plan_other, digits=2),
                 },
                 "projected": _kinds(after),
-                "uncovered": {
-                    "total": plain_number(after.missing_total, digits=2),
-                    "dpp_pk": plain_number(after.missing_dpp_pk, digits=2),
-                    "any": plain_number(after.missing_any, digits=2),
-                },
-                "required": {
-                    "total": plain_number(cycle.rule_set.required_total, digits=2),
-                    "dpp_pk": plain_number(cycle.rule_set.required_dpp_pk, digits=2),
-                    "other_max": None
-                    if cycle.rule_set.other_max is None
-                    else plain_number(cycle.rule_set.other_max, digits=2),
-                },
+                "uncovered": missing_view(after),
+                "required": requirement_view(cycle.rule_set),
                 "summary": _projection_sentence(cycle, after, plan_dpp + plan_other),
             }
         )
