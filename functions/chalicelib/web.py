@@ -120,7 +120,7 @@ def _contract_error(response: Response, event: Any) -> Response:
     if response.status_code >= 500:
         return internal_error_response()
     body = error_body("invalid_input", "Запрос не понят. Проверьте адрес и параметры.")
-    return json_response(body, response.status_code if response.status_code < 500 else 400)
+    return json_response(body, response.status_code)
 
 
 class PortalApp(Chalice):

@@ -332,7 +332,7 @@ def event_phase(status: str, day_bounds: list[tuple[str, str]], now: dt.datetime
         return PHASE_FINISHED
     if not day_bounds:
         return PHASE_UPCOMING
-    if now >= dt.datetime.fromisoformat(day_bounds[-1][1]):
+    if has_ended(day_bounds, now):
         return PHASE_FINISHED
     if now >= dt.datetime.fromisoformat(day_bounds[0][0]):
         return PHASE_ONGOING
@@ -341,7 +341,7 @@ def event_phase(status: str, day_bounds: list[tuple[str, str]], now: dt.datetime
 
 def has_ended(day_bounds: list[tuple[str, str]], now: dt.datetime) -> bool:
     """Whether the last day of an event is over (it can then be finished, never cancelled)."""
-    return bool(day_bounds) and now >= dt.datetime.fromisoformat(day_bounds[-1][1])
+    return bool(day_bounds) and day_is_over(day_bounds[-1][1], now)
 
 
 def day_is_over(ends_at: str, now: dt.datetime) -> bool:
