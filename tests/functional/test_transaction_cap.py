@@ -14,11 +14,11 @@ from chalicelib.db import catalog_repo, credits_repo, events_repo
 from chalicelib.db.models import CatalogElement, CreditRecord, Specialist, SpecialtyListing
 from chalicelib.db.transactions import MAX_ACTIONS, TooManyActions, Transaction
 from chalicelib.domain.catalog import catalog_sort_key
-from chalicelib.domain.cycles import Credit, progress, tally
 from chalicelib.domain.events import rules
 from chalicelib.domain.specialties import all_specialties
 from chalicelib.services import credits
 
+from tests.cycles_support import recount, stored
 from tests.events_support import moderator, organizer, post, published_event, put
 from tests.people import login_headers, make_person
 
@@ -85,18 +85,11 @@ def _listing_key(event_id: str) -> str:
 
 
 def _recount(person: Specialist) -> list[dict]:
-    records = [
-        Credit(r.kind, float(r.hours), dt.date.fromisoformat(r.completed_on), r.specialty)
-        for r in CreditRecord.query(person.oid)
-    ]
-    return [progress(c, tally(c, records), TODAY) for c in credits.person_cycles(person)]
+    return recount(person, TODAY)
 
 
 def _stored(person: Specialist) -> list[dict]:
-    views = credits.cycles_view(person, TODAY)
-    for v in views:
-        v.pop("specialty_name")
-    return views
+    return stored(person, TODAY)
 
 
 def test_totals_of_many_specialties_are_rebuilt_in_parts_and_match_a_recount(

@@ -11,7 +11,7 @@ from ..domain.catalog import PUBLIC_STATUSES, catalog_sort_key
 from . import cursors
 from .connection import ensure_bound
 from .models import CatalogElement, CatalogVersion, SpecialtyListing
-from .transactions import MAX_ACTIONS, Transaction
+from .transactions import MAX_ACTIONS, Transaction, Write
 
 PAGE_LIMIT_MAX = 200
 PUBLISHED = "published"  # the CatalogVersion item counting changes to the published catalog
@@ -86,7 +86,7 @@ def save_element(
     )
     new_keys = {(x.specialty, x.sort_key) for x in new_listings}
     # Withdrawn listings first, so they go in the element's own transaction whenever they fit.
-    listing_writes: list[tuple[str, SpecialtyListing]] = [
+    listing_writes: list[Write] = [
         ("delete", SpecialtyListing(specialty=specialty, sort_key=sort_key))
         for specialty, sort_key in sorted(old_keys - new_keys)
     ] + [("put", listing) for listing in new_listings]
@@ -97,14 +97,12 @@ def save_element(
     if element.status == "published" or (previous is not None and previous.status == "published"):
         tx.update(CatalogVersion(name=PUBLISHED), [CatalogVersion.version.add(1)])
     first, rest = listing_writes[: tx.room], listing_writes[tx.room :]
-    _add_listing_writes(tx, first)
+    tx.write_all(first)
     tx.commit()
     _write_remaining_listings(element, rest)
 
 
-def _write_remaining_listings(
-    element: CatalogElement, writes: list[tuple[str, SpecialtyListing]]
-) -> None:
+def _write_remaining_listings(element: CatalogElement, writes: list[Write]) -> None:
     """Listings that did not fit the element's own transaction (an element may have up to 50
     specialties; MAX_ACTIONS is 25), in parts each guarded by the element still being the
     version just written: a newer edit that wins meanwhile writes its own listings, and this one
@@ -120,17 +118,9 @@ def _write_remaining_listings(
             condition=CatalogElement.version == element.version,
             name="element",
         )
-        _add_listing_writes(tx, writes[start : start + per_part])
+        tx.write_all(writes[start : start + per_part])
         if not tx.committed():
             return
-
-
-def _add_listing_writes(tx: Transaction, writes: list[tuple[str, SpecialtyListing]]) -> None:
-    for kind, listing in writes:
-        if kind == "delete":
-            tx.delete(listing)
-        else:
-            tx.put(listing)
 
 
 def bump_published_version() -> None:

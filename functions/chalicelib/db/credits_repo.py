@@ -22,7 +22,7 @@ from . import cursors
 from .audit_repo import new_entry
 from .connection import ensure_bound
 from .models import CreditRecord, CreditTotal, PendingCredit, SnilsOwner
-from .transactions import MAX_ACTIONS, Cancelled, Transaction
+from .transactions import MAX_ACTIONS, Cancelled, Transaction, Write
 
 SUMMARY = "summary"
 BUCKET_PREFIX = "cycle#"
@@ -211,9 +211,7 @@ def replace_totals(
         if expected_seq is None
         else CreditTotal.seq == expected_seq
     )
-    writes: list[tuple[str, CreditTotal]] = [
-        ("delete", CreditTotal(oid, key)) for key in stale if key not in buckets
-    ]
+    writes: list[Write] = [("delete", CreditTotal(oid, key)) for key in stale if key not in buckets]
     writes += [
         (
             "put",
@@ -234,7 +232,7 @@ def replace_totals(
         part, writes = writes[:per_part], writes[per_part:]
         tx = Transaction()
         tx.check(CreditTotal, oid, SUMMARY, condition=guard, name="summary")
-        _add_writes(tx, part)
+        tx.write_all(part)
         if not tx.committed():
             return False
     tx = Transaction()
@@ -244,16 +242,8 @@ def replace_totals(
         condition=guard,
         name="summary",
     )
-    _add_writes(tx, writes)
+    tx.write_all(writes)
     return tx.committed()
-
-
-def _add_writes(tx: Transaction, writes: list[tuple[str, CreditTotal]]) -> None:
-    for kind, item in writes:
-        if kind == "delete":
-            tx.delete(item)
-        else:
-            tx.put(item)
 
 
 def all_records(oid: str) -> Iterator[CreditRecord]:

@@ -15,7 +15,8 @@ kept in four lists the same way — without reading PynamoDB's private item list
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Literal
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
@@ -30,6 +31,9 @@ CONFLICT = "TransactionConflict"
 # it (a rebuild of a person's totals, the listings of an element with many specialties) are split
 # by their repositories, which say how each part stays safe.
 MAX_ACTIONS = 25
+
+
+Write = tuple[Literal["put", "delete"], Any]
 
 
 class TooManyActions(ValueError):
@@ -100,6 +104,14 @@ class Transaction:
         self._count()
         self._tx.update(model, actions=actions, condition=condition)
         self._updates.append(name or _table(model))
+
+    def write_all(self, writes: Iterable[Write]) -> None:
+        """Plain puts and deletes, as ("put" | "delete", item) pairs (for writes split in parts)."""
+        for kind, item in writes:
+            if kind == "delete":
+                self.delete(item)
+            else:
+                self.put(item)
 
     # --- sending ---------------------------------------------------------------------------
 

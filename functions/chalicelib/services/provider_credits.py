@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from ..db import credits_repo, people_repo
 from ..db.models import CreditRecord, PendingCredit
@@ -47,36 +48,27 @@ def accept(row: Completion) -> Outcome:
     record_id = credits_repo.new_record_id(row.completed_on, token)
     oid = credits_repo.owner_of(row.snils)
     person = people_repo.get_specialist(oid) if oid else None
+    fields: dict[str, Any] = {
+        "record_id": record_id,
+        "kind": row.kind,
+        "title": row.title,
+        "hours": row.hours,
+        "completed_on": row.completed_on,
+        "specialty": row.specialties[0],
+        "document": row.document,
+        "element_id": row.element_id,
+        "created_at": utcnow(),
+    }
     if person is None:
         kept = credits_repo.save_pending(
-            PendingCredit(
-                snils=row.snils,
-                record_id=record_id,
-                kind=row.kind,
-                title=row.title,
-                hours=row.hours,
-                completed_on=row.completed_on,
-                specialty=row.specialties[0],
-                candidate_specialties=row.specialties,
-                document=row.document,
-                element_id=row.element_id,
-                created_at=utcnow(),
-            )
+            PendingCredit(snils=row.snils, candidate_specialties=row.specialties, **fields)
         )
         return Outcome.KEPT if kept else Outcome.ALREADY_KEPT
     record = CreditRecord(
         oid=person.oid,
-        record_id=record_id,
-        kind=row.kind,
-        title=row.title,
-        hours=row.hours,
-        completed_on=row.completed_on,
-        specialty=row.specialties[0],
         eligible_specialties=row.specialties,  # the cycle is chosen when it is written
         source="provider_import",
-        document=row.document,
-        element_id=row.element_id,
-        created_at=utcnow(),
+        **fields,
     )
     outcome = credits.write_credit(person, record, actor=ACTOR, action="credit_imported")
     return Outcome.CREDITED if outcome is None else Outcome.ALREADY
