@@ -1,0 +1,27 @@
+"""Entry point for Yandex Cloud Functions: `yandex_handler.handler`, behind Yandex API Gateway.
+
+The same Chalice app as on AWS Lambda (app.py); only the event and the answer are translated
+(chalicelib/yandex_http.py). Cloud Functions was chosen over Serverless Containers because its
+event is the Lambda proxy shape Chalice already speaks: no WSGI server, no image to build and
+patch, and the app's middleware, error mapping and binary handling run unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app import app
+from chalicelib import yandex_iam
+from chalicelib.settings import get_settings
+from chalicelib.web import error_body, json_response
+from chalicelib.yandex_http import to_chalice_event, to_yandex_response
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # The function's service-account token comes with each call: kept for the Lockbox reader.
+    yandex_iam.remember_context_token(context)
+    chalice_event = to_chalice_event(event, app.routes, get_settings().stage)
+    if chalice_event is None:
+        answer = json_response(error_body("not_found", "Такого адреса API нет."), 404)
+        return to_yandex_response(answer.to_dict())
+    return to_yandex_response(app(chalice_event, context))
