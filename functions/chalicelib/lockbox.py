@@ -58,17 +58,19 @@ def read_entry(reference: str, settings: Settings) -> str:
         + urllib.parse.quote(ref.secret_id, safe="")
         + "/payload"
     )
+    if not url.startswith(("https://", "http://")):
+        raise LockboxError(f"secret {reference}: NMO_LOCKBOX_PAYLOAD_URL must be http(s)")
     if ref.version_id:
         url += "?" + urllib.parse.urlencode({"versionId": ref.version_id})
     try:
         token = yandex_iam.iam_token(settings)
     except yandex_iam.TokenUnavailable as exc:
         raise LockboxError(f"secret {reference} is unreadable: {exc}") from exc
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
         url, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"}
     )
     try:
-        with urllib.request.urlopen(request, timeout=settings.yc_api_timeout_seconds) as answer:
+        with urllib.request.urlopen(request, timeout=settings.yc_api_timeout_seconds) as answer:  # noqa: S310
             payload = json.loads(answer.read().decode("utf-8"))
     except urllib.error.HTTPError as exc:
         raise LockboxError(f"secret {reference} is unreadable: {_api_error(exc)}") from exc

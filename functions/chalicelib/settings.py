@@ -41,7 +41,7 @@ class Settings:
     # Yandex Cloud: secret references `lockbox:<secretId>/<key>` are read from the Lockbox payload
     # API with the function's IAM token (chalicelib/lockbox.py, chalicelib/yandex_iam.py).
     lockbox_payload_url: str = "https://payload.lockbox.api.cloud.yandex.net"
-    yc_metadata_token_url: str = (
+    yc_metadata_url: str = (
         "http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default/token"
     )
     yc_api_timeout_seconds: float = 5.0
@@ -117,8 +117,8 @@ def load_from_environment() -> Settings:
         lockbox_payload_url=_env(
             "NMO_LOCKBOX_PAYLOAD_URL", "https://payload.lockbox.api.cloud.yandex.net"
         ).rstrip("/"),
-        yc_metadata_token_url=_env(
-            "NMO_YC_METADATA_TOKEN_URL",
+        yc_metadata_url=_env(
+            "NMO_YC_METADATA_URL",
             "http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default/token",
         ),
         yc_api_timeout_seconds=float(_env("NMO_YC_API_TIMEOUT_SECONDS", "5")),

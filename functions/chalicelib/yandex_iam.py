@@ -53,9 +53,12 @@ def remember_context_token(context: Any) -> None:
 
 
 def _from_metadata(settings: Settings) -> None:
-    request = urllib.request.Request(settings.yc_metadata_token_url, headers=METADATA_HEADERS)
+    url = settings.yc_metadata_url
+    if not url.startswith(("http://", "https://")):
+        raise TokenUnavailable("NMO_YC_METADATA_URL must be http(s)")
+    request = urllib.request.Request(url, headers=METADATA_HEADERS)  # noqa: S310 - checked
     try:
-        with urllib.request.urlopen(request, timeout=settings.yc_api_timeout_seconds) as answer:
+        with urllib.request.urlopen(request, timeout=settings.yc_api_timeout_seconds) as answer:  # noqa: S310
             _store(json.loads(answer.read().decode("utf-8")))
     except (OSError, ValueError) as exc:
         raise TokenUnavailable(f"metadata service: {type(exc).__name__}") from exc
