@@ -17,9 +17,26 @@ from chalicelib.web import error_body, json_response
 from chalicelib.yandex_http import to_chalice_event, to_yandex_response
 
 
+TIMER_MESSAGE = "yandex.cloud.events.serverless.triggers.TimerMessage"
+
+
+def is_timer(event: dict[str, Any]) -> bool:
+    """A timer trigger's call: `{"messages": [{"event_metadata": {"event_type": …TimerMessage}}]}`."""
+    messages = event.get("messages")
+    return bool(messages) and all(
+        (m.get("event_metadata") or {}).get("event_type") == TIMER_MESSAGE for m in messages
+    )
+
+
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     # The function's service-account token comes with each call: kept for the Lockbox reader.
     yandex_iam.remember_context_token(context)
+    if is_timer(event):
+        # The hourly trigger (infra/yandex) in place of Lambda's schedule: app.finish_events.
+        from chalicelib.services.lifecycle import finish_ended_events
+
+        finish_ended_events()
+        return {"statusCode": 200}
     chalice_event = to_chalice_event(event, app.routes, get_settings().stage)
     if chalice_event is None:
         answer = json_response(error_body("not_found", "Такого адреса API нет."), 404)

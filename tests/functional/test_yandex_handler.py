@@ -173,3 +173,35 @@ def test_a_raw_bytes_body_becomes_base64_text() -> None:
     result = to_yandex_response({"statusCode": 200, "headers": {}, "body": b"\x00\xff"})
     assert result["isBase64Encoded"] is True
     assert base64.b64decode(result["body"]) == b"\x00\xff"
+
+
+def test_the_hourly_timer_trigger_finishes_ended_events(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    from chalicelib.services import lifecycle
+    from yandex_handler import TIMER_MESSAGE, handler
+
+    from tests.events_support import moderator, organizer, published_event
+
+    event_id = published_event(client, organizer(), moderator())
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=60)
+    monkeypatch.setattr(lifecycle, "utcnow", lambda: later)
+    timer = {
+        "messages": [
+            {
+                "event_metadata": {
+                    "event_id": "a1s41g2n5g0o5p8q1j3m",
+                    "event_type": TIMER_MESSAGE,
+                    "created_at": "2026-12-01T13:00:00.000Z",
+                    "cloud_id": "b1gcloud",
+                    "folder_id": "b1gfolder",
+                },
+                "details": {"trigger_id": "a1sfinishevents", "payload": ""},
+            }
+        ]
+    }
+    assert handler(timer, function_context())["statusCode"] == 200
+    public = invoke(yandex_event("GET", f"/api/events/{event_id}")).json_body
+    assert public["status"] == "finished"
