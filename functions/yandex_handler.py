@@ -16,7 +16,6 @@ from chalicelib.settings import get_settings
 from chalicelib.web import error_body, json_response
 from chalicelib.yandex_http import to_chalice_event, to_yandex_response
 
-
 TIMER_MESSAGE = "yandex.cloud.events.serverless.triggers.TimerMessage"
 
 
