@@ -22,8 +22,11 @@ TIMER_MESSAGE = "yandex.cloud.events.serverless.triggers.TimerMessage"
 def is_timer(event: dict[str, Any]) -> bool:
     """A timer trigger's call: `{"messages": [{"event_metadata": {"event_type": …TimerMessage}}]}`."""
     messages = event.get("messages")
-    return bool(messages) and all(
-        (m.get("event_metadata") or {}).get("event_type") == TIMER_MESSAGE for m in messages
+    if not isinstance(messages, list) or not messages:
+        return False
+    return all(
+        isinstance(m, dict) and (m.get("event_metadata") or {}).get("event_type") == TIMER_MESSAGE
+        for m in messages
     )
 
 

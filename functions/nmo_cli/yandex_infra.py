@@ -206,6 +206,14 @@ def _var(description: str, default: Any = None, **extra: Any) -> dict[str, Any]:
     return out
 
 
+def _security_headers() -> dict[str, str]:
+    from .devserver import security_headers
+
+    headers = dict(security_headers("${var.site_csp}"))
+    headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return headers
+
+
 def main_tf() -> dict[str, Any]:
     fn_sa = "${yandex_iam_service_account.function.id}"
     gw_sa = "${yandex_iam_service_account.gateway.id}"
@@ -244,6 +252,7 @@ def main_tf() -> dict[str, Any]:
             "domain": _var("Домен портала (сайт и /api на одном адресе), например nmo.example.ru"),
             "certificate_id": _var("Сертификат домена в Certificate Manager"),
             "site_bucket": _var("Имя бакета сайта (глобально уникальное)"),
+            "site_csp": _var("Content-Security-Policy собранного сайта: $(nmo site csp)"),
             "function_zip": _var("Пакет функции: nmo yandex package", "build/yandex-function.zip"),
             "esia_base_url": _var("Адрес ЕСИА", "https://esia.gosuslugi.ru"),
             "esia_client_id": _var("Мнемоника системы в ЕСИА"),
@@ -490,6 +499,9 @@ def main_tf() -> dict[str, Any]:
                     },
                     "options": {
                         "redirect_http_to_https": True,
+                        # The same security headers as the local server and CloudFront; the
+                        # CSP carries the built site's script hashes (`nmo site csp`).
+                        "static_headers": _security_headers(),
                         # The function refuses /api/ calls without it (chalicelib/edge.py):
                         # the gateway's own address cannot be used to bypass the CDN.
                         "static_request_headers": {
