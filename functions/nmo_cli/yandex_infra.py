@@ -210,7 +210,9 @@ def _security_headers() -> dict[str, str]:
     from .devserver import security_headers
 
     headers = dict(security_headers("${var.site_csp}"))
-    headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    headers["Strict-Transport-Security"] = (
+        "max-age=63072000; includeSubDomains"  # as infra/site.yaml
+    )
     return headers
 
 
