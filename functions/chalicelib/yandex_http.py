@@ -90,7 +90,9 @@ def to_chalice_event(
     template = str(event.get("path") or "")
     params: dict[str, str] = {k: str(v) for k, v in (event.get("pathParams") or {}).items()}
     concrete = request_path(event)
-    if template not in routes:
+    # A template whose parameters did not come with it (another payload format, a hand-made
+    # call) is matched from the concrete path like an unknown one.
+    if template not in routes or set(re.findall(r"{(\w+)}", template)) - set(params):
         matched = match_route(concrete, routes)
         if matched is None:
             return None

@@ -205,3 +205,11 @@ def test_the_hourly_timer_trigger_finishes_ended_events(
     assert handler(timer, function_context())["statusCode"] == 200
     public = invoke(yandex_event("GET", f"/api/events/{event_id}")).json_body
     assert public["status"] == "finished"
+
+
+def test_a_template_without_its_parameters_is_matched_from_the_url(doctor: Specialist) -> None:
+    event = yandex_event("PUT", "/api/me/credits/r-1/cycle", login_headers(doctor), "{}")
+    event["pathParams"] = {}
+    chalice_event = to_chalice_event(event, {"/api/me/credits/{record_id}/cycle": {}}, "pilot")
+    assert chalice_event is not None
+    assert chalice_event["pathParameters"] == {"record_id": "r-1"}

@@ -107,3 +107,18 @@ def test_the_yandex_entry_point_reads_the_session_key_from_lockbox(
     assert r.status_code == 200, r.body
     assert json.loads(r.body)["oid"] == "1000000002"
     assert _payload_calls(lockbox)
+
+
+def test_the_cdn_secret_from_lockbox_guards_the_gateway_address(
+    lockbox: LockboxStandIn, dynamodb: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # infra/yandex: the CDN adds X-Origin-Verify; a call straight to the gateway lacks it.
+    lockbox.add("e6qapp", "v1", {"origin-verify": "o" * 48}, CONTEXT_TOKEN)
+    monkeypatch.setenv("NMO_ORIGIN_VERIFY_PARAM", "lockbox:e6qapp/origin-verify")
+    reset_settings()
+    direct = invoke(yandex_event("GET", "/api/catalog/elements"))
+    assert direct.status_code == 403 and direct.json_body["error"]["code"] == "not_through_cdn"
+    through_cdn = invoke(
+        yandex_event("GET", "/api/catalog/elements", {"X-Origin-Verify": "o" * 48})
+    )
+    assert through_cdn.status_code == 200
