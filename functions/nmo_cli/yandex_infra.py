@@ -23,6 +23,7 @@ GATEWAY_SPEC = "api-gateway.json"
 SPEC_VARS = ("function_id", "gateway_sa_id", "site_bucket")
 FUNCTION_ENTRYPOINT = "yandex_handler.handler"
 FUNCTION_RUNTIME = "python312"
+FUNCTION_CODE_DIR = "/function/code"
 REGION = "ru-central1"
 POSTBOX_ENDPOINT = "https://postbox.cloud.yandex.net"
 # Secrets in Lockbox: entry key → what it is. The function reads them by reference
@@ -234,6 +235,11 @@ def main_tf() -> dict[str, Any]:
         "NMO_ESIA_SIGNER": "remote",
         "NMO_ESIA_SIGNER_URL": "${var.esia_signer_url}",
         "NMO_ESIA_REDIRECT_URI": "https://${var.domain}/api/auth/esia/callback",
+        # Certificates ship in the package (chalicelib/esia/certs/<stage>/, as for Lambda);
+        # Cloud Functions unpacks the code into FUNCTION_CODE_DIR.
+        "NMO_ESIA_CERT_FILE": f"{FUNCTION_CODE_DIR}/" + "${var.esia_cert_file}",
+        "NMO_ESIA_TOKEN_CERTS": f"{FUNCTION_CODE_DIR}/" + "${var.esia_token_cert_file}",
+        "NMO_ESIA_ISSUERS": "${var.esia_issuers}",
     }
     for key, setting in APP_SECRETS.items():
         environment[setting] = f"lockbox:{secrets}/{key}"
@@ -255,10 +261,16 @@ def main_tf() -> dict[str, Any]:
             "certificate_id": _var("Сертификат домена в Certificate Manager"),
             "site_bucket": _var("Имя бакета сайта (глобально уникальное)"),
             "site_csp": _var("Content-Security-Policy собранного сайта: $(nmo site csp)"),
-            "function_zip": _var("Пакет функции: nmo yandex package", "build/yandex-function.zip"),
+            "function_zip": _var(
+                "Пакет функции (nmo yandex package), путь от infra/yandex",
+                "../../build/yandex-function.zip",
+            ),
             "esia_base_url": _var("Адрес ЕСИА", "https://esia.gosuslugi.ru"),
             "esia_client_id": _var("Мнемоника системы в ЕСИА"),
             "esia_signer_url": _var("HTTPS-адрес сервиса подписи ГОСТ (КриптоПро)"),
+            "esia_cert_file": _var("Сертификат системы в пакете: chalicelib/esia/certs/…pem"),
+            "esia_token_cert_file": _var("Сертификат ЕСИА для маркеров в пакете (PEM)"),
+            "esia_issuers": _var("Издатели маркеров ЕСИА через пробел, как их пишет ЕСИА"),
             "mail_domain": _var("Домен отправителя писем в Postbox"),
             "mail_dkim_selector": _var("Селектор DKIM Postbox", "postbox"),
             "mail_dkim_private_key": _var("Закрытый ключ DKIM (PEM)", sensitive=True),
@@ -503,17 +515,28 @@ def main_tf() -> dict[str, Any]:
                         "redirect_http_to_https": True,
                         # The same security headers as the local server and CloudFront; the
                         # CSP carries the built site's script hashes (`nmo site csp`).
-                        "static_headers": _security_headers(),
+                        "static_response_headers": _security_headers(),
                         # The function refuses /api/ calls without it (chalicelib/edge.py):
                         # the gateway's own address cannot be used to bypass the CDN.
                         "static_request_headers": {
                             "X-Origin-Verify": "${random_password.origin_verify.result}"
                         },
-                        # API answers are never cached; the API sets Cache-Control itself.
-                        "edge_cache_settings": 0,
-                        "browser_cache_settings": 0,
+                        # Nothing is cached at the edge: the API's answers are personal, and
+                        # one resource serves both. Browsers still cache the site's files by
+                        # the Cache-Control the bucket objects carry (site_publish).
+                        "disable_cache": True,
+                        "allowed_http_methods": [
+                            "GET",
+                            "HEAD",
+                            "POST",
+                            "PUT",
+                            "PATCH",
+                            "DELETE",
+                            "OPTIONS",
+                        ],
+                        # The gateway answers on its own domain; cookies and the query reach it.
                         "forward_host_header": False,
-                        "cookies": True,
+                        "ignore_cookie": False,
                         "ignore_query_params": False,
                     },
                 }

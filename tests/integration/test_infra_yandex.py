@@ -277,3 +277,14 @@ def test_the_function_package_answers_an_event_in_a_fresh_interpreter(tmp_path: 
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout.strip().splitlines()[-1])
     assert answer["status"] == 200 and '"openapi"' in answer["body"]
+
+
+def test_the_function_is_a_complete_deployed_stage_for_real_esia() -> None:
+    # The stage guard would answer 503 on every request if a ЕСИА setting were missing.
+    from chalicelib.esia.configuration import missing_settings
+
+    environment = MAIN["resource"]["yandex_function"]["api"]["environment"]
+    filled = {k: re.sub(r"\$\{var\.\w+\}", "set", v) for k, v in environment.items()}
+    assert missing_settings(filled) == []
+    assert environment["NMO_ESIA_SIGNER"] == "remote"  # certified (КС3) signer, never in-process
+    assert environment["NMO_STAGE"] != "local"
