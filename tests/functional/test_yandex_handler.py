@@ -91,6 +91,11 @@ def test_the_xlsx_export_comes_back_base64_and_opens_as_a_workbook(doctor: Speci
     assert r.body.startswith(b"PK")  # a zip, decoded from the base64 text
     sheet = load_workbook(io.BytesIO(r.body))["Зачтённые элементы"]
     assert sheet.cell(row=2, column=4).value == 6
+    # A text download stays text (not base64), byte for byte, BOM included.
+    csv_answer = invoke(yandex_event("GET", "/api/me/credits/export?format=csv", headers))
+    assert csv_answer.status_code == 200 and csv_answer.result["isBase64Encoded"] is False
+    assert csv_answer.body.startswith(b"\xef\xbb\xbf")
+    assert "attachment" in csv_answer.headers["Content-Disposition"]
 
 
 def test_errors_keep_the_contract_shape_and_status(doctor: Specialist) -> None:
