@@ -1,7 +1,8 @@
 """Secrets (session key, ЕСИА signer token, ЕСИА key) from a parameter or secret store, read once.
 
 In the cloud the Lambda gets only *names* (`NMO_SESSION_KEY_PARAM=/nmo/pilot/…` for SSM Parameter
-Store, or a Secrets Manager ARN / `secretsmanager:<name>`), never values, so nothing secret sits in
+Store, a Secrets Manager ARN / `secretsmanager:<name>`, or on Yandex Cloud a Lockbox entry
+`lockbox:<secretId>/<key>`), never values, so nothing secret sits in
 the template, the stack or the repository. Locally and in tests the plain env values
 (`NMO_SESSION_KEY`, …) still win. A value is fetched on first use and kept for the life of the
 process: one store call per cold start, none on a warm request.
@@ -15,6 +16,7 @@ import tempfile
 import threading
 from typing import Any
 
+from . import lockbox
 from .settings import Settings, get_settings
 
 _SECRETS_MANAGER_PREFIX = "secretsmanager:"
@@ -44,6 +46,14 @@ def _is_secrets_manager(reference: str) -> bool:
 def _fetch(reference: str, settings: Settings) -> str:
     from botocore.exceptions import BotoCoreError, ClientError
 
+    if lockbox.is_lockbox(reference):
+        try:
+            value = lockbox.read_entry(reference, settings)
+        except lockbox.LockboxError as exc:
+            raise SecretUnavailable(str(exc)) from exc
+        if not value.strip():
+            raise SecretUnavailable(f"secret {reference} is empty")
+        return value.strip()
     try:
         if _is_secrets_manager(reference):
             secret_id = reference.removeprefix(_SECRETS_MANAGER_PREFIX)

@@ -38,6 +38,18 @@ class Settings:
     origin_verify_param: str = ""
     ssm_endpoint: str | None = None
     secretsmanager_endpoint: str | None = None
+    # Yandex Cloud: secret references `lockbox:<secretId>/<key>` are read from the Lockbox payload
+    # API with the function's IAM token (chalicelib/lockbox.py, chalicelib/yandex_iam.py).
+    lockbox_payload_url: str = "https://payload.lockbox.api.cloud.yandex.net"
+    yc_metadata_url: str = (
+        "http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default/token"
+    )
+    yc_api_timeout_seconds: float = 5.0
+    # Mail through an SES v2-compatible API: empty for AWS SES in `region`; on Yandex Cloud,
+    # Postbox: NMO_SES_ENDPOINT=https://postbox.cloud.yandex.net, NMO_SES_REGION=ru-central1,
+    # signed (SigV4) with a static access key of a service account holding postbox.sender.
+    ses_endpoint: str | None = None
+    ses_region: str = ""
     session_ttl_seconds: int = 8 * 3600
     esia_base_url: str = "http://127.0.0.1:8001"
     esia_client_id: str = "NMOPORTAL"
@@ -102,6 +114,16 @@ def load_from_environment() -> Settings:
         origin_verify_param=_env("NMO_ORIGIN_VERIFY_PARAM"),
         ssm_endpoint=_optional("NMO_SSM_ENDPOINT"),
         secretsmanager_endpoint=_optional("NMO_SECRETSMANAGER_ENDPOINT"),
+        lockbox_payload_url=_env(
+            "NMO_LOCKBOX_PAYLOAD_URL", "https://payload.lockbox.api.cloud.yandex.net"
+        ).rstrip("/"),
+        yc_metadata_url=_env(
+            "NMO_YC_METADATA_URL",
+            "http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default/token",
+        ),
+        yc_api_timeout_seconds=float(_env("NMO_YC_API_TIMEOUT_SECONDS", "5")),
+        ses_endpoint=_optional("NMO_SES_ENDPOINT"),
+        ses_region=_env("NMO_SES_REGION"),
         session_ttl_seconds=int(_env("NMO_SESSION_TTL_SECONDS", str(8 * 3600))),
         esia_base_url=_env("NMO_ESIA_BASE_URL", "http://127.0.0.1:8001").rstrip("/"),
         esia_client_id=_env("NMO_ESIA_CLIENT_ID", "NMOPORTAL"),
