@@ -61,8 +61,8 @@ def test_site_build_shows_published_elements_from_dynamodb_and_hides_the_rest(
     assert [row[0] for row in index["elements"]] == ["ev-ddbpub000001"]
     assert not (site / "catalog" / "e" / "ev-ddbrev000001").exists()
     assert not (site / "catalog" / "e" / "ev-ddbrej000001").exists()
-    calendar = (site / "catalog" / "ics" / "ev-ddbpub000001.ics").read_text(encoding="utf-8")
-    assert "DTSTAMP:20261101T090000Z" in calendar  # when the element last changed
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    assert "/catalog/e/ev-ddbpub000001/</loc><lastmod>2026-11-01</lastmod>" in sitemap  # changed
 
 
 def test_a_year_9999_element_is_skipped_and_later_publications_still_appear(

@@ -60,7 +60,12 @@ def test_first_publish_uploads_everything_with_content_types(s3: Any, built: Pat
 def test_hashed_assets_are_cached_long_and_pages_briefly(s3: Any, built: Path) -> None:
     publish(built, BUCKET, client=s3)
     assert _head(s3, "assets/javascripts/bundle.a5f9d56c.min.js")["CacheControl"] == LONG_CACHE
-    for key in ("index.html", "catalog/index.json", "catalog/e/ev-1/index.html", "assets/js/portal.js"):
+    for key in (
+        "index.html",
+        "catalog/index.json",
+        "catalog/e/ev-1/index.html",
+        "assets/js/portal.js",
+    ):
         assert _head(s3, key)["CacheControl"] == SHORT_CACHE, key
 
 
@@ -140,7 +145,8 @@ def test_assets_go_up_before_pages_and_sitemaps_and_deletions_come_last(
         (built / rel).write_text(f"new {rel}", encoding="utf-8")
     calls: list[str] = []
     s3.meta.events.register(
-        "provide-client-params.s3.PutObject", lambda params, **_: calls.append("put " + params["Key"])
+        "provide-client-params.s3.PutObject",
+        lambda params, **_: calls.append("put " + params["Key"]),
     )
     s3.meta.events.register("before-call.s3.DeleteObjects", lambda **_: calls.append("delete"))
     publish(built, BUCKET, client=s3)

@@ -67,7 +67,9 @@ def register(subparsers: Any) -> None:
     publish.add_argument("--site-dir", type=Path, default=DEFAULT_OUT, help="собранный сайт")
     # Deleting what the build no longer has is the default now; --prune stays accepted so the
     # deploy script and the publishing job written against the old interface keep working.
-    publish.add_argument("--prune", action="store_true", help="удалить объекты, которых нет (так и по умолчанию)")
+    publish.add_argument(
+        "--prune", action="store_true", help="удалить объекты, которых нет (так и по умолчанию)"
+    )
     publish.add_argument(
         "--keep-removed", action="store_true", help="не удалять объекты, которых нет в сборке"
     )

@@ -132,11 +132,21 @@
       show(result, true);
     }
 
+    // The calendar file comes from the same API: when it cannot answer for the event, the link
+    // would download an error page, so it becomes a note pointing at the schedule on the page.
+    function calendarUnavailable() {
+      var link = document.querySelector(".nmo-calendar");
+      if (!link) { return; }
+      link.textContent = "Файл для календаря сейчас недоступен: сервер портала не отвечает. " +
+        "Даты и время — на этой странице; попробуйте добавить в календарь позже.";
+    }
+
     function refresh() {
       return api.request("GET", url).then(function (r) {
         if (r.status !== 200 || !r.body) {
           live.textContent = errorMessage(r.body, "Сведения о местах сейчас недоступны.");
           show(live, true);
+          calendarUnavailable();
           return null;
         }
         live.textContent = seatsText(r.body);
@@ -145,6 +155,7 @@
       }, function () {
         live.textContent = "Сведения о местах сейчас недоступны.";
         show(live, true);
+        calendarUnavailable();
         return null;
       });
     }
