@@ -29,7 +29,9 @@ LEAF_KINDS = {"specialty", "month"}  # pages with the compact drawer navigation
 # Theme files no page uses: Material's search (the site has its own, assets/js/catalog.js over
 # catalog/index.json; Material's search plugin is off) and the source maps of its bundles.
 UNUSED_THEME_FILES = re.compile(r"^assets/javascripts/(lunr|workers)/|\.map$")
-THEME_CSS = re.compile(r"^assets/stylesheets/(main|palette)\.[0-9a-f]+\.min\.css$")
+# The lean element pages take Material's main stylesheet only: its palette file holds the named
+# colour schemes, and the portal's colours are its own (assets/css/portal.css).
+THEME_CSS = re.compile(r"^assets/stylesheets/main\.[0-9a-f]+\.min\.css$")
 SECTIONS = (
     ("cabinet", "Личный кабинет"),
     ("organizer", "Организаторам"),
