@@ -15,7 +15,16 @@ if str(ROOT / "site" / "hooks") not in sys.path:
 # Re-exported for tests: the hook's modules, imported the way the MkDocs hook imports them.
 from nmo_site import safe_text, search_index, sitemap, source, stemming  # noqa: E402
 
-__all__ = ["build_site", "record", "safe_text", "search_index", "sitemap", "source", "stemming"]
+__all__ = [
+    "build_site",
+    "catalog_index",
+    "record",
+    "safe_text",
+    "search_index",
+    "sitemap",
+    "source",
+    "stemming",
+]
 
 
 def record(element_id: str, **overrides: Any) -> dict[str, Any]:
@@ -49,6 +58,15 @@ def record(element_id: str, **overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
+
+
+def catalog_index(site: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The built catalog index: its head (catalog/index.json) and the parts it names, in order."""
+    head = json.loads((site / "catalog" / "index.json").read_text(encoding="utf-8"))
+    parts = [
+        json.loads((site / url.lstrip("/")).read_text(encoding="utf-8")) for url in head["parts"]
+    ]
+    return head, parts
 
 
 def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:

@@ -39,8 +39,9 @@ _TYPES = {
     ".png": "image/png",
     ".ico": "image/x-icon",
 }
-# Material's bundles carry a content hash in their names (bundle.a5f9d56c.min.js): never change.
-_HASHED = re.compile(r"\.[0-9a-f]{8,}\.(min\.)?(js|css)$")
+# Material's bundles and the catalog index's parts carry a content hash in their names
+# (bundle.a5f9d56c.min.js, catalog/index/3.0f1e2d3c4b5a.json): never change.
+_HASHED = re.compile(r"\.[0-9a-f]{8,}\.(min\.)?(js|css|json)$")
 LONG_CACHE = "public, max-age=31536000, immutable"
 # Pages, the catalog index, calendars and unhashed assets change with every publish.
 SHORT_CACHE = "public, max-age=300, must-revalidate"
@@ -61,12 +62,16 @@ def cache_control(path: str) -> str:
 
 
 def upload_stage(key: str) -> int:
-    """The order of uploads: assets and data first (0), then the pages (1) that reference them,
-    then the sitemaps (2) that send crawlers to those pages. Deletions come after all three."""
+    """The order of uploads: what is named by its content's hash (0: Material's bundles, the
+    catalog index's parts), then other assets and data (1: the index's head naming those parts),
+    then the pages (2) that load them, then the sitemaps (3) that send crawlers to the pages.
+    Deletions come after all of them."""
     name = key.rsplit("/", 1)[-1]
     if name.startswith("sitemap") or name == "robots.txt":
+        return 3
+    if name.endswith(".html"):
         return 2
-    return 1 if name.endswith(".html") else 0
+    return 0 if _HASHED.search(key) else 1
 
 
 @dataclass

@@ -280,14 +280,16 @@ def _remember_text(page: Page, html_text: str) -> None:
 def on_post_build(config: MkDocsConfig) -> None:
     out = Path(config.site_dir)
     assert _state.renderer is not None
-    index = search_index.build_index(
+    head, parts = search_index.build_index(
         _state.entries,
         {c: n for c, n in _state.renderer.specialty_names.items() if c in _state.by_specialty},
         sorted(_state.text_pages),
     )
     target = out / "catalog" / "index.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(search_index.dump(index), encoding="utf-8")
+    (out / "catalog" / "index").mkdir(parents=True, exist_ok=True)
+    for name, text in parts.items():
+        (out / "catalog" / "index" / name).write_text(text, encoding="utf-8")
+    target.write_text(search_index.dump(head), encoding="utf-8")
 
     written = sitemap.write(
         out,
@@ -297,4 +299,4 @@ def on_post_build(config: MkDocsConfig) -> None:
         max_bytes=int(config.extra.get("nmo_sitemap_max_bytes", sitemap.MAX_BYTES)),
         part_urls=int(config.extra.get("nmo_sitemap_part_urls", sitemap.PART_URLS)),
     )
-    log.info("catalog: index %d bytes, sitemap in %d file(s)", target.stat().st_size, written)
+    log.info("catalog: index in %d part(s), sitemap in %d file(s)", len(parts), written)

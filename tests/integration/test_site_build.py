@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import shutil
@@ -12,7 +13,14 @@ import pytest
 from nmo_cli.cli import main
 from nmo_cli.site_build import REPO_ROOT, content_security_policy, inline_script_hashes
 
-from tests.site_catalog import build_site, sample_catalog, stemming
+from tests.site_catalog import (
+    build_site,
+    catalog_index,
+    record,
+    sample_catalog,
+    source,
+    stemming,
+)
 
 
 @pytest.fixture(scope="module")
@@ -135,23 +143,40 @@ def test_catalog_index_carries_filters_and_plain_links_for_every_specialty(site:
 
 
 def test_json_index_holds_compact_rows_with_snowball_stems(site: Path) -> None:
-    index = json.loads(_text(site, "catalog/index.json"))
-    rows = {r[0]: r for r in index["elements"]}
+    head, parts = catalog_index(site)
+    assert len(parts) == 1  # a small catalog: one part
+    part = parts[0]
+    rows = {r[0]: r for r in part["elements"]}
     assert set(rows) == {"ev-cardio00001", "ev-surgery0001", "pk-neuro000001", "iom-cardio0002"}
     cardio = rows["ev-cardio00001"]
     assert cardio[1] == "Конференция «Кардиология сегодня»"
-    assert index["kinds"][cardio[2]] == "event" and index["formats"][cardio[3]] == "in_person"
-    assert index["cities"][cardio[4]] == "Ярославль"
+    assert head["kinds"][cardio[2]] == "event" and head["formats"][cardio[3]] == "in_person"
+    assert part["cities"][cardio[4]] == "Ярославль"
     assert cardio[5:9] == [["25"], "2026-12-01", "2026-12-01", 6]
-    assert stemming.stem("кардиологии") in [index["stems"][i] for i in cardio[9]]
-    surgery_stems = [index["stems"][i] for i in index["specialties"]["90"][1]]
-    assert (
-        index["specialties"]["90"][0] == "Хирургия" and stemming.stem("хирургии") in surgery_stems
-    )
-    help_pages = {p[0]: p for p in index["pages"]}
+    assert stemming.stem("кардиологии") in [part["stems"][i] for i in cardio[9]]
+    surgery_stems = head["specialties"]["90"][1]
+    assert head["specialties"]["90"][0] == "Хирургия" and stemming.stem("хирургии") in surgery_stems
+    help_pages = {p[0]: p for p in head["pages"]}
     assert "/help/credits/" in help_pages
-    credit_stems = [index["stems"][i] for i in help_pages["/help/credits/"][2]]
-    assert stemming.stem("аккредитации") in credit_stems
+    assert stemming.stem("аккредитации") in help_pages["/help/credits/"][2]
+
+
+def test_a_big_index_is_split_into_stable_parts_named_by_their_content() -> None:
+    from nmo_site import search_index
+
+    entries = [
+        source.entry_from_record(record(f"ev-part{n:07d}", title=f"Школа {n}")) for n in range(50)
+    ]
+    head, parts = search_index.build_index([e for e in entries if e], {}, [], per_part=10)
+    assert len(parts) == 8 and head["parts"] == [f"/catalog/index/{n}" for n in parts]
+    for name, text in parts.items():
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+        assert name.endswith(f".{digest}.json")
+    assert sum(len(json.loads(t)["elements"]) for t in parts.values()) == 50
+    # One more element changes exactly one part (publishing sends that one and the head).
+    more = source.entry_from_record(record("ev-part-new0001", title="Новая школа"))
+    _, after = search_index.build_index([*[e for e in entries if e], more], {}, [], per_part=10)
+    assert len(set(parts) - set(after)) == 1 and len(set(after) - set(parts)) == 1
 
 
 def test_month_calendar_shows_each_event_on_its_day(site: Path) -> None:
