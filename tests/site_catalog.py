@@ -13,9 +13,18 @@ if str(ROOT / "site" / "hooks") not in sys.path:
     sys.path.insert(0, str(ROOT / "site" / "hooks"))
 
 # Re-exported for tests: the hook's modules, imported the way the MkDocs hook imports them.
-from nmo_site import ics, safe_text, search_index, source, stemming  # noqa: E402
+from nmo_site import safe_text, search_index, sitemap, source, stemming  # noqa: E402
 
-__all__ = ["build_site", "ics", "record", "safe_text", "search_index", "source", "stemming"]
+__all__ = [
+    "build_site",
+    "catalog_index",
+    "record",
+    "safe_text",
+    "search_index",
+    "sitemap",
+    "source",
+    "stemming",
+]
 
 
 def record(element_id: str, **overrides: Any) -> dict[str, Any]:
@@ -51,16 +60,32 @@ def record(element_id: str, **overrides: Any) -> dict[str, Any]:
     return data
 
 
+def catalog_index(site: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The built catalog index: its head (catalog/index.json) and the parts it names, in order."""
+    head = json.loads((site / "catalog" / "index.json").read_text(encoding="utf-8"))
+    parts = [
+        json.loads((site / url.lstrip("/")).read_text(encoding="utf-8")) for url in head["parts"]
+    ]
+    return head, parts
+
+
 def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     return path
 
 
-def build_site(tmp: Path, records: list[dict[str, Any]], config_file: Path | None = None) -> Path:
+def build_site(
+    tmp: Path,
+    records: list[dict[str, Any]],
+    config_file: Path | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Path:
     from nmo_cli.site_build import MKDOCS_YML, build
 
     jsonl = write_jsonl(tmp / "catalog.jsonl", records)
-    return build(tmp / "out", catalog_jsonl=jsonl, config_file=config_file or MKDOCS_YML)
+    return build(
+        tmp / "out", catalog_jsonl=jsonl, config_file=config_file or MKDOCS_YML, extra=extra
+    )
 
 
 def sample_catalog() -> list[dict[str, Any]]:

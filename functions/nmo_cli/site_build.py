@@ -8,6 +8,7 @@ import hashlib
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MKDOCS_YML = REPO_ROOT / "mkdocs.yml"
@@ -24,9 +25,11 @@ def build(
     catalog_jsonl: Path | None = None,
     config_file: Path = MKDOCS_YML,
     quiet: bool = True,
+    extra: dict[str, Any] | None = None,
 ) -> Path:
     """Build the site into `out` (default build/site). The catalog comes from DynamoDB unless
-    `catalog_jsonl` names a JSON-lines file of element records."""
+    `catalog_jsonl` names a JSON-lines file of element records. `extra` overrides `extra:` of the
+    config (tests inject small sitemap limits this way)."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
 
@@ -37,6 +40,7 @@ def build(
         mkdocs_logger.setLevel(logging.WARNING)
     try:
         config = load_config(config_file=str(config_file), site_dir=str(site_dir))
+        config.extra.update(extra or {})
         if catalog_jsonl is not None:
             config.extra["nmo_catalog_jsonl"] = str(Path(catalog_jsonl).resolve())
         mkdocs_build(config)

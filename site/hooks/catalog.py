@@ -1,6 +1,7 @@
-"""MkDocs hook: generates the catalog (index, specialty and element pages, calendar, .ics, JSON
-index) from the published catalog during the build, and builds the navigation from the pages found
-on disk (help pages and the cabinet/organizer/moderation sections appear without editing config).
+"""MkDocs hook: generates the catalog (index, paginated specialty pages, lean element pages, the
+month calendar, the JSON index, the sitemap) from the published catalog during the build, and
+builds the navigation from the pages found on disk (help pages and the cabinet/organizer/moderation
+sections appear without editing config). Calendar files are the API's, not the site's.
 
 Catalog source: `extra.nmo_catalog_jsonl` in the config or the NMO_CATALOG_JSONL environment
 variable (a JSON-lines file of element records), otherwise DynamoDB (`iter_published`)."""
@@ -15,17 +16,22 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
-from nmo_site import ics, pages, rule_values, search_index, source
+from nmo_site import pages, rule_values, search_index, sitemap, source
 
 log = logging.getLogger("mkdocs.plugins.nmo_catalog")
 
 FIRST_PAGE_ITEMS = 30
-LEAF_KINDS = {"element", "specialty", "month"}  # pages with the compact drawer navigation
+LEAF_KINDS = {"specialty", "month"}  # pages with the compact drawer navigation
+# Theme files no page uses: Material's search (the site has its own, assets/js/catalog.js over
+# catalog/index.json; Material's search plugin is off) and the source maps of its bundles.
+UNUSED_THEME_FILES = re.compile(r"^assets/javascripts/(lunr|workers)/|\.map$")
+# The lean element pages take Material's main stylesheet only: its palette file holds the named
+# colour schemes, and the portal's colours are its own (assets/css/portal.css).
+THEME_CSS = re.compile(r"^assets/stylesheets/main\.[0-9a-f]+\.min\.css$")
 SECTIONS = (
     ("cabinet", "Личный кабинет"),
     ("organizer", "Организаторам"),
@@ -38,6 +44,9 @@ class BuildState:
         self.entries: list[source.CatalogEntry] = []
         self.by_id: dict[str, source.CatalogEntry] = {}
         self.by_specialty: dict[str, list[source.CatalogEntry]] = {}
+        self.listings: dict[str, pages.SpecialtyListing] = {}
+        self.theme_css: list[str] = []
+        self.sitemap: list[sitemap.Url] = []
         self.months: dict[str, dict[str, list[source.CatalogEntry]]] = {}
         self.renderer: pages.Renderer | None = None
         self.generated: dict[str, Any] = {}  # src_uri -> (kind, key)
@@ -79,7 +88,12 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
             for day in pages.event_dates(e):
                 months[day[:7]][day].append(e)
     _state.by_specialty = dict(by_specialty)
+    today = _build_day()
+    _state.listings = {c: pages.specialty_listing(es, today) for c, es in by_specialty.items()}
     _state.months = {m: dict(days) for m, days in months.items()}
+    # The sitemap is written by on_post_build (sitemap.py): MkDocs' own stamps every URL with the
+    # build date, so it changed on every build and went up with every publish.
+    config.theme.static_templates.discard("sitemap.xml")
     template_dir = Path(config.config_file_path).resolve().parent / "templates"
     _state.renderer = pages.Renderer(template_dir, names)
     log.info("catalog: %d published elements", len(_state.entries))
@@ -125,10 +139,15 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     _generated(config, files, "catalog/calendar/index.md", ("calendar", None), in_nav=True)
     for month in _state.months:
         _generated(config, files, f"catalog/calendar/{month}.md", ("month", month), in_nav=False)
-    for code in _state.by_specialty:
-        _generated(config, files, f"catalog/s/{code}.md", ("specialty", code), in_nav=False)
+    for code, listing in _state.listings.items():
+        for n in range(1, listing.pages + 1):
+            _generated(config, files, pages.specialty_src(code, n), ("specialty", (code, n)), False)
     for e in _state.entries:
         _generated(config, files, f"catalog/e/{e.id}.md", ("element", e.id), in_nav=False)
+    for file in list(files):
+        if UNUSED_THEME_FILES.search(file.src_uri) and not file.is_documentation_page():
+            files.remove(file)
+    _state.theme_css = sorted(f.src_uri for f in files if THEME_CSS.match(f.src_uri))
 
     nav: list[Any] = [{"Главная": "index.md"}]
     catalog: list[Any] = [{"Каталог": "catalog/index.md"}]
@@ -154,9 +173,13 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     kind, key = what
     if kind == "element":
         title = _state.by_id[key].title
+        page.meta["template"] = "element-page.html"
     elif kind == "specialty":
         assert _state.renderer is not None
-        title = _state.renderer.specialty_names.get(key, key)
+        code, n = key
+        title = _state.renderer.specialty_names.get(code, code)
+        if n > 1:
+            title += f": страница {n}"
     elif kind == "month":
         title = f"Мероприятия: {pages._month_title(key)}"
     elif kind == "calendar":
@@ -185,7 +208,8 @@ def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Fil
     if kind == "element":
         return renderer.element(_state.by_id[key])
     if kind == "specialty":
-        return renderer.specialty(key, _state.by_specialty[key], _build_day())
+        code, n = key
+        return renderer.specialty(code, _state.listings[code], n)
     if kind == "month":
         ordered = sorted(_state.months)
         i = ordered.index(key)
@@ -213,6 +237,26 @@ def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Fil
     )
 
 
+def on_env(env: Any, config: MkDocsConfig, files: Files) -> Any:
+    env.globals["nmo_theme_css"] = _state.theme_css  # for element-page.html
+    return env
+
+
+_INDENT = re.compile(r"\n\s+")
+
+
+def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
+    what = _state.generated.get(page.file.src_uri)
+    if page.canonical_url:
+        updated = _state.by_id[what[1]].updated_at if what and what[0] == "element" else None
+        _state.sitemap.append(sitemap.Url(page.canonical_url, updated[:10] if updated else None))
+    if what and what[0] == "element" and "<pre" not in output:
+        # Indentation is most of the whitespace of a lean page; <pre> (organizer code blocks)
+        # would change meaning, so such a page keeps it.
+        return _INDENT.sub("\n", output)
+    return output
+
+
 def _build_day() -> str:
     """The build's date in Moscow (the region's calendar, as the cabinet counts days)."""
     return (_state.build_time + dt.timedelta(hours=3)).date().isoformat()
@@ -233,50 +277,26 @@ def _remember_text(page: Page, html_text: str) -> None:
     _state.text_pages.append(("/" + page.url, title, " ".join(text.split())))
 
 
-def _site_host(config: MkDocsConfig) -> tuple[str, str]:
-    """(host for calendar UIDs, absolute site URL prefix or '')."""
-    if config.site_url:
-        parts = urlsplit(config.site_url)
-        return parts.hostname or "nmo-portal", f"{parts.scheme}://{parts.netloc}"
-    return "nmo-portal", ""
-
-
 def on_post_build(config: MkDocsConfig) -> None:
     out = Path(config.site_dir)
     assert _state.renderer is not None
-    index = search_index.build_index(
+    head, parts = search_index.build_index(
         _state.entries,
         {c: n for c, n in _state.renderer.specialty_names.items() if c in _state.by_specialty},
         sorted(_state.text_pages),
     )
     target = out / "catalog" / "index.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(search_index.dump(index), encoding="utf-8")
+    (out / "catalog" / "index").mkdir(parents=True, exist_ok=True)
+    for name, text in parts.items():
+        (out / "catalog" / "index" / name).write_text(text, encoding="utf-8")
+    target.write_text(search_index.dump(head), encoding="utf-8")
 
-    host, prefix = _site_host(config)
-    ics_dir = out / "catalog" / "ics"
-    ics_dir.mkdir(parents=True, exist_ok=True)
-    events = [e for e in _state.entries if e.is_event and (e.days or e.starts_on)]
-    event_ids = {e.id for e in events}
-    for e in events:
-        body = ics.calendar(
-            e.title, [(e, prefix + pages.element_url(e.id))], dtstamp=_dtstamp([e]), host=host
-        )
-        (ics_dir / f"{e.id}.ics").write_bytes(body.encode("utf-8"))
-    for code, entries in _state.by_specialty.items():
-        mine = [(e, prefix + pages.element_url(e.id)) for e in entries if e.id in event_ids]
-        if not mine:
-            continue
-        name = f"НМО: {_state.renderer.specialty_names.get(code, code)}"
-        body = ics.calendar(name, mine, dtstamp=_dtstamp([e for e, _ in mine]), host=host)
-        (ics_dir / f"specialty-{code}.ics").write_bytes(body.encode("utf-8"))
-    log.info("catalog: index %d bytes, %d event calendars", target.stat().st_size, len(events))
-
-
-def _dtstamp(entries: list[source.CatalogEntry]) -> dt.datetime:
-    """When the calendar's content last changed (so unchanged files stay byte-identical and are not
-    re-uploaded by `nmo site publish`); the build time when the source does not say."""
-    stamps = [e.updated_at for e in entries if e.updated_at]
-    if len(stamps) < len(entries) or not stamps:
-        return _state.build_time
-    return max(dt.datetime.fromisoformat(s) for s in stamps)
+    written = sitemap.write(
+        out,
+        _state.sitemap,
+        base_url=config.site_url or "/",
+        max_urls=int(config.extra.get("nmo_sitemap_max_urls", sitemap.MAX_URLS)),
+        max_bytes=int(config.extra.get("nmo_sitemap_max_bytes", sitemap.MAX_BYTES)),
+        part_urls=int(config.extra.get("nmo_sitemap_part_urls", sitemap.PART_URLS)),
+    )
+    log.info("catalog: index in %d part(s), sitemap in %d file(s)", len(parts), written)

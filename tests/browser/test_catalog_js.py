@@ -323,8 +323,32 @@ def test_event_page_works_without_javascript(browser: Any, site_url: str) -> Non
     assert "Всего мест: 40." in page.content()
     link = page.locator(".nmo-seats__login")
     assert link.get_attribute("href") == "/api/auth/esia/login?next=/catalog/e/ev-cardio00001/"
-    assert page.locator("a[href='/catalog/ics/ev-cardio00001.ics']").count() == 1
+    assert page.locator("a[href='/api/events/ev-cardio00001/calendar.ics']").count() == 1
     context.close()
+
+
+def test_when_the_api_is_down_the_event_page_says_so_instead_of_offering_a_broken_file(
+    page: Any, site_url: str
+) -> None:
+    page.route("**/api/**", lambda route: route.abort())
+    page.goto(site_url + "/catalog/e/ev-cardio00001/")
+    live = page.locator(".nmo-seats__live")
+    live.filter(has_text="Сведения о местах сейчас недоступны.").wait_for()
+    calendar = page.locator(".nmo-calendar")
+    calendar.filter(has_text="Файл для календаря сейчас недоступен").wait_for()
+    assert calendar.locator("a").count() == 0
+    assert page.locator(".nmo-days").is_visible()  # the schedule the note points to
+
+
+def test_with_the_api_up_the_event_page_offers_the_apis_calendar_file(
+    page: Any, site_url: str
+) -> None:
+    FakeApi(page)
+    page.goto(site_url + "/catalog/e/ev-cardio00001/")
+    page.locator(".nmo-seats__live").filter(has_text="Свободных мест: 7 из 40.").wait_for()
+    link = page.get_by_role("link", name="Добавить в календарь (.ics)")
+    assert link.get_attribute("href") == "/api/events/ev-cardio00001/calendar.ics"
+    assert page.console_errors == []
 
 
 def test_filtered_results_put_what_is_ahead_first_and_past_behind_a_switch(

@@ -1,8 +1,9 @@
-"""The catalog site built from a small catalog: pages, navigation, index, calendars, CSP."""
+"""The catalog site built from a small catalog: pages, navigation, index, sitemap, CSP, weight."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import shutil
@@ -12,7 +13,14 @@ import pytest
 from nmo_cli.cli import main
 from nmo_cli.site_build import REPO_ROOT, content_security_policy, inline_script_hashes
 
-from tests.site_catalog import build_site, sample_catalog, stemming
+from tests.site_catalog import (
+    build_site,
+    catalog_index,
+    record,
+    sample_catalog,
+    source,
+    stemming,
+)
 
 
 @pytest.fixture(scope="module")
@@ -37,14 +45,14 @@ def test_each_published_element_has_a_page_at_a_url_made_from_its_id(site: Path)
     assert "01.12.2026" in page and "6 ЗЕТ" in page
     assert "Ярославль, ул. Революционная, 5" in page
     assert 'href="/catalog/s/25/"' in page and "Кардиология" in page
-    assert 'href="/catalog/ics/ev-cardio00001.ics"' in page
+    assert 'href="/api/events/ev-cardio00001/calendar.ics"' in page  # the one calendar source
     assert "<title>Конференция «Кардиология сегодня» - Портал НМО</title>" in page
 
 
 def test_a_draft_appears_nowhere(site: Path) -> None:
     assert not (site / "catalog" / "e" / "ev-draft000001").exists()
     for path in site.rglob("*"):
-        if path.is_file() and path.suffix in {".html", ".json", ".ics", ".xml"}:
+        if path.is_file() and path.suffix in {".html", ".json", ".xml"}:
             text = path.read_text(encoding="utf-8")
             assert "ev-draft000001" not in text and "Черновик не для показа" not in text, path
 
@@ -63,25 +71,55 @@ def test_element_pages_stay_out_of_the_navigation_and_material_search(site: Path
     assert not (site / "search" / "search_index.json").exists()
 
 
-def test_element_page_drawer_lists_the_top_level_sections_only(site: Path) -> None:
-    sidebar = _sidebar(_text(site, "catalog/e/ev-cardio00001/index.html"))
+def test_generated_list_pages_drawer_lists_the_top_level_sections_only(site: Path) -> None:
+    sidebar = _sidebar(_text(site, "catalog/s/25/index.html"))
     links = re.findall(r'<a class="md-nav__link" href="([^"]+)">([^<]+)</a>', sidebar)
     assert ("../../..", "Главная") in links and ("../../../help/", "Справка") in links
     assert "Баллы (ЗЕТ) и циклы" not in sidebar  # nested help pages live on the section pages
 
 
-def test_specialty_page_lists_its_elements_by_kind_with_a_calendar(site: Path) -> None:
+def test_element_pages_are_lean_russian_pages_with_the_bar_and_only_the_scripts_they_run(
+    site: Path,
+) -> None:
+    page = _text(site, "catalog/e/ev-cardio00001/index.html")
+    assert len(page.encode("utf-8")) <= 5 * 1024
+    assert page.startswith('<!doctype html>\n<html lang="ru">')
+    assert re.findall(r'<script src="([^"]+)"></script>', page) == [
+        "/assets/js/nmo-dom.js",
+        "/assets/js/portal.js",
+    ]
+    assert "<script>" not in page and "__config" not in page and "md-sidebar" not in page
+    assert 'action="/search/"' in page and 'id="nmo-account"' in page
+    assert '<main class="md-main" id="nmo-main">' in page and 'href="#nmo-main"' in page
+    sheets = re.findall(r'rel="stylesheet" href="([^"]+)"', page)
+    assert [s.split("/")[-1].split(".")[0] for s in sheets] == ["main", "portal"]
+    for href in sheets:
+        assert (site / href.lstrip("/")).is_file(), href
+    assert "\n " not in page  # no indentation left
+
+
+def test_theme_files_no_page_uses_are_not_in_the_build(site: Path) -> None:
+    shipped = [p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()]
+    assert not [p for p in shipped if p.endswith(".map")]
+    assert not [p for p in shipped if "/lunr/" in p or "/workers/" in p]
+    assert not (site / "catalog" / "ics").exists()
+    # Material's bundle is what the full-theme pages run: it stays, and every page's scripts exist.
+    for path in site.rglob("*.html"):
+        for src in re.findall(r'<script src="([^"]+)"', path.read_text(encoding="utf-8")):
+            target = site / src.lstrip("/") if src.startswith("/") else path.parent / src
+            assert target.resolve().is_file(), (path, src)
+
+
+def test_specialty_page_lists_its_elements_and_links_the_kinds_to_the_filters(
+    site: Path,
+) -> None:
     page = _text(site, "catalog/s/25/index.html")
     assert "<h1>Кардиология</h1>" in page
     assert 'href="/catalog/e/ev-cardio00001/"' in page
     assert 'href="/catalog/e/iom-cardio0002/"' in page
     assert 'href="/catalog/e/ev-surgery0001/"' not in page
-    assert 'href="/catalog/ics/specialty-25.ics"' in page
-    assert (
-        (site / "catalog" / "ics" / "specialty-25.ics")
-        .read_bytes()
-        .startswith(b"BEGIN:VCALENDAR\r\n")
-    )
+    assert 'href="/catalog/?specialty=25&amp;kind=event"' in page
+    assert "nmo-pages" not in page  # one page: no page links
 
 
 def test_catalog_index_carries_filters_and_plain_links_for_every_specialty(site: Path) -> None:
@@ -105,23 +143,40 @@ def test_catalog_index_carries_filters_and_plain_links_for_every_specialty(site:
 
 
 def test_json_index_holds_compact_rows_with_snowball_stems(site: Path) -> None:
-    index = json.loads(_text(site, "catalog/index.json"))
-    rows = {r[0]: r for r in index["elements"]}
+    head, parts = catalog_index(site)
+    assert len(parts) == 1  # a small catalog: one part
+    part = parts[0]
+    rows = {r[0]: r for r in part["elements"]}
     assert set(rows) == {"ev-cardio00001", "ev-surgery0001", "pk-neuro000001", "iom-cardio0002"}
     cardio = rows["ev-cardio00001"]
     assert cardio[1] == "Конференция «Кардиология сегодня»"
-    assert index["kinds"][cardio[2]] == "event" and index["formats"][cardio[3]] == "in_person"
-    assert index["cities"][cardio[4]] == "Ярославль"
+    assert head["kinds"][cardio[2]] == "event" and head["formats"][cardio[3]] == "in_person"
+    assert part["cities"][cardio[4]] == "Ярославль"
     assert cardio[5:9] == [["25"], "2026-12-01", "2026-12-01", 6]
-    assert stemming.stem("кардиологии") in [index["stems"][i] for i in cardio[9]]
-    surgery_stems = [index["stems"][i] for i in index["specialties"]["90"][1]]
-    assert (
-        index["specialties"]["90"][0] == "Хирургия" and stemming.stem("хирургии") in surgery_stems
-    )
-    help_pages = {p[0]: p for p in index["pages"]}
+    assert stemming.stem("кардиологии") in [part["stems"][i] for i in cardio[9]]
+    surgery_stems = head["specialties"]["90"][1]
+    assert head["specialties"]["90"][0] == "Хирургия" and stemming.stem("хирургии") in surgery_stems
+    help_pages = {p[0]: p for p in head["pages"]}
     assert "/help/credits/" in help_pages
-    credit_stems = [index["stems"][i] for i in help_pages["/help/credits/"][2]]
-    assert stemming.stem("аккредитации") in credit_stems
+    assert stemming.stem("аккредитации") in help_pages["/help/credits/"][2]
+
+
+def test_a_big_index_is_split_into_stable_parts_named_by_their_content() -> None:
+    from nmo_site import search_index
+
+    entries = [
+        source.entry_from_record(record(f"ev-part{n:07d}", title=f"Школа {n}")) for n in range(50)
+    ]
+    head, parts = search_index.build_index([e for e in entries if e], {}, [], per_part=10)
+    assert len(parts) == 8 and head["parts"] == [f"/catalog/index/{n}" for n in parts]
+    for name, text in parts.items():
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+        assert name.endswith(f".{digest}.json")
+    assert sum(len(json.loads(t)["elements"]) for t in parts.values()) == 50
+    # One more element changes exactly one part (publishing sends that one and the head).
+    more = source.entry_from_record(record("ev-part-new0001", title="Новая школа"))
+    _, after = search_index.build_index([*[e for e in entries if e], more], {}, [], per_part=10)
+    assert len(set(parts) - set(after)) == 1 and len(set(after) - set(parts)) == 1
 
 
 def test_month_calendar_shows_each_event_on_its_day(site: Path) -> None:
@@ -135,7 +190,7 @@ def test_month_calendar_shows_each_event_on_its_day(site: Path) -> None:
 def test_every_page_has_the_login_widget_pointing_back_to_itself(site: Path) -> None:
     page = _text(site, "help/credits/index.html")
     assert 'href="/api/auth/esia/login?next=/help/credits/"' in page
-    assert "Войти через Госуслуги" in page and 'href="/cabinet/"' in page
+    assert "Войти через Госуслуги" in page  # the signed-in parts are added by portal.js
 
 
 def test_help_explains_cycles_with_the_rule_set_numbers(site: Path) -> None:
@@ -245,11 +300,93 @@ def test_a_specialty_page_lists_what_is_ahead_and_keeps_the_past_behind_a_summar
 
     site = build_site(tmp_path, [event("ev-past0000001", -40), event("ev-ahead000001", 30)])
     page = _text(site, "catalog/s/76/index.html")
-    ahead, _, past = page.partition('<details class="nmo-past">')
+    ahead, _, past = page.partition("<h2>Прошедшие <small>(1)</small></h2>")
     assert "Событие ev-ahead000001" in ahead and "Событие ev-past0000001" not in ahead
-    assert "<summary>Прошедшие (1)</summary>" in past and "Событие ev-past0000001" in past
+    assert "Событие ev-past0000001" in past
     # The past event keeps its page (a bookmark still works).
     assert (site / "catalog/e/ev-past0000001/index.html").exists()
+
+
+def test_a_long_specialty_is_paginated_upcoming_first_with_page_links(tmp_path: Path) -> None:
+    from tests.site_catalog import record
+
+    today = dt.date.today()
+
+    def module(n: int, days: int | None) -> dict[str, object]:
+        day = (today + dt.timedelta(days=days)).isoformat() if days is not None else None
+        return record(
+            f"pk-page{n:07d}",
+            kind="dpp_pk",
+            title=f"Программа {n:03d}",
+            specialties=["76"],
+            starts_on=day,
+            ends_on=day,
+            days=[],
+        )
+
+    # 150 ahead (one each day from tomorrow), 60 ended (one each day before today).
+    records = [module(n, n + 1) for n in range(150)] + [module(200 + n, -n - 1) for n in range(60)]
+    site = build_site(tmp_path, records)
+    first = _text(site, "catalog/s/76/index.html")
+    second = _text(site, "catalog/s/76/2/index.html")
+    third = _text(site, "catalog/s/76/3/index.html")
+    assert not (site / "catalog/s/76/4").exists()
+
+    def titles(page: str) -> list[str]:
+        return re.findall(r">Программа (\d{3})</a>", page)
+
+    assert titles(first) == [f"{n:03d}" for n in range(100)]  # soonest first
+    assert titles(second) == [f"{n:03d}" for n in range(100, 150)] + [
+        f"{200 + n:03d}"
+        for n in range(50)  # then the past, the most recent first
+    ]
+    assert titles(third) == [f"{200 + n:03d}" for n in range(50, 60)]
+    assert "<h1>Терапия: страница 2 из 3</h1>" in second
+    assert "Показаны 101–200 из 210." in second
+    nav = second[second.index('<nav class="nmo-pages"') :]
+    nav = nav[: nav.index("</nav>")]
+    assert 'aria-label="Страницы списка «Терапия»"' in nav
+    assert '<a href="/catalog/s/76/" rel="prev">← Предыдущая</a>' in nav
+    assert '<a href="/catalog/s/76/3/" rel="next">Следующая →</a>' in nav
+    assert 'href="/catalog/s/76/2/" aria-current="page"' in nav
+    assert 'rel="prev"' not in first and 'href="/catalog/s/76/2/" rel="next"' in first
+
+
+def test_page_links_keep_the_ends_and_the_neighbours_of_the_current_page() -> None:
+    from nmo_site.pages import page_links
+
+    assert page_links(1, 3) == [1, 2, 3]
+    assert page_links(10, 20) == [1, None, 8, 9, 10, 11, 12, None, 20]
+    assert page_links(1, 20) == [1, 2, 3, None, 20]
+
+
+def test_the_sitemap_lists_every_page_once_with_the_element_dates(site: Path) -> None:
+    text = _text(site, "sitemap.xml")
+    locs = re.findall(r"<loc>([^<]+)</loc>", text)
+    assert len(locs) == len(set(locs))
+    assert "http://127.0.0.1:8000/catalog/e/ev-cardio00001/" in locs
+    assert "http://127.0.0.1:8000/help/credits/" in locs
+    assert not any("ev-draft" in loc for loc in locs)
+    assert "<lastmod>" not in text  # the sample records do not say when they changed
+    assert not (site / "sitemap.xml.gz").exists()
+
+
+def test_a_sitemap_over_the_limit_becomes_an_index_of_parts(site: Path, tmp_path: Path) -> None:
+    whole = site
+    site = build_site(tmp_path, sample_catalog(), extra={"nmo_sitemap_max_urls": 5})
+    index = _text(site, "sitemap.xml")
+    assert "<sitemapindex" in index and "<urlset" not in index
+    parts = re.findall(r"<loc>http://127\.0\.0\.1:8000/(sitemap-\d+\.xml)</loc>", index)
+    assert len(parts) >= 2
+    locs: list[str] = []
+    for name in parts:
+        part = _text(site, name)
+        found = re.findall(r"<loc>([^<]+)</loc>", part)
+        assert len(found) <= 5 and part.startswith(
+            '<?xml version="1.0" encoding="UTF-8"?>\n<urlset'
+        )
+        locs += found
+    assert sorted(locs) == sorted(re.findall(r"<loc>([^<]+)</loc>", _text(whole, "sitemap.xml")))
 
 
 def test_the_schedule_of_an_event_is_a_spaced_table_in_moscow_time(site: Path) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 from chalicelib.db import catalog_repo
 from chalicelib.db.models import CatalogElement, EventDay
 from chalicelib.domain.catalog import catalog_sort_key
 from nmo_cli.cli import main
+
+from tests.site_catalog import catalog_index
 
 
 def _element(element_id: str, status: str, title: str) -> CatalogElement:
@@ -57,12 +58,12 @@ def test_site_build_shows_published_elements_from_dynamodb_and_hides_the_rest(
     site = tmp_path / "site"
     page = (site / "catalog" / "e" / "ev-ddbpub000001" / "index.html").read_text(encoding="utf-8")
     assert "Школа кардиолога" in page and "Областная больница" in page
-    index = json.loads((site / "catalog" / "index.json").read_text(encoding="utf-8"))
-    assert [row[0] for row in index["elements"]] == ["ev-ddbpub000001"]
+    _, parts = catalog_index(site)
+    assert [row[0] for part in parts for row in part["elements"]] == ["ev-ddbpub000001"]
     assert not (site / "catalog" / "e" / "ev-ddbrev000001").exists()
     assert not (site / "catalog" / "e" / "ev-ddbrej000001").exists()
-    calendar = (site / "catalog" / "ics" / "ev-ddbpub000001.ics").read_text(encoding="utf-8")
-    assert "DTSTAMP:20261101T090000Z" in calendar  # when the element last changed
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    assert "/catalog/e/ev-ddbpub000001/</loc><lastmod>2026-11-01</lastmod>" in sitemap  # changed
 
 
 def test_a_year_9999_element_is_skipped_and_later_publications_still_appear(

@@ -30,11 +30,12 @@ def _publish(args: argparse.Namespace) -> int:
         args.site_dir,
         bucket,
         endpoint_url=args.endpoint or settings.s3_endpoint,
-        prune=args.prune,
+        prune=not args.keep_removed,
+        full=args.full,
     )
     print(
-        f"uploaded {len(report.uploaded)}, unchanged {report.unchanged}, "
-        f"deleted {len(report.deleted)} (bucket {bucket})"
+        f"uploaded {len(report.uploaded)} ({report.bytes_uploaded} bytes), "
+        f"unchanged {report.unchanged}, deleted {len(report.deleted)} (bucket {bucket})"
     )
     return 0
 
@@ -64,7 +65,17 @@ def register(subparsers: Any) -> None:
     publish.add_argument("--bucket", default=None, help="бакет (по умолчанию NMO_SITE_BUCKET)")
     publish.add_argument("--endpoint", default=None, help="адрес S3-совместимого хранилища")
     publish.add_argument("--site-dir", type=Path, default=DEFAULT_OUT, help="собранный сайт")
-    publish.add_argument("--prune", action="store_true", help="удалить объекты, которых нет")
+    # Deleting what the build no longer has is the default now; --prune stays accepted so the
+    # deploy script and the publishing job written against the old interface keep working.
+    publish.add_argument(
+        "--prune", action="store_true", help="удалить объекты, которых нет (так и по умолчанию)"
+    )
+    publish.add_argument(
+        "--keep-removed", action="store_true", help="не удалять объекты, которых нет в сборке"
+    )
+    publish.add_argument(
+        "--full", action="store_true", help="выгрузить всё (после смены правил заголовков)"
+    )
     publish.set_defaults(func=_publish)
 
     csp = sub.add_parser("csp", help="заголовок Content-Security-Policy для собранного сайта")

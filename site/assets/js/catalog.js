@@ -1,4 +1,5 @@
-/* Catalog filters (catalog page) and the site search (search page) over catalog/index.json.
+/* Catalog filters (catalog page) and the site search (search page) over catalog/index.json and
+   its parts (site/hooks/nmo_site/search_index.py).
    Words are matched by Snowball stems (NmoStem, the same algorithm the build used), so
    «кардиологии» finds «Кардиология». Everything shown is set as text, never as HTML. */
 (function () {
@@ -10,35 +11,51 @@
   var FORMAT_NAMES = { in_person: "очно", online: "онлайн" };
   var loaded = null;
 
+  function getJson(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (res) {
+      if (!res.ok) { throw new Error("index " + res.status); }
+      return res.json();
+    });
+  }
+
+  // The head (catalog/index.json) names the parts; they load in parallel and each is complete in
+  // itself (its own stems and cities), so publishing one event changes one part.
   function loadIndex(url) {
     if (!loaded) {
-      loaded = fetch(url, { credentials: "same-origin" }).then(function (res) {
-        if (!res.ok) { throw new Error("index " + res.status); }
-        return res.json();
-      }).then(prepare);
+      loaded = getJson(url).then(function (head) {
+        return Promise.all(head.parts.map(getJson)).then(function (parts) { return prepare(head, parts); });
+      });
     }
     return loaded;
   }
 
-  function prepare(index) {
-    var stems = index.stems;
-    function words(refs) { return refs.map(function (i) { return stems[i]; }); }
+  function catalogOrder(a, b) {
+    var x = a.starts_on || "9999-12-31", y = b.starts_on || "9999-12-31";
+    if (x !== y) { return x < y ? -1 : 1; }
+    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  }
+
+  function prepare(head, parts) {
     var specialtyStems = {};
-    Object.keys(index.specialties).forEach(function (code) {
-      specialtyStems[code] = words(index.specialties[code][1]);
+    Object.keys(head.specialties).forEach(function (code) {
+      specialtyStems[code] = head.specialties[code][1];
     });
-    var elements = index.elements.map(function (r) {
-      var own = words(r[9]);
-      r[5].forEach(function (code) { own = own.concat(specialtyStems[code] || []); });
-      return {
-        id: r[0], title: r[1], kind: index.kinds[r[2]],
-        format: r[3] >= 0 ? index.formats[r[3]] : "", city: r[4] >= 0 ? index.cities[r[4]] : "",
-        specialties: r[5], starts_on: r[6], ends_on: r[7], hours: r[8], stems: own
-      };
+    var elements = [];
+    parts.forEach(function (part) {
+      part.elements.forEach(function (r) {
+        var own = r[9].map(function (i) { return part.stems[i]; });
+        r[5].forEach(function (code) { own = own.concat(specialtyStems[code] || []); });
+        elements.push({
+          id: r[0], title: r[1], kind: head.kinds[r[2]],
+          format: r[3] >= 0 ? head.formats[r[3]] : "", city: r[4] >= 0 ? part.cities[r[4]] : "",
+          specialties: r[5], starts_on: r[6], ends_on: r[7], hours: r[8], stems: own
+        });
+      });
     });
-    var pages = index.pages.map(function (p) { return { url: p[0], title: p[1], stems: words(p[2]) }; });
-    var specialties = Object.keys(index.specialties).map(function (code) {
-      return { code: code, name: index.specialties[code][0], stems: specialtyStems[code] };
+    elements.sort(catalogOrder); // the catalog's order (by start, undated last), as one list had
+    var pages = head.pages.map(function (p) { return { url: p[0], title: p[1], stems: p[2] }; });
+    var specialties = Object.keys(head.specialties).map(function (code) {
+      return { code: code, name: head.specialties[code][0], stems: specialtyStems[code] };
     });
     return { elements: elements, pages: pages, specialties: specialties };
   }

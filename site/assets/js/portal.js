@@ -38,11 +38,18 @@
   function account() {
     var box = document.getElementById("nmo-account");
     if (!box) { return Promise.resolve(null); }
+    // The page carries the login link only (every byte counts on 20,000 element pages): the
+    // signed-in parts are made here, hidden until GET /api/me answers.
+    function part(cls, tag, attrs) {
+      var attributes = { "class": cls, hidden: "" };
+      Object.keys(attrs).forEach(function (key) { attributes[key] = attrs[key]; });
+      return box.querySelector("." + cls.split(" ")[0]) || box.appendChild(NMO.el(tag, attributes));
+    }
     var login = box.querySelector(".nmo-account__login");
-    var name = box.querySelector(".nmo-account__name");
-    var cabinet = box.querySelector(".nmo-account__cabinet");
-    var logout = box.querySelector(".nmo-account__logout");
-    var error = box.querySelector(".nmo-account__error");
+    var name = part("nmo-account__name", "span", {});
+    var cabinet = part("nmo-account__cabinet", "a", { href: "/cabinet/", text: "Личный кабинет" });
+    var logout = part("nmo-account__logout md-button", "button", { type: "button", text: "Выйти" });
+    var error = part("nmo-account__error", "span", { role: "alert" });
     login.href = loginUrl();
     if (!hinted()) { return Promise.resolve(null); }
     return api.me().then(function (r) {
@@ -132,11 +139,21 @@
       show(result, true);
     }
 
+    // The calendar file comes from the same API: when it cannot answer for the event, the link
+    // would download an error page, so it becomes a note pointing at the schedule on the page.
+    function calendarUnavailable() {
+      var link = document.querySelector(".nmo-calendar");
+      if (!link) { return; }
+      link.textContent = "Файл для календаря сейчас недоступен: сервер портала не отвечает. " +
+        "Даты и время — на этой странице; попробуйте добавить в календарь позже.";
+    }
+
     function refresh() {
       return api.request("GET", url).then(function (r) {
         if (r.status !== 200 || !r.body) {
           live.textContent = errorMessage(r.body, "Сведения о местах сейчас недоступны.");
           show(live, true);
+          calendarUnavailable();
           return null;
         }
         live.textContent = seatsText(r.body);
@@ -145,6 +162,7 @@
       }, function () {
         live.textContent = "Сведения о местах сейчас недоступны.";
         show(live, true);
+        calendarUnavailable();
         return null;
       });
     }

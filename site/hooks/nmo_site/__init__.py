@@ -1,1 +1,1 @@
-"""Catalog site generation used by the MkDocs hook: sources, safe text, search stems, pages, .ics."""
+"""Catalog site generation used by the MkDocs hook: sources, safe text, search stems, pages, sitemap."""

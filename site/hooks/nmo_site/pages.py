@@ -35,20 +35,61 @@ MONTHS = (
 WEEKDAYS = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
 
 
+SPECIALTY_PAGE_SIZE = 100  # items per specialty page (Терапия at 20,000 elements was 1.7 MB)
+
+
 def element_url(element_id: str) -> str:
     return f"/catalog/e/{element_id}/"
 
 
-def specialty_url(code: str) -> str:
-    return f"/catalog/s/{code}/"
+def specialty_url(code: str, page: int = 1) -> str:
+    return f"/catalog/s/{code}/" if page == 1 else f"/catalog/s/{code}/{page}/"
+
+
+def specialty_src(code: str, page: int) -> str:
+    """The generated page's source path behind specialty_url (MkDocs makes the URL of it)."""
+    return f"catalog/s/{code}.md" if page == 1 else f"catalog/s/{code}/{page}.md"
+
+
+@dataclass(frozen=True)
+class SpecialtyListing:
+    """A specialty's elements in the order its pages list them."""
+
+    ordered: tuple[CatalogEntry, ...]
+    ahead: int  # how many of `ordered` are ahead or undated (they come first)
+    counts: dict[str, int]  # by kind, all of them
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-len(self.ordered) // SPECIALTY_PAGE_SIZE))
+
+
+def specialty_listing(entries: Sequence[CatalogEntry], today: str) -> SpecialtyListing:
+    """Ahead in catalog order (by start date, undated last), then the past, newest first."""
+    ahead = [e for e in entries if not has_ended_by(e, today)]
+    past = sorted((e for e in entries if has_ended_by(e, today)), key=_ends, reverse=True)
+    counts = {kind: sum(e.kind == kind for e in entries) for kind in KIND_NAMES}
+    return SpecialtyListing(tuple(ahead + past), len(ahead), counts)
+
+
+def page_links(page: int, pages: int) -> list[int | None]:
+    """Page numbers to link, None for a gap: all of them when few, otherwise the first, the last
+    and two either side of the current one."""
+    if pages <= 9:
+        return list(range(1, pages + 1))
+    wanted = {1, pages, *range(page - 2, page + 3)}
+    links: list[int | None] = []
+    for n in range(1, pages + 1):
+        if n in wanted:
+            links.append(n)
+        elif links and links[-1] is not None:
+            links.append(None)
+    return links
 
 
 def event_ics_url(element_id: str) -> str:
-    return f"/catalog/ics/{element_id}.ics"
-
-
-def specialty_ics_url(code: str) -> str:
-    return f"/catalog/ics/specialty-{code}.ics"
+    """The API's calendar file of an event (the site ships none of its own)."""
+    return f"/api/events/{element_id}/calendar.ics"
 
 
 def month_url(month: str) -> str:
@@ -108,7 +149,7 @@ def environment(template_dir: str) -> jinja2.Environment:
     env.globals.update(
         KIND_NAMES=KIND_NAMES, KIND_PLURAL=KIND_PLURAL, FORMAT_NAMES=FORMAT_NAMES,
         element_url=element_url, specialty_url=specialty_url, event_ics_url=event_ics_url,
-        specialty_ics_url=specialty_ics_url, month_url=month_url,
+        month_url=month_url,
     )  # fmt: skip
     return env
 
@@ -135,21 +176,28 @@ class Renderer:
     def element(self, entry: CatalogEntry) -> str:
         return self._render("element.html", e=entry)
 
-    def specialty(self, code: str, entries: Sequence[CatalogEntry], today: str) -> str:
-        """Grouped by kind; in each group what is still ahead (or undated) first, what has
-        ended behind «Прошедшие», newest first."""
-        groups = {}
-        for kind in KIND_NAMES:
-            mine = [e for e in entries if e.kind == kind]
-            ahead = [e for e in mine if not has_ended_by(e, today)]
-            past = sorted((e for e in mine if has_ended_by(e, today)), key=_ends, reverse=True)
-            groups[kind] = (ahead, past)
+    def specialty(self, code: str, listing: SpecialtyListing, page: int) -> str:
+        """One page of a specialty's list: what is ahead (or undated) first, then what has ended,
+        newest first (SpecialtyListing). The kinds are counted at the top, each a link to the
+        catalog filtered by it."""
+        start = (page - 1) * SPECIALTY_PAGE_SIZE
+        shown = listing.ordered[start : start + SPECIALTY_PAGE_SIZE]
+        split = max(0, min(len(shown), listing.ahead - start))
         return self._render(
             "specialty.html",
             code=code,
             name=self.specialty_names.get(code, code),
-            groups=groups,
-            has_events=any(groups["event"]),
+            counts=listing.counts,
+            ahead=shown[:split],
+            past=shown[split:],
+            total_ahead=listing.ahead,
+            total_past=len(listing.ordered) - listing.ahead,
+            page=page,
+            pages=listing.pages,
+            page_links=page_links(page, listing.pages),
+            first=start + 1,
+            last=start + len(shown),
+            total=len(listing.ordered),
         )
 
     def catalog(
