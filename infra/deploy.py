@@ -1,7 +1,8 @@
 """`make deploy STAGE=pilot`: package the API and deploy the stage's four stacks, then the site.
 
 Stacks, in order: nmo-<stage>-base (alarm topic, artifacts bucket), nmo-<stage>-tables,
-nmo-<stage>-api (chalice package + infra/api.yaml), nmo-<stage>-site (bucket + CloudFront).
+nmo-<stage>-backup(-copy), nmo-<stage>-api (chalice package + infra/api.yaml), nmo-<stage>-edge,
+nmo-<stage>-site (bucket + CloudFront), nmo-<stage>-publishing (the site rebuilt after moderation).
 Each is deployed like `aws cloudformation deploy`: a change set, executed only when it changes
 something, with the failing resources printed when CloudFormation rolls back. `--dry-run`
 packages offline and prints the plan without any AWS call. Messages are for the operator
@@ -18,6 +19,7 @@ import os
 import subprocess
 import sys
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -402,6 +404,46 @@ def upload(s3: Any, bucket: str, path: Path, prefix: str) -> str:
     return key
 
 
+# The site build runs the repository as deployed; tests and benchmarks are not part of it.
+SITE_SOURCE_EXCLUDED = ("tests/", "bench/")
+SITE_TRIGGER = ROOT / "functions" / "nmo_cli" / "site_trigger.py"
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed: the same files give the same zip, hence the same key
+
+
+def _write_zip(out: Path, files: list[tuple[str, Path]]) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, path in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes())
+    return out
+
+
+def site_source_files(root: Path = ROOT) -> list[str]:
+    """The working tree as git sees it (tracked and new files, nothing ignored), minus tests."""
+    listed = subprocess.run(  # noqa: S603, S607 - git from PATH, fixed arguments
+        ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        capture_output=True,
+        check=False,
+    )
+    if listed.returncode != 0:
+        raise DeployError("Не удалось получить список файлов репозитория (git ls-files).")
+    names = [n for n in listed.stdout.decode("utf-8").split("\0") if n]
+    return [n for n in names if not n.startswith(SITE_SOURCE_EXCLUDED) and (root / n).is_file()]
+
+
+def site_source_zip(out: Path, root: Path = ROOT) -> Path:
+    """The source of the CodeBuild project (infra/publishing.yaml, infra/site-buildspec.yml)."""
+    return _write_zip(out, [(name, root / name) for name in site_source_files(root)])
+
+
+def site_trigger_zip(out: Path) -> Path:
+    """The trigger Lambda's code: one module, standard library and boto3 only."""
+    return _write_zip(out, [(SITE_TRIGGER.name, SITE_TRIGGER)])
+
+
 def template_url(bucket: str, key: str, region: str) -> str:
     return f"https://{bucket}.s3.{region}.amazonaws.com/{key}"
 
@@ -505,6 +547,8 @@ def plan(config: StageConfig, built: api_package.Package) -> Plan:
         f"{c.stack('site')} ← infra/site.yaml (ApiStageName={c.api_stage_name}, "
         f"DomainName={c.domain_name or '—'})",
         "nmo site publish → бакет сайта; инвалидация CloudFront /*",
+        f"{c.stack('publishing')} ← infra/publishing.yaml (поток catalog-version → "
+        "site-trigger → CodeBuild: nmo site build + nmo site publish после модерации)",
     ]
     if c.esia_signer == "remote":
         p.steps.insert(3, f"проверка параметра {c.signer_token_parameter} (токен сервиса подписи)")
@@ -533,7 +577,7 @@ def deploy(config: StageConfig, *, skip_site: bool = False) -> dict[str, str]:
     )
     bucket, topic = base["ArtifactsBucketName"], base["AlarmTopicArn"]
     tables_key = upload(s3, bucket, generate_tables.OUTPUT, f"{config.name}/tables")
-    deploy_stack(
+    tables = deploy_stack(
         cfn,
         config.stack("tables"),
         template_url=template_url(bucket, tables_key, config.region),
@@ -632,8 +676,50 @@ def deploy(config: StageConfig, *, skip_site: bool = False) -> dict[str, str]:
             "CallerReference": f"nmo-{int(time.time())}",
         },
     )
+    deploy_publishing(
+        cfn, s3, config, bucket=bucket, topic=topic, tables=tables, site=site, build=build
+    )
     print(f"готово: {public_url}")
     return site
+
+
+def deploy_publishing(
+    cfn: Any,
+    s3: Any,
+    config: StageConfig,
+    *,
+    bucket: str,
+    topic: str,
+    tables: dict[str, str],
+    site: dict[str, str],
+    build: Path,
+) -> dict[str, str]:
+    """From now on a moderator's decision republishes the site by itself (infra/publishing.yaml)."""
+    source_key = upload(
+        s3, bucket, site_source_zip(build / "site-source.zip"), f"{config.name}/site"
+    )
+    trigger_key = upload(
+        s3, bucket, site_trigger_zip(build / "site-trigger.zip"), f"{config.name}/site"
+    )
+    return deploy_stack(
+        cfn,
+        config.stack("publishing"),
+        template_body=(INFRA / "publishing.yaml").read_text("utf-8"),
+        parameters={
+            "Stage": config.name,
+            "TablePrefix": config.table_prefix,
+            "AlarmTopicArn": topic,
+            "ArtifactsBucketName": bucket,
+            "SourceKey": source_key,
+            "TriggerCodeKey": trigger_key,
+            "CatalogVersionStreamArn": tables["CatalogVersionTableStreamArn"],
+            "SiteBucketName": site["SiteBucketName"],
+            "DistributionId": site["DistributionId"],
+            "PublicUrl": site["PublicUrl"],
+            "LogRetentionDays": config.log_retention_days,
+        },
+        capabilities=("CAPABILITY_IAM",),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

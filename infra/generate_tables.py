@@ -19,6 +19,10 @@ from chalicelib.db.models import ALL_MODELS, PortalModel  # noqa: E402
 
 OUTPUT = INFRA / "tables.json"
 _TYPES = {"S": "S", "N": "N", "B": "B"}
+# Tables whose changes something outside the API follows. catalog-version's stream starts the
+# site rebuild after moderation (infra/publishing.yaml); KEYS_ONLY because the trigger reads the
+# counter itself with a consistent GetItem.
+STREAMS = {"catalog-version": "KEYS_ONLY"}
 
 
 def logical_id(model: type[PortalModel]) -> str:
@@ -77,6 +81,8 @@ def table_properties(model: type[PortalModel]) -> dict[str, Any]:
     }
     if indexes:
         properties["GlobalSecondaryIndexes"] = indexes
+    if model.table in STREAMS:
+        properties["StreamSpecification"] = {"StreamViewType": STREAMS[model.table]}
     if model.ttl_attribute:
         properties["TimeToLiveSpecification"] = {
             "AttributeName": model.ttl_attribute,
@@ -161,8 +167,17 @@ def build_template() -> dict[str, Any]:
         },
         "Resources": resources,
         "Outputs": {
-            logical_id(model) + "Arn": {"Value": {"Fn::GetAtt": [logical_id(model), "Arn"]}}
-            for model in ALL_MODELS
+            **{
+                logical_id(model) + "Arn": {"Value": {"Fn::GetAtt": [logical_id(model), "Arn"]}}
+                for model in ALL_MODELS
+            },
+            **{
+                logical_id(model) + "StreamArn": {
+                    "Value": {"Fn::GetAtt": [logical_id(model), "StreamArn"]}
+                }
+                for model in ALL_MODELS
+                if model.table in STREAMS
+            },
         },
     }
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 # Command groups, each a module with `register(subparsers)` that sets `func` on its parsers.
 COMMAND_MODULES = (
     "nmo_cli.commands.serve",  # serve, dynamodb-local
-    "nmo_cli.commands.db",  # db init | backup | restore
+    "nmo_cli.commands.db",  # db init | backup | restore | restore-drill
     "nmo_cli.commands.catalog",  # catalog import
     "nmo_cli.commands.demo",  # demo seed
     "nmo_cli.commands.roles",  # roles grant | revoke
