@@ -82,6 +82,10 @@ def table_properties(model: type[PortalModel]) -> dict[str, Any]:
             "AttributeName": model.ttl_attribute,
             "Enabled": True,
         }
+    stream_view = getattr(model.Meta, "stream_view_type", None)
+    if stream_view:
+        # Read by the notify-changes Lambda (infra/api.yaml), which sends change notices.
+        properties["StreamSpecification"] = {"StreamViewType": stream_view}
     properties.update(
         {
             "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
@@ -163,6 +167,13 @@ def build_template() -> dict[str, Any]:
         "Outputs": {
             logical_id(model) + "Arn": {"Value": {"Fn::GetAtt": [logical_id(model), "Arn"]}}
             for model in ALL_MODELS
+        }
+        | {
+            logical_id(model) + "StreamArn": {
+                "Value": {"Fn::GetAtt": [logical_id(model), "StreamArn"]}
+            }
+            for model in ALL_MODELS
+            if getattr(model.Meta, "stream_view_type", None)
         },
     }
 

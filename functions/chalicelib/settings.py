@@ -57,6 +57,21 @@ class Settings:
     esia_env: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     esia_timeout_seconds: float = 10.0
     max_body_bytes: int = 1024 * 1024
+    # Outgoing mail (chalicelib/mail): `ses` (SES v2, or Postbox at ses_endpoint), `smtp`, `off`.
+    mail_transport: str = "off"
+    mail_from: str = "noreply@nmo.local"
+    mail_from_name: str = "Портал НМО"
+    ses_endpoint: str | None = None
+    ses_region: str = ""
+    ses_configuration_set: str = ""
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_starttls: bool = False
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: float = 10.0
+    # The SNS topic whose SES bounce/complaint notifications are accepted (empty: none).
+    ses_events_topic_arn: str = ""
 
     @property
     def is_local_http(self) -> bool:
@@ -123,6 +138,19 @@ def load_from_environment() -> Settings:
         ),
         esia_timeout_seconds=float(_env("NMO_ESIA_TIMEOUT_SECONDS", "10")),
         max_body_bytes=int(_env("NMO_MAX_BODY_BYTES", str(1024 * 1024))),
+        mail_transport=_env("NMO_MAIL_TRANSPORT", "off"),
+        mail_from=_env("NMO_MAIL_FROM", "noreply@nmo.local"),
+        mail_from_name=_env("NMO_MAIL_FROM_NAME", "Портал НМО"),
+        ses_endpoint=_optional("NMO_SES_ENDPOINT"),
+        ses_region=_env("NMO_SES_REGION"),
+        ses_configuration_set=_env("NMO_SES_CONFIGURATION_SET"),
+        smtp_host=_env("NMO_SMTP_HOST", "127.0.0.1"),
+        smtp_port=int(_env("NMO_SMTP_PORT", "8025")),
+        smtp_starttls=_env("NMO_SMTP_STARTTLS") in ("1", "true", "yes"),
+        smtp_user=_env("NMO_SMTP_USER"),
+        smtp_password=_env("NMO_SMTP_PASSWORD"),
+        smtp_timeout_seconds=float(_env("NMO_SMTP_TIMEOUT_SECONDS", "10")),
+        ses_events_topic_arn=_env("NMO_SES_EVENTS_TOPIC_ARN"),
     )
 
 

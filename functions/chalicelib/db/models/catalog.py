@@ -49,7 +49,8 @@ class CatalogElement(PortalModel):
     table = "catalog"
 
     class Meta(PortalModel.Meta):
-        pass
+        # Changes feed the notifications (services/change_notices.py).
+        stream_view_type = "NEW_AND_OLD_IMAGES"
 
     element_id = UnicodeAttribute(hash_key=True)
     kind = UnicodeAttribute()  # dpp_pk | iom | event
