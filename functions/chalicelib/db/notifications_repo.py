@@ -235,3 +235,12 @@ def replace_reminders(old: Iterable[Reminder], new: Iterable[Reminder]) -> None:
                 batch.delete(item)
         for item in new:
             batch.save(item)
+
+
+def preferences_of(contact: Contact | None) -> dict[str, bool]:
+    """The stored choices as a plain dict (PynamoDB returns a raw MapAttribute)."""
+    if contact is None or contact.preferences is None:
+        return {}
+    raw = contact.preferences
+    data = raw.as_dict() if hasattr(raw, "as_dict") else dict(raw)
+    return {str(k): bool(v) for k, v in data.items()}

@@ -20,9 +20,7 @@ from ..domain.notifications import (
     normalise_email,
     wants,
 )
-from ..errors import Conflict, Gone, InvalidInput
-from ..errors import NotFound as _NotFound
-from ..settings import get_settings
+from ..errors import Gone, InvalidInput
 from . import mail_tokens, notifications
 
 log = logging.getLogger(__name__)
@@ -43,7 +41,7 @@ def _roles_kinds(person: Specialist) -> list[str]:
 def settings_view(person: Specialist) -> dict[str, Any]:
     """`GET /api/me/notifications/preferences`: the address (masked) and each kind on or off."""
     contact = notifications_repo.get_contact(person.oid)
-    prefs = {str(k): bool(v) for k, v in dict(contact.preferences or {}).items()} if contact else {}
+    prefs = notifications_repo.preferences_of(contact)
     email = contact.email if contact else None
     return {
         "email": email,
@@ -70,7 +68,7 @@ def update_preferences(person: Specialist, body: dict[str, Any]) -> dict[str, An
         if not isinstance(value, bool):
             raise InvalidInput("Значение должно быть true или false.", field=f"kinds.{name}")
     contact = notifications_repo.get_contact(person.oid)
-    current = {str(k): bool(v) for k, v in dict(contact.preferences or {}).items()} if contact else {}
+    current = notifications_repo.preferences_of(contact)
     notifications_repo.set_preferences(person.oid, {**current, **given})
     return settings_view(person)
 
@@ -172,12 +170,3 @@ def handle_ses_event(message: dict[str, Any]) -> int:
             disabled += int(notifications_repo.disable_email(oid, email, status))
     log.info("ses event %s disabled %d address(es)", kind_of, disabled)
     return disabled
-
-
-def check_topic(topic_arn: object) -> None:
-    expected = get_settings().ses_events_topic_arn
-    if not expected or topic_arn != expected:
-        raise _NotFound("Неизвестный источник уведомлений.", field="TopicArn")
-
-
-__all__ = ["Conflict"]

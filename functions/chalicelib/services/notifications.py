@@ -141,7 +141,7 @@ def notify(
 def _usable_address(contact: Contact | None, kind_name: str) -> str | None:
     if contact is None or not contact.email or contact.email_status != "active":
         return None
-    prefs = {str(k): bool(v) for k, v in dict(contact.preferences or {}).items()}
+    prefs = notifications_repo.preferences_of(contact)
     return str(contact.email) if wants(kind_name, prefs) else None
 
 
