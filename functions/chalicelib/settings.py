@@ -41,7 +41,7 @@ class Settings:
     session_ttl_seconds: int = 8 * 3600
     esia_base_url: str = "http://127.0.0.1:8001"
     esia_client_id: str = "NMOPORTAL"
-    esia_scope: str = "openid fullname birthdate gender snils"
+    esia_scope: str = "openid fullname birthdate gender snils email"
     esia_signer: str = "local"  # "local" (in-process GOST) or "remote" (HTTPS signing service)
     esia_key_file: str = ""
     esia_cert_file: str = ""
@@ -120,7 +120,7 @@ def load_from_environment() -> Settings:
         session_ttl_seconds=int(_env("NMO_SESSION_TTL_SECONDS", str(8 * 3600))),
         esia_base_url=_env("NMO_ESIA_BASE_URL", "http://127.0.0.1:8001").rstrip("/"),
         esia_client_id=_env("NMO_ESIA_CLIENT_ID", "NMOPORTAL"),
-        esia_scope=_env("NMO_ESIA_SCOPE", "openid fullname birthdate gender snils"),
+        esia_scope=_env("NMO_ESIA_SCOPE", "openid fullname birthdate gender snils email"),
         esia_signer=_env("NMO_ESIA_SIGNER", "local"),
         esia_key_file=_env("NMO_ESIA_KEY_FILE"),
         esia_cert_file=_env("NMO_ESIA_CERT_FILE"),

@@ -26,7 +26,6 @@ class ChangeFeed:
     def _streams(self) -> Any:
         if self._client is None:
             import boto3
-
             from chalicelib.settings import get_settings
 
             s = get_settings()
@@ -38,7 +37,6 @@ class ChangeFeed:
     def start(self, position: str = "LATEST") -> None:
         """Open an iterator on every shard of each table's stream."""
         from chalicelib.db.connection import ensure_bound
-
         from chalicelib.settings import get_settings
 
         prefix = get_settings().table_prefix

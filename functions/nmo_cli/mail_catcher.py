@@ -83,7 +83,7 @@ class _Handler:
     def __init__(self, box: MailBox) -> None:
         self._box = box
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self._box.add(str(envelope.mail_from), list(envelope.rcpt_tos), bytes(envelope.content))
         return "250 Message accepted for delivery"
 

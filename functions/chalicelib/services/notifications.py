@@ -192,7 +192,9 @@ def retry_failed(
             continue
         saved = json.loads(item.context or "{}")
         full = {
-            **_base_context(item.kind, oid, saved.get("link", "/cabinet/"), saved.get("link_label", "")),
+            **_base_context(
+                item.kind, oid, saved.get("link", "/cabinet/"), saved.get("link_label", "")
+            ),
             **saved.get("context", {}),
         }
         address = _usable_address(notifications_repo.get_contact(oid), item.kind)

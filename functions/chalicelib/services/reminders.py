@@ -113,7 +113,9 @@ def _documents(today: dt.date, report: DailyReport, dry_run: bool, mailer: Maile
         if person is None:
             continue
         cycles = {c.specialty: c for c in credits.person_cycles(person)}
-        tallies = credits.tallies_of(list(cycles.values()), credits.current_totals(person, list(cycles.values())))
+        tallies = credits.tallies_of(
+            list(cycles.values()), credits.current_totals(person, list(cycles.values()))
+        )
         for item in due:
             cycle = cycles.get(item.specialty)
             if cycle is None or cycle.expires.isoformat() != item.expires:
@@ -154,7 +156,9 @@ def _months_of(reminder_kind: str) -> int:
         return 0
 
 
-def _events_starting(day: dt.date, statuses: Iterable[str], since: dt.date | None = None) -> list[CatalogElement]:
+def _events_starting(
+    day: dt.date, statuses: Iterable[str], since: dt.date | None = None
+) -> list[CatalogElement]:
     low = f"{(since or day).isoformat()}#"
     high = f"{day.isoformat()}#\uffff"
     found: list[CatalogElement] = []
@@ -182,11 +186,17 @@ def _where(event: CatalogElement) -> str:
     return f"Место: {', '.join(p for p in (event.city, event.address) if p)}."
 
 
-def _events_tomorrow(today: dt.date, report: DailyReport, dry_run: bool, mailer: Mailer | None) -> None:
+def _events_tomorrow(
+    today: dt.date, report: DailyReport, dry_run: bool, mailer: Mailer | None
+) -> None:
     tomorrow = today + dt.timedelta(days=1)
     for event in _events_starting(tomorrow, ["published"]):
         ics = event_calendars.calendar_file(event.title, [event]).encode("utf-8")
-        regs = [r for r in registrations_repo.iter_for_event(event.element_id) if r.status == "confirmed"]
+        regs = [
+            r
+            for r in registrations_repo.iter_for_event(event.element_id)
+            if r.status == "confirmed"
+        ]
         contacts = notifications_repo.contacts(r.oid for r in regs)
         for reg in regs:
             _send(
@@ -197,7 +207,11 @@ def _events_tomorrow(today: dt.date, report: DailyReport, dry_run: bool, mailer:
                 oid=reg.oid,
                 subject=event.element_id,
                 day=tomorrow,
-                context={"title": event.title, "starts": _starts_text(event), "where": _where(event)},
+                context={
+                    "title": event.title,
+                    "starts": _starts_text(event),
+                    "where": _where(event),
+                },
                 link=f"/catalog/e/{event.element_id}/",
                 link_label="Страница мероприятия",
                 attachments=(Attachment("event.ics", "text/calendar", ics),),
