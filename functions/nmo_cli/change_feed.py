@@ -40,7 +40,7 @@ class ChangeFeed:
         from chalicelib.settings import get_settings
 
         prefix = get_settings().table_prefix
-        dynamodb = ensure_bound().client
+        dynamodb: Any = ensure_bound().client
         for table in self._tables:
             arn = dynamodb.describe_table(TableName=prefix + table)["Table"].get("LatestStreamArn")
             if not arn:
