@@ -26,11 +26,17 @@ class ChangeFeed:
     def _streams(self) -> Any:
         if self._client is None:
             import boto3
+            from botocore.config import Config
             from chalicelib.settings import get_settings
 
             s = get_settings()
+            # Account-based endpoints (`<account>.streams-ddb…`) would bypass a configured or
+            # mocked store; the regional endpoint is the one every stand-in answers on.
             self._client = boto3.client(
-                "dynamodbstreams", region_name=s.region, endpoint_url=s.dynamodb_endpoint
+                "dynamodbstreams",
+                region_name=s.region,
+                endpoint_url=s.dynamodb_endpoint,
+                config=Config(account_id_endpoint_mode="disabled"),
             )
         return self._client
 

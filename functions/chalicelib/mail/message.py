@@ -40,8 +40,13 @@ def message_id(key: str, domain: str) -> str:
     return f"<{digest}@{domain}>"
 
 
+# Lines up to RFC 5322's hard limit: folding at 78 made the standard library split a Cyrillic
+# subject into encoded words with the space between them, which readers drop («отклонено:Школа»).
+POLICY = SMTP.clone(max_line_length=998)
+
+
 def build(outgoing: Outgoing, *, sender: str, sender_name: str, domain: str) -> EmailMessage:
-    msg = EmailMessage(policy=SMTP)
+    msg = EmailMessage(policy=POLICY)
     local, _, host = sender.partition("@")
     msg["From"] = Address(display_name=header_text(sender_name), username=local, domain=host)
     to_local, _, to_host = outgoing.to.partition("@")
