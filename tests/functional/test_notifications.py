@@ -88,7 +88,7 @@ def test_a_tampered_confirmation_token_changes_nothing(client, mailbox):
     me = _doctor()
     put(client, "/api/me/email", {"email": "new.address@example.ru"}, me)
     token = _token_of(mailbox.messages()[0].links[0])
-    body, _, mac = token.partition(".")
+    _body, _, mac = token.partition(".")
     forged = json.dumps(["2001", "guess"]).encode()
     import base64
 
@@ -138,7 +138,7 @@ def _promotion_mail(client, mailbox, feed):
 def test_promotion_from_the_waiting_list_is_mailed_once_right_after_the_change(
     client, mailbox, feed
 ):
-    event_id, mails = _promotion_mail(client, mailbox, feed)
+    _event_id, mails = _promotion_mail(client, mailbox, feed)
     assert [m.subject for m in mails] == [
         "Освободилось место: Школа кардиолога: острый коронарный синдром"
     ]
