@@ -5,10 +5,11 @@ dry run, and DynamoDB calls that follow what is due, not how many people there a
 from __future__ import annotations
 
 import datetime as dt
+
 import pytest
 from chalicelib.db import connection, notifications_repo
-from chalicelib.services import reminders
 from chalicelib.domain.specialties import specialty_name
+from chalicelib.services import reminders
 from chalicelib.services.contacts import note_role
 
 from tests.events_support import event_body, moderator, organizer, post, published_event
@@ -97,7 +98,7 @@ def test_the_day_after_an_event_day_the_organizer_is_asked_for_attendance(client
     second_day = dt.date.fromisoformat(event_body()["days"][1]["starts_at"][:10])
     report = reminders.run_daily(second_day + dt.timedelta(days=1))
     assert report.counts.get("attendance_due:sent") == 1
-    mail = [m for m in mailbox.messages() if m.subject.startswith("Внесите посещаемость")][0]
+    mail = next(m for m in mailbox.messages() if m.subject.startswith("Внесите посещаемость"))
     assert mail.to == ["organizer@example.ru"]
     assert any(f"event-{event_id}" in u for u in mail.links)
 
