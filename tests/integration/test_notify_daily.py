@@ -147,3 +147,36 @@ def test_the_jobs_calls_do_not_grow_with_the_population(mailbox, population):
     # The same due notification costs the same, whatever the population (no Scan).
     assert "Scan" not in connection.call_counter
     assert calls <= 16, dict(connection.call_counter)
+
+
+class _Mailer:
+    def __init__(self, failing: bool) -> None:
+        self.failing = failing
+        self.sent = 0
+
+    def send(self, message):
+        from chalicelib.mail.mailer import SendFailed
+
+        if self.failing:
+            raise SendFailed("451 try later")
+        self.sent += 1
+        return "id"
+
+
+def test_the_next_run_retries_what_failed_and_sends_it_once(dynamodb, monkeypatch):
+    from chalicelib.services import notifications
+
+    _doctor()
+    monkeypatch.setattr(notifications, "RETRY_LATER", dt.timedelta(seconds=-1))
+    monkeypatch.setattr(notifications, "BACKOFF_SECONDS", (0.0, 0.0))
+    day = dt.date(2026, 12, 1)
+    assert reminders.run_daily(day, mailer=_Mailer(failing=True)).counts == {
+        "expiry_reminder:failed": 1,
+        "retry:failed": 1,
+    }
+    working = _Mailer(failing=False)
+    report = reminders.run_daily(day, mailer=working)
+    assert report.counts == {"expiry_reminder:duplicate": 1, "retry:sent": 1}
+    assert working.sent == 1
+    assert reminders.run_daily(day, mailer=working).counts == {"expiry_reminder:duplicate": 1}
+    assert working.sent == 1
