@@ -88,3 +88,24 @@ def test_a_failed_send_is_retried_with_backoff_then_by_the_next_run(dynamodb, ca
     # Nothing is due any more: a second sweep sends nothing.
     assert notifications.retry_failed(later, mailer=up).counts == {}
     assert up.sent == 1
+
+
+def test_the_ses_transport_sends_the_raw_message_with_our_headers(dynamodb, monkeypatch):
+    import boto3
+    from chalicelib.mail.mailer import get_mailer
+    from chalicelib.settings import reset_settings
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    monkeypatch.setenv("NMO_MAIL_TRANSPORT", "ses")
+    monkeypatch.setenv("NMO_MAIL_FROM", "noreply@nmo.example.ru")
+    reset_settings()
+    boto3.client("sesv2", region_name="eu-central-1").create_email_identity(
+        EmailIdentity="nmo.example.ru"
+    )
+    give_address("1001", "doctor@example.ru")
+    assert type(get_mailer()).__name__ == "SesMailer"
+    assert _notify() == notifications.SENT
+    sent = ses_backends[DEFAULT_ACCOUNT_ID]["eu-central-1"].sent_messages
+    [raw] = [m for m in sent if "doctor@example.ru" in str(getattr(m, "destinations", ""))]
+    assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in raw.raw_data.encode()
