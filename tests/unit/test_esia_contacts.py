@@ -11,8 +11,14 @@ from chalicelib.esia.client import EsiaClient
 from chalicelib.esia.signer import LocalGostSigner
 
 from tests.esia_support import http_request
-from tests.unit.test_esia_emulator import CALLBACK, code_for, emulator, files, now  # noqa: F401
-from tests.unit.test_esia_emulator import clock  # noqa: F401
+from tests.unit.test_esia_emulator import (  # noqa: F401
+    CALLBACK,
+    clock,
+    code_for,
+    emulator,
+    files,
+    now,
+)
 
 
 def _client(files: Any, emulator: Any, scope: str) -> EsiaClient:  # noqa: F811
