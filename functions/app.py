@@ -1,6 +1,8 @@
 """The portal's API as one Chalice app: wiring only. Code lives in chalicelib/."""
 
-from chalice import Rate
+from typing import Any
+
+from chalice import Cron, Rate
 from chalicelib.edge import origin_verify_guard
 from chalicelib.logs import configure_logging
 from chalicelib.observability import metrics_middleware
@@ -26,3 +28,38 @@ def finish_events(event: object) -> None:
     from chalicelib.services.lifecycle import finish_ended_events
 
     finish_ended_events()
+
+
+@app.schedule(Cron(0, 4, "*", "*", "?", "*"), name="daily-notifications")
+def daily_notifications(event: object) -> None:
+    """Daily at 07:00 MSK: reminders, digests and retries (services/reminders.py)."""
+    from chalicelib.services.reminders import run_daily
+
+    run_daily()
+
+
+@app.lambda_function(name="notify-changes")
+def notify_changes(event: dict[str, Any], context: object) -> dict[str, int]:
+    """DynamoDB streams of registrations, catalog and credits (an event source mapping in
+    infra/api.yaml): change notices right after the change (services/change_notices.py)."""
+    from chalicelib.services.change_notices import handle_records
+
+    return {"sent": handle_records(event.get("Records") or [])}
+
+
+@app.lambda_function(name="mail-events")
+def mail_events(event: dict[str, Any], context: object) -> dict[str, int]:
+    """SES bounce and complaint notifications, delivered by an SNS subscription: the address
+    stops receiving mail (services/contacts.py)."""
+    import json
+
+    from chalicelib.services.contacts import handle_ses_event
+
+    disabled = 0
+    for record in event.get("Records") or []:
+        try:
+            message = json.loads(record.get("Sns", {}).get("Message") or "{}")
+        except ValueError:
+            continue
+        disabled += handle_ses_event(message)
+    return {"disabled": disabled}

@@ -19,10 +19,6 @@ from chalicelib.db.models import ALL_MODELS, PortalModel  # noqa: E402
 
 OUTPUT = INFRA / "tables.json"
 _TYPES = {"S": "S", "N": "N", "B": "B"}
-# Tables whose changes something outside the API follows. catalog-version's stream starts the
-# site rebuild after moderation (infra/publishing.yaml); KEYS_ONLY because the trigger reads the
-# counter itself with a consistent GetItem.
-STREAMS = {"catalog-version": "KEYS_ONLY"}
 
 
 def logical_id(model: type[PortalModel]) -> str:
@@ -81,13 +77,15 @@ def table_properties(model: type[PortalModel]) -> dict[str, Any]:
     }
     if indexes:
         properties["GlobalSecondaryIndexes"] = indexes
-    if model.table in STREAMS:
-        properties["StreamSpecification"] = {"StreamViewType": STREAMS[model.table]}
     if model.ttl_attribute:
         properties["TimeToLiveSpecification"] = {
             "AttributeName": model.ttl_attribute,
             "Enabled": True,
         }
+    stream_view = getattr(model.Meta, "stream_view_type", None)
+    if stream_view:
+        # Streams are declared on the models (Meta.stream_view_type), where each says who reads it.
+        properties["StreamSpecification"] = {"StreamViewType": stream_view}
     properties.update(
         {
             "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
@@ -167,17 +165,15 @@ def build_template() -> dict[str, Any]:
         },
         "Resources": resources,
         "Outputs": {
-            **{
-                logical_id(model) + "Arn": {"Value": {"Fn::GetAtt": [logical_id(model), "Arn"]}}
-                for model in ALL_MODELS
-            },
-            **{
-                logical_id(model) + "StreamArn": {
-                    "Value": {"Fn::GetAtt": [logical_id(model), "StreamArn"]}
-                }
-                for model in ALL_MODELS
-                if model.table in STREAMS
-            },
+            logical_id(model) + "Arn": {"Value": {"Fn::GetAtt": [logical_id(model), "Arn"]}}
+            for model in ALL_MODELS
+        }
+        | {
+            logical_id(model) + "StreamArn": {
+                "Value": {"Fn::GetAtt": [logical_id(model), "StreamArn"]}
+            }
+            for model in ALL_MODELS
+            if getattr(model.Meta, "stream_view_type", None)
         },
     }
 

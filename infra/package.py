@@ -46,7 +46,9 @@ LAMBDA_ARCHITECTURE = "arm64"
 _PIP_PLATFORM = "manylinux2014_aarch64"  # glibc 2.17: loads on Amazon Linux 2023 (glibc 2.34)
 # chalice/ itself is needed: it is the runtime part of the framework (app.py imports it).
 # gostcrypto's wheel ships its test suite as a top-level `tests` package.
-STRIPPED_FROM_ZIP = ("tests/",)
+# A dependency's own test suite; MarkupSafe's optional C speedups (it falls back to its pure-Python
+# `_native` module), so the package stays pure Python.
+STRIPPED_FROM_ZIP = ("tests/", "markupsafe/_speedups")
 FORBIDDEN_IN_ZIP = (
     "boto3/",
     "botocore/",

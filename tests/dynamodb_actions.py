@@ -1,7 +1,8 @@
 """Pytest plugin: records which DynamoDB actions the deployed code performs, per table.
 
 Only calls made while the API handles a request (Chalice app invocations) or while the hourly
-`finish-events` job runs are counted: what test fixtures seed or inspect is not the Lambda's.
+`finish-events` job or a notification Lambda (daily job, stream handler, SES events) runs are
+counted: what test fixtures seed or inspect is not the Lambda's.
 Each worker writes build/dynamodb-actions/<worker>.json; at the end of a run the controller
 merges them and compares with infra/lambda_dynamodb_actions.json, from which the Lambda's IAM
 policy is generated (infra/package.py): an action the code performs that the file lacks fails
@@ -104,6 +105,12 @@ def install() -> None:
     PortalApp.__call__ = _in_lambda(PortalApp.__call__)  # type: ignore[method-assign]
     # The scheduled job (app.finish_events calls exactly this); tests call it directly.
     lifecycle.finish_ended_events = _in_lambda(lifecycle.finish_ended_events)
+    # The notification Lambdas: the daily job, the stream handler, the SES events handler.
+    from chalicelib.services import change_notices, contacts, reminders
+
+    reminders.run_daily = _in_lambda(reminders.run_daily)
+    change_notices.handle_records = _in_lambda(change_notices.handle_records)
+    contacts.handle_ses_event = _in_lambda(contacts.handle_ses_event)
 
 
 def as_json(actions: dict[str, set[str]]) -> dict[str, list[str]]:

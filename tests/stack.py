@@ -29,6 +29,7 @@ class Stack:
     table_prefix: str
     var_dir: Path
     site_dir: Path
+    mail_url: str = ""  # the local mail page (nmo_cli/mail_catcher.py)
 
     @contextlib.contextmanager
     def bound_here(self) -> Iterator[None]:
@@ -125,6 +126,7 @@ def running_stack(
                 info["table_prefix"],
                 var_dir,
                 site_dir,
+                info.get("mail_url", ""),
             )
         finally:
             proc.send_signal(signal.SIGTERM)

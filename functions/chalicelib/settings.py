@@ -45,15 +45,10 @@ class Settings:
         "http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default/token"
     )
     yc_api_timeout_seconds: float = 5.0
-    # Mail through an SES v2-compatible API: empty for AWS SES in `region`; on Yandex Cloud,
-    # Postbox: NMO_SES_ENDPOINT=https://postbox.cloud.yandex.net, NMO_SES_REGION=ru-central1,
-    # signed (SigV4) with a static access key of a service account holding postbox.sender.
-    ses_endpoint: str | None = None
-    ses_region: str = ""
     session_ttl_seconds: int = 8 * 3600
     esia_base_url: str = "http://127.0.0.1:8001"
     esia_client_id: str = "NMOPORTAL"
-    esia_scope: str = "openid fullname birthdate gender snils"
+    esia_scope: str = "openid fullname birthdate gender snils email"
     esia_signer: str = "local"  # "local" (in-process GOST) or "remote" (HTTPS signing service)
     esia_key_file: str = ""
     esia_cert_file: str = ""
@@ -69,6 +64,24 @@ class Settings:
     esia_env: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     esia_timeout_seconds: float = 10.0
     max_body_bytes: int = 1024 * 1024
+    # Outgoing mail (chalicelib/mail): `ses` (SES v2, or Postbox at ses_endpoint), `smtp`, `off`.
+    mail_transport: str = "off"
+    mail_from: str = "noreply@nmo.local"
+    mail_from_name: str = "Портал НМО"
+    # Mail through an SES v2-compatible API: empty for AWS SES in `region`; on Yandex Cloud,
+    # Postbox: NMO_SES_ENDPOINT=https://postbox.cloud.yandex.net, NMO_SES_REGION=ru-central1,
+    # signed (SigV4) with a static access key of a service account holding postbox.sender.
+    ses_endpoint: str | None = None
+    ses_region: str = ""
+    ses_configuration_set: str = ""
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_starttls: bool = False
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: float = 10.0
+    # The SNS topic whose SES bounce/complaint notifications are accepted (empty: none).
+    ses_events_topic_arn: str = ""
 
     @property
     def is_local_http(self) -> bool:
@@ -122,12 +135,10 @@ def load_from_environment() -> Settings:
             "http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default/token",
         ),
         yc_api_timeout_seconds=float(_env("NMO_YC_API_TIMEOUT_SECONDS", "5")),
-        ses_endpoint=_optional("NMO_SES_ENDPOINT"),
-        ses_region=_env("NMO_SES_REGION"),
         session_ttl_seconds=int(_env("NMO_SESSION_TTL_SECONDS", str(8 * 3600))),
         esia_base_url=_env("NMO_ESIA_BASE_URL", "http://127.0.0.1:8001").rstrip("/"),
         esia_client_id=_env("NMO_ESIA_CLIENT_ID", "NMOPORTAL"),
-        esia_scope=_env("NMO_ESIA_SCOPE", "openid fullname birthdate gender snils"),
+        esia_scope=_env("NMO_ESIA_SCOPE", "openid fullname birthdate gender snils email"),
         esia_signer=_env("NMO_ESIA_SIGNER", "local"),
         esia_key_file=_env("NMO_ESIA_KEY_FILE"),
         esia_cert_file=_env("NMO_ESIA_CERT_FILE"),
@@ -145,6 +156,19 @@ def load_from_environment() -> Settings:
         ),
         esia_timeout_seconds=float(_env("NMO_ESIA_TIMEOUT_SECONDS", "10")),
         max_body_bytes=int(_env("NMO_MAX_BODY_BYTES", str(1024 * 1024))),
+        mail_transport=_env("NMO_MAIL_TRANSPORT", "off"),
+        mail_from=_env("NMO_MAIL_FROM", "noreply@nmo.local"),
+        mail_from_name=_env("NMO_MAIL_FROM_NAME", "Портал НМО"),
+        ses_endpoint=_optional("NMO_SES_ENDPOINT"),
+        ses_region=_env("NMO_SES_REGION"),
+        ses_configuration_set=_env("NMO_SES_CONFIGURATION_SET"),
+        smtp_host=_env("NMO_SMTP_HOST", "127.0.0.1"),
+        smtp_port=int(_env("NMO_SMTP_PORT", "8025")),
+        smtp_starttls=_env("NMO_SMTP_STARTTLS") in ("1", "true", "yes"),
+        smtp_user=_env("NMO_SMTP_USER"),
+        smtp_password=_env("NMO_SMTP_PASSWORD"),
+        smtp_timeout_seconds=float(_env("NMO_SMTP_TIMEOUT_SECONDS", "10")),
+        ses_events_topic_arn=_env("NMO_SES_EVENTS_TOPIC_ARN"),
     )
 
 

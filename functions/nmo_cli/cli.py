@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "nmo_cli.commands.esia",  # esia keygen | emulator
     "nmo_cli.commands.credits",  # credits import
     "nmo_cli.commands.yandex",  # yandex generate | package
+    "nmo_cli.commands.notify",  # notify run | reindex
 )
 
 

@@ -228,6 +228,8 @@ def main_tf() -> dict[str, Any]:
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
         "NMO_PUBLIC_URL": "https://${var.domain}",
+        "NMO_MAIL_TRANSPORT": "ses",  # Postbox speaks the SES v2 API (chalicelib/mail)
+        "NMO_MAIL_FROM": "noreply@${var.mail_domain}",
         "NMO_SES_ENDPOINT": POSTBOX_ENDPOINT,
         "NMO_SES_REGION": REGION,
         "NMO_ESIA_BASE_URL": "${var.esia_base_url}",

@@ -75,7 +75,9 @@ def test_functions_run_on_the_chosen_runtime_and_architecture(online):
         for r in template["Resources"].values()
         if r["Type"] == "AWS::Serverless::Function"
     ]
-    assert len(functions) == 2  # the API and the hourly finish-events
+    # the API, the hourly finish-events, and the notification Lambdas (daily job, stream
+    # handler, SES events)
+    assert len(functions) == 5
     for props in functions:
         assert props["Runtime"] == api_package.LAMBDA_RUNTIME
         assert props["Architectures"] == [api_package.LAMBDA_ARCHITECTURE]

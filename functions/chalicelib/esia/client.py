@@ -33,6 +33,7 @@ log = logging.getLogger("nmo.esia")
 AUTHORIZE_PATH = "/aas/oauth2/v2/ac"
 TOKEN_PATH = "/aas/oauth2/v3/te"  # noqa: S105 - a URL path, not a secret
 PERSON_PATH = "/rs/prns/"
+CONTACTS_SUFFIX = "/ctts?embed=(elements)"
 LOGOUT_PATH = "/idp/ext/Logout"
 # ЕСИА lives in Moscow time; any offset is accepted as long as the instant is right.
 _MSK = dt.timezone(dt.timedelta(hours=3))
@@ -158,6 +159,21 @@ class EsiaClient:
             raise self._refusal(status, data, "person")
         return data
 
+    def fetch_contacts(self, oid: str, access_token: str) -> list[dict[str, Any]]:
+        """`/rs/prns/{oid}/ctts?embed=(elements)`: the person's contacts (EML, MBT, …) as
+        objects. Optional data: a refusal or odd answer gives none, never a failed login."""
+        if not (oid.isascii() and oid.isdigit()):
+            raise EsiaError(None, "bad_oid")
+        status, data = self._call(
+            "GET",
+            PERSON_PATH + oid + CONTACTS_SUFFIX,
+            headers={"Authorization": f"Bearer {access_token}"},
+        )
+        if status != 200 or not isinstance(data, dict):
+            log.warning("esia contacts not available: HTTP %s", status)
+            return []
+        return [e for e in data.get("elements") or [] if isinstance(e, dict)]
+
     def logout_url(self, redirect_url: str) -> str:
         query = urllib.parse.urlencode({"client_id": self.client_id, "redirect_url": redirect_url})
         return f"{self.base_url}{LOGOUT_PATH}?{query}"
@@ -203,7 +219,9 @@ class EsiaClient:
 
 def _endpoint(path: str) -> str:
     # Log the endpoint, never the oid in /rs/prns/{oid}.
-    return "person" if path.startswith(PERSON_PATH) else path
+    if path.startswith(PERSON_PATH):
+        return "contacts" if "/ctts" in path else "person"
+    return path
 
 
 _lock = threading.Lock()

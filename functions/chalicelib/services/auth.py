@@ -29,7 +29,7 @@ from ..esia.client import EsiaError, error_code_of, get_client, get_token_verifi
 from ..esia.person import PersonRecordRejected, parse_person
 from ..esia.tokens import TokenRejected
 from ..settings import get_settings
-from . import credits, sessions
+from . import contacts, credits, sessions
 
 log = logging.getLogger("nmo.auth")
 
@@ -185,7 +185,7 @@ def finish_login(params: dict[str, str], browser_nonce: str | None) -> Redirect:
         return Redirect(help_page("esia-error", back), ())
 
     try:
-        person_oid, record = _identify(code)
+        person_oid, record, esia_contacts = _identify(code)
         person = parse_person(person_oid, record)
         if not person.trusted:
             log.info("esia login refused: person record says the account is not confirmed")
@@ -211,13 +211,16 @@ def finish_login(params: dict[str, str], browser_nonce: str | None) -> Redirect:
 
     # Provider completions kept for this СНИЛС until the person logs in (credits, issue 5).
     credits.apply_pending_credits(specialist)
+    # The e-mail ЕСИА holds becomes the notification address unless one is set (issue 16).
+    contacts.adopt_esia_email(specialist.oid, esia_contacts)
     session_cookie, _csrf = sessions.start_session(specialist)
     log.info("esia login ok (%s)", "new profile" if created else "returning")
     return Redirect(back, (session_cookie,))
 
 
-def _identify(code: str) -> tuple[str, dict[str, Any]]:
-    """Exchange the code, verify both tokens, check the account level, fetch the person."""
+def _identify(code: str) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
+    """Exchange the code, verify both tokens, check the account level, fetch the person (and
+    their contacts when the `email` scope is asked for)."""
     client = get_client()
     verifier = get_token_verifier()
     tokens = client.exchange_code(code, callback_url(), utcnow())
@@ -226,7 +229,11 @@ def _identify(code: str) -> tuple[str, dict[str, Any]]:
     subject = subject_of(identity, access)
     if not subject.confirmed:
         raise _Unconfirmed()
-    return subject.oid, client.fetch_person(subject.oid, tokens.access_token)
+    record = client.fetch_person(subject.oid, tokens.access_token)
+    found: list[dict[str, Any]] = []
+    if "email" in client.scope.split():
+        found = client.fetch_contacts(subject.oid, tokens.access_token)
+    return subject.oid, record, found
 
 
 def _short(text: str) -> str:

@@ -19,7 +19,7 @@ from ..domain.rules import rule_book
 from ..domain.specialties import EDUCATION_LEVELS, all_specialties, get_specialty, specialty_name
 from ..domain.text import clean_text
 from ..errors import Conflict, InvalidInput
-from . import credits
+from . import credits, reminders
 
 MAX_SPECIALTIES = 5
 EARLIEST_ADMISSION = dt.date(1980, 1, 1)
@@ -164,9 +164,12 @@ def update_specialties(person: Specialist, body: dict[str, Any]) -> dict[str, An
             "Профиль изменился в другой вкладке. Обновите страницу и повторите.",
             code="profile_changed",
         )
+    previous = Specialist(person.oid, specialties=list(person.specialties or []))
     person.specialties = entries
     person.education_level = level
     credits.rebuild_totals(person)
+    # The dated reminders (window, 6/3/1 months) follow the new cycles (issue 16).
+    reminders.reschedule(previous, person)
     return {
         "education_level": level,
         "specialties": specialties_view(person),

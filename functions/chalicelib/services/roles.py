@@ -14,6 +14,7 @@ from ..db import audit_repo, people_repo
 from ..db.models import Specialist
 from ..domain.identifiers import normalize_inn
 from ..errors import Conflict, InvalidInput, NotFound
+from . import contacts
 
 ROLES = {
     "specialist": "специалист",
@@ -60,6 +61,8 @@ def _apply(
         after = {"roles": roles, "organization_id": org_id}
         entry = audit_repo.new_entry(f"person#{oid}", actor, action, _snapshot(person), after)
         if people_repo.save_roles(oid, person, roles, org_id, entry):
+            # Moderators are listed for the daily review digest (issue 16).
+            contacts.note_role(oid, roles)
             return True
         # someone changed the person meanwhile: read again
     raise Conflict("Учётную запись одновременно меняют: повторите команду.", field="oid")

@@ -28,6 +28,12 @@ def register(sub: Any) -> None:
     serve.add_argument(
         "--dynamodb-port", type=int, default=None, help="по умолчанию порт+2; 0 — любой"
     )
+    serve.add_argument(
+        "--smtp-port",
+        type=int,
+        default=None,
+        help="локальная почта: по умолчанию порт+3; 0 — любой",
+    )
     serve.add_argument("--var", default="var", help="каталог локальных данных")
     serve.add_argument("--site-dir", default="build/site")
     serve.add_argument("--no-seed", action="store_true", help="не загружать демо-данные")
@@ -202,6 +208,18 @@ def run_serve(args: argparse.Namespace) -> int:
         else:
             esia_url, esia_env = _start_emulator(args, var_dir, esia_port, public_url, servers)
 
+        # 3b. A real SMTP server that keeps every message, and its local page (issue 16).
+        from nmo_cli.mail_catcher import MailCatcher
+
+        smtp_port = args.port + 3 if args.smtp_port is None else args.smtp_port
+        if args.port == 0 and args.smtp_port is None:
+            smtp_port = 0
+        mail = MailCatcher(
+            args.host, smtp_port, 0 if smtp_port == 0 else smtp_port + 1, var_dir / "mail"
+        )
+        mail.start()
+        servers.append(mail)
+
         # 4. The API's configuration, as the Lambda would get it from its stage.
         env = {
             **os.environ,
@@ -213,6 +231,9 @@ def run_serve(args: argparse.Namespace) -> int:
             "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
             "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
             "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "eu-central-1"),
+            "NMO_MAIL_TRANSPORT": "smtp",
+            "NMO_SMTP_HOST": args.host,
+            "NMO_SMTP_PORT": str(mail.smtp_port),
             **esia_env,
         }
         os.environ.update(env)
@@ -255,6 +276,16 @@ def run_serve(args: argparse.Namespace) -> int:
         finisher = EventFinisher()
         finisher.start()
         servers.append(_Stoppable(finisher.stop))
+        # Change notices from the store's streams, and the daily job, as the cloud runs them.
+        from nmo_cli.change_feed import ChangeFeedThread
+        from nmo_cli.notify_timer import DailyNotifications
+
+        changes = ChangeFeedThread()
+        changes.start()
+        servers.append(_Stoppable(changes.stop))
+        daily = DailyNotifications()
+        daily.start()
+        servers.append(_Stoppable(daily.stop))
         if built_from is not None:
             # Moderators' decisions reach the static catalog within seconds, as the publishing
             # job does in a deployment.
@@ -278,12 +309,14 @@ def run_serve(args: argparse.Namespace) -> int:
                 "esia_url": esia_url,
                 "dynamodb_url": ddb_url,
                 "table_prefix": LOCAL_TABLE_PREFIX,
+                "mail_url": mail.page_url,
+                "smtp_port": mail.smtp_port,
             },
         )
         esia_label = (
             f"внешняя ЕСИА {esia_url}" if args.esia == "external" else f"эмулятор ЕСИА {esia_url}"
         )
-        _banner(public_url, esia_label, ddb_url, var_dir, _demo_code(seeded_marker))
+        _banner(public_url, esia_label, ddb_url, var_dir, _demo_code(seeded_marker), mail.page_url)
         while not stop.is_set():
             if ddb.poll() is not None:
                 log.error("embedded DynamoDB exited (code %s); stopping", ddb.returncode)
@@ -357,7 +390,12 @@ def _demo_code(seeded_marker: Path) -> str | None:
 
 
 def _banner(
-    public_url: str, esia_label: str, ddb_url: str, var_dir: Path, demo_code: str | None
+    public_url: str,
+    esia_label: str,
+    ddb_url: str,
+    var_dir: Path,
+    demo_code: str | None,
+    mail_url: str = "",
 ) -> None:
     code_hint = (
         f"\n    • Код подтверждения для кабинета врача (демо): {demo_code}" if demo_code else ""
@@ -373,6 +411,7 @@ def _banner(
     • Организатор и модератор: войдите под соответствующей персоной эмулятора,
       {public_url}/organizer/ и {public_url}/moderation/
     • API: {public_url}/api/catalog/elements?specialty=76 , {public_url}/api/openapi.json
+    • Почта портала (локальный SMTP, письма никуда не уходят): {mail_url}
 
   Данные: встроенная DynamoDB {ddb_url} (запросы выполняются по одному), снимки в
   {var_dir / "dynamodb"}. Остановить: Ctrl-C.

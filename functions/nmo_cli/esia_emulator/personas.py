@@ -25,6 +25,14 @@ class Persona:
     trusted: bool
     description: str  # shown on the emulator's login page
     declines: bool = False
+    # Contacts ЕСИА holds (`/rs/prns/{oid}/ctts`); "" for none. Fixed personas get an example
+    # address derived from the oid (example.ru is reserved, nothing is ever delivered there).
+    email: str | None = None
+    mobile: str = ""
+
+    def __post_init__(self) -> None:
+        if self.email is None:
+            object.__setattr__(self, "email", f"esia-{self.oid}@example.ru")
 
 
 PERSONAS: tuple[Persona, ...] = (

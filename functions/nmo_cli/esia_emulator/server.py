@@ -132,6 +132,8 @@ class EsiaEmulator:
                 Rule("/idp/login", endpoint="login", methods=["POST"]),
                 Rule("/aas/oauth2/v3/te", endpoint="token", methods=["POST", "GET"]),
                 Rule("/rs/prns/<oid>", endpoint="person", methods=["GET"]),
+                Rule("/rs/prns/<oid>/ctts", endpoint="contacts", methods=["GET"]),
+                Rule("/rs/prns/<oid>/ctts/<cid>", endpoint="contact", methods=["GET"]),
                 Rule("/idp/ext/Logout", endpoint="logout", methods=["GET"]),
                 Rule("/emulator/system", endpoint="system", methods=["GET", "POST"]),
             ]
@@ -355,7 +357,9 @@ class EsiaEmulator:
 
     # --- /rs/prns/{oid} ------------------------------------------------------------------------
 
-    def _person(self, request: Request, oid: str) -> Response:
+    def _bearer(self, request: Request, oid: str, needs: set[str]) -> list[str] | Response:
+        """The access token's scopes, or the refusal ЕСИА gives (401 bad token, 403 another
+        person or none of the scopes the resource needs)."""
         auth = request.headers.get("Authorization", "")
         if not auth.startswith("Bearer "):
             return _json_error(401, "invalid_token", None, "нужен заголовок Authorization: Bearer")
@@ -370,8 +374,14 @@ class EsiaEmulator:
             return _json_error(401, "invalid_token", None, "срок действия маркера истёк")
         # ЕСИА's scopes name the person: `fullname?oid=1000299654`.
         scopes = [item.split("?", 1)[0] for item in str(claims["scope"]).split(" ")]
-        if str(claims["urn:esia:sbj_id"]) != oid or "fullname" not in scopes:
+        if str(claims["urn:esia:sbj_id"]) != oid or not needs & set(scopes):
             return _json_error(403, "insufficient_scope", None, "нет доступа к этим данным")
+        return scopes
+
+    def _person(self, request: Request, oid: str) -> Response:
+        scopes = self._bearer(request, oid, {"fullname"})
+        if isinstance(scopes, Response):
+            return scopes
         chosen = self.people.get(oid)
         if chosen is None:
             return _json_error(404, "not_found", None)
@@ -382,6 +392,49 @@ class EsiaEmulator:
             else:
                 record[key] = value
         return Response(json.dumps(record, ensure_ascii=False), mimetype="application/json")
+
+    # --- /rs/prns/{oid}/ctts: contacts, as ЕСИА's methodology describes the collection ----------
+
+    def _contact_elements(self, oid: str, scopes: list[str]) -> list[dict[str, Any]] | None:
+        chosen = self.people.get(oid)
+        if chosen is None:
+            return None
+        elements = []
+        if "email" in scopes and chosen.email:
+            elements.append(_contact(oid, 1, "EML", chosen.email))
+        if "mobile" in scopes and chosen.mobile:
+            elements.append(_contact(oid, 2, "MBT", chosen.mobile))
+        return elements
+
+    def _contacts(self, request: Request, oid: str) -> Response:
+        """A collection: `elements` are links to each contact, or the contacts themselves with
+        `?embed=(elements)`."""
+        scopes = self._bearer(request, oid, {"email", "mobile", "contacts"})
+        if isinstance(scopes, Response):
+            return scopes
+        elements = self._contact_elements(oid, scopes)
+        if elements is None:
+            return _json_error(404, "not_found", None)
+        embed = request.args.get("embed", "") == "(elements)"
+        base = request.host_url.rstrip("/")
+        body = {
+            "stateFacts": ["hasSize"],
+            "size": len(elements),
+            "eTag": secrets.token_hex(20).upper(),
+            "elements": elements
+            if embed
+            else [f"{base}/rs/prns/{oid}/ctts/{e['id']}" for e in elements],
+        }
+        return Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
+
+    def _contact(self, request: Request, oid: str, cid: str) -> Response:
+        scopes = self._bearer(request, oid, {"email", "mobile", "contacts"})
+        if isinstance(scopes, Response):
+            return scopes
+        found = [e for e in self._contact_elements(oid, scopes) or [] if str(e["id"]) == cid]
+        if not found:
+            return _json_error(404, "not_found", None)
+        return Response(json.dumps(found[0], ensure_ascii=False), mimetype="application/json")
 
     # --- logout --------------------------------------------------------------------------------
 
@@ -428,6 +481,17 @@ def _signed_string(params: Any, code: str = "") -> str:
         params["client_id"] + params["scope"] + scope_org + params["timestamp"]
         + params["state"] + params["redirect_uri"] + code
     )  # fmt: skip
+
+
+def _contact(oid: str, number: int, kind: str, value: str) -> dict[str, Any]:
+    return {
+        "stateFacts": ["Identifiable"],
+        "id": int(oid[-6:]) * 10 + number if oid.isdigit() else number,
+        "type": kind,
+        "vrfStu": "VERIFIED",
+        "value": value,
+        "eTag": secrets.token_hex(20).upper(),
+    }
 
 
 def _person_record(chosen: Persona, scopes: list[str]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from .base import PortalModel
 from .catalog import CatalogElement, CatalogVersion, EventDay, SpecialtyListing
 from .credits import ConfirmationCode, CreditRecord, CreditTotal, PendingCredit
 from .housekeeping import AttemptCounter, AuditEntry, LoginState
+from .notifications import Contact, Notification, Reminder
 from .people import Organization, SnilsOwner, Specialist, SpecialtyRecord
 from .registrations import Registration
 
@@ -24,6 +25,9 @@ ALL_MODELS: tuple[type[PortalModel], ...] = (
     LoginState,
     AttemptCounter,
     AuditEntry,
+    Contact,
+    Notification,
+    Reminder,
 )
 
 __all__ = [
@@ -33,14 +37,17 @@ __all__ = [
     "CatalogElement",
     "CatalogVersion",
     "ConfirmationCode",
+    "Contact",
     "CreditRecord",
     "CreditTotal",
     "EventDay",
     "LoginState",
+    "Notification",
     "Organization",
     "PendingCredit",
     "PortalModel",
     "Registration",
+    "Reminder",
     "SnilsOwner",
     "Specialist",
     "SpecialtyListing",

@@ -49,7 +49,8 @@ class CatalogElement(PortalModel):
     table = "catalog"
 
     class Meta(PortalModel.Meta):
-        pass
+        # Changes feed the notifications (services/change_notices.py).
+        stream_view_type = "NEW_AND_OLD_IMAGES"
 
     element_id = UnicodeAttribute(hash_key=True)
     kind = UnicodeAttribute()  # dpp_pk | iom | event
@@ -126,7 +127,9 @@ class CatalogVersion(PortalModel):
     table = "catalog-version"
 
     class Meta(PortalModel.Meta):
-        pass
+        # Starts the site rebuild after moderation (infra/publishing.yaml); keys only, because
+        # the trigger reads the counter itself with a consistent GetItem.
+        stream_view_type = "KEYS_ONLY"
 
     name = UnicodeAttribute(hash_key=True)  # `published`
     version = NumberAttribute(default=0)

@@ -21,7 +21,8 @@ class CreditRecord(PortalModel):
     table = "credits"
 
     class Meta(PortalModel.Meta):
-        pass
+        # Changes feed the notifications (services/change_notices.py).
+        stream_view_type = "NEW_AND_OLD_IMAGES"
 
     oid = UnicodeAttribute(hash_key=True)
     record_id = UnicodeAttribute(range_key=True)

@@ -41,7 +41,8 @@ class Registration(PortalModel):
     table = "registrations"
 
     class Meta(PortalModel.Meta):
-        pass
+        # Changes feed the notifications (services/change_notices.py).
+        stream_view_type = "NEW_AND_OLD_IMAGES"
 
     event_id = UnicodeAttribute(hash_key=True)
     oid = UnicodeAttribute(range_key=True)

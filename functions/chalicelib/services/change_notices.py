@@ -1,0 +1,201 @@
+"""Notifications that follow a change, sent right after it and outside the request that made
+it: DynamoDB stream records of `registrations`, `catalog` and `credits` (new and old images)
+are read here — by a Lambda on the streams in the cloud, by a poller of the embedded store's
+streams in `make run` (nmo_cli/change_feed.py). The request itself does no extra call and the
+registration transactions are untouched; a stream delivers a record at least once, and the
+notification's conditional claim makes a repeat send nothing.
+
+What a change means is read from the images only:
+- registration `waitlisted` → `confirmed`: promoted from the waiting list;
+- registration active → `event_cancelled`: the event was cancelled;
+- a new day in a registration's `codes`: a confirmation code was issued;
+- event `on_review` → `published` / `rejected`: the organizer's decision mail;
+- a published event whose days, place or link changed: everyone registered is told;
+- a new credit record with source `provider_import`: a credit arrived from a provider.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer
+
+from ..db import notifications_repo, registrations_repo
+from ..domain.dates import ru_date, today_msk
+from ..domain.numbers import plain_number
+from . import notifications
+
+log = logging.getLogger(__name__)
+
+_ACTIVE = ("confirmed", "waitlisted")
+# Fields of a published event whose change a registered person must hear about.
+_WATCHED = ("days", "address", "city", "url", "format", "starts_on")
+_deserializer = TypeDeserializer()
+
+
+def _plain(image: dict[str, Any] | None) -> dict[str, Any]:
+    return {k: _deserializer.deserialize(v) for k, v in (image or {}).items()}
+
+
+def table_of(event_source_arn: str) -> str:
+    """`arn:…:table/nmo-pilot-registrations/stream/…` → `registrations` (logical name)."""
+    from ..settings import get_settings
+
+    name = event_source_arn.split(":table/", 1)[-1].split("/", 1)[0]
+    return name.removeprefix(get_settings().table_prefix)
+
+
+def handle_records(records: Iterable[dict[str, Any]], *, today: dt.date | None = None) -> int:
+    """Stream records as Lambda gets them (`Records` of a DynamoDB stream event) or as the
+    local poller reads them. Returns the number of notifications sent."""
+    sent = 0
+    day = today or today_msk()
+    for record in records:
+        change = record.get("dynamodb") or {}
+        table = record.get("table") or table_of(str(record.get("eventSourceARN", "")))
+        old, new = _plain(change.get("OldImage")), _plain(change.get("NewImage"))
+        try:
+            for outcome in _dispatch(table, old, new, day):
+                sent += int(outcome == notifications.SENT)
+        except Exception:
+            # One bad record must not block the shard: logged (no personal data) and skipped;
+            # the notification, if claimed, sits in the retry index.
+            log.exception("change notice failed for a %s record", table)
+    return sent
+
+
+def _dispatch(table: str, old: dict[str, Any], new: dict[str, Any], day: dt.date) -> list[str]:
+    if not new:
+        return []
+    if table == "registrations":
+        return _registration(old, new, day)
+    if table == "catalog" and new.get("kind") == "event":
+        return _event(old, new, day)
+    if table == "credits" and not old and new.get("source") == "provider_import":
+        return [_credit(new, day)]
+    return []
+
+
+def _starts(event: dict[str, Any]) -> str:
+    days = event.get("days") or []
+    if days:
+        first = str(days[0].get("starts_at", ""))
+        return f"{ru_date(first[:10])} в {first[11:16]}"
+    return ru_date(event.get("starts_on"))
+
+
+def _registration(old: dict[str, Any], new: dict[str, Any], day: dt.date) -> list[str]:
+    oid, event_id = str(new["oid"]), str(new["event_id"])
+    title = str(new.get("event_title") or "")
+    starts = new.get("event_starts_at") or ""
+    starts_text = f"{ru_date(str(starts)[:10])} в {str(starts)[11:16]}" if starts else ""
+    out = []
+    if old.get("status") == "waitlisted" and new.get("status") == "confirmed":
+        out.append(
+            notifications.notify(
+                oid,
+                "promoted",
+                subject=event_id,
+                day=day,
+                context={"title": title, "starts": starts_text},
+                link="/cabinet/#registrations",
+            )
+        )
+    if old.get("status") in _ACTIVE and new.get("status") == "event_cancelled":
+        out.append(
+            notifications.notify(
+                oid,
+                "event_changed",
+                subject=f"{event_id}#cancelled",
+                day=day,
+                context={"title": title, "cancelled": True, "starts": starts_text, "where": ""},
+                link="/cabinet/#registrations",
+            )
+        )
+    new_codes = set((new.get("codes") or {}).keys()) - set((old.get("codes") or {}).keys())
+    for code_day in sorted(new_codes):
+        out.append(
+            notifications.notify(
+                oid,
+                "code_issued",
+                subject=f"{event_id}#{code_day}",
+                day=code_day,
+                context={"title": title, "day": ru_date(code_day), "hours": "6"},
+                link="/cabinet/#codes",
+                link_label="Ввести код в кабинете",
+            )
+        )
+    return out
+
+
+def _event(old: dict[str, Any], new: dict[str, Any], day: dt.date) -> list[str]:
+    event_id, title = str(new["element_id"]), str(new.get("title") or "")
+    before, after = old.get("status"), new.get("status")
+    if before == "on_review" and after in ("published", "rejected") and new.get("created_by"):
+        published = after == "published"
+        return [
+            notifications.notify(
+                str(new["created_by"]),
+                "event_decision",
+                subject=f"{event_id}#v{int(new.get('version') or 0)}",
+                day=day,
+                context={
+                    "title": title,
+                    "published": published,
+                    "reason": str(new.get("rejection_reason") or ""),
+                },
+                link=f"/catalog/e/{event_id}/" if published else "/organizer/",
+                link_label="Страница мероприятия" if published else "Открыть мероприятие",
+            )
+        ]
+    if before == after == "published" and any(old.get(f) != new.get(f) for f in _WATCHED):
+        out = []
+        context = {
+            "title": title,
+            "cancelled": False,
+            "starts": _starts(new),
+            "where": _where(new),
+        }
+        for reg in registrations_repo.iter_for_event(event_id):
+            if reg.status in _ACTIVE:
+                out.append(
+                    notifications.notify(
+                        reg.oid,
+                        "event_changed",
+                        subject=f"{event_id}#v{int(new.get('version') or 0)}",
+                        day=day,
+                        context=context,
+                        link=f"/catalog/e/{event_id}/",
+                        link_label="Страница мероприятия",
+                    )
+                )
+        return out
+    return []
+
+
+def _where(event: dict[str, Any]) -> str:
+    if event.get("format") == "online":
+        return f"Онлайн: {event.get('url') or ''}".strip()
+    return "Место: " + ", ".join(str(p) for p in (event.get("city"), event.get("address")) if p)
+
+
+def _credit(new: dict[str, Any], day: dt.date) -> str:
+    record_id = str(new["record_id"])
+    return notifications.notify(
+        str(new["oid"]),
+        "credit_arrived",
+        subject=record_id.replace("#", "-"),
+        day=day,
+        context={
+            "title": str(new.get("title") or ""),
+            "hours": plain_number(new.get("hours") or 0),
+            "completed_on": ru_date(str(new.get("completed_on") or "")),
+        },
+        link="/cabinet/#credits",
+    )
+
+
+__all__ = ["handle_records", "notifications_repo"]

@@ -1,0 +1,103 @@
+"""`make run`'s stand-in for the cloud's stream-triggered Lambda: reads the embedded store's
+DynamoDB streams (registrations, catalog, credits) every second and hands the records to
+services/change_notices.py — the very function the cloud's `notify-changes` Lambda calls.
+
+It starts at the streams' current end (LATEST), as a new event source mapping does, so a restart
+does not replay old changes; a record seen twice would send nothing twice anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+log = logging.getLogger("nmo.serve")
+STREAM_TABLES = ("registrations", "catalog", "credits")
+PERIOD_SECONDS = 1.0
+
+
+class ChangeFeed:
+    def __init__(self, tables: tuple[str, ...] = STREAM_TABLES) -> None:
+        self._tables = tables
+        self._iterators: dict[str, list[str]] = {}
+        self._client: Any = None
+
+    def _streams(self) -> Any:
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+            from chalicelib.settings import get_settings
+
+            s = get_settings()
+            # Account-based endpoints (`<account>.streams-ddb…`) would bypass a configured or
+            # mocked store; the regional endpoint is the one every stand-in answers on.
+            self._client = boto3.client(
+                "dynamodbstreams",
+                region_name=s.region,
+                endpoint_url=s.dynamodb_endpoint,
+                config=Config(account_id_endpoint_mode="disabled"),
+            )
+        return self._client
+
+    def start(self, position: str = "LATEST") -> None:
+        """Open an iterator on every shard of each table's stream."""
+        from chalicelib.db.connection import ensure_bound
+        from chalicelib.settings import get_settings
+
+        prefix = get_settings().table_prefix
+        dynamodb: Any = ensure_bound().client
+        for table in self._tables:
+            arn = dynamodb.describe_table(TableName=prefix + table)["Table"].get("LatestStreamArn")
+            if not arn:
+                continue
+            shards = self._streams().describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+            self._iterators[table] = [
+                self._streams().get_shard_iterator(
+                    StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType=position
+                )["ShardIterator"]
+                for shard in shards
+            ]
+
+    def poll(self) -> list[dict[str, Any]]:
+        """New records since the last poll, each tagged with its table's logical name."""
+        records: list[dict[str, Any]] = []
+        for table, iterators in self._iterators.items():
+            advanced = []
+            for iterator in iterators:
+                answer = self._streams().get_records(ShardIterator=iterator, Limit=1000)
+                records += [{**r, "table": table} for r in answer.get("Records", [])]
+                advanced.append(answer.get("NextShardIterator") or iterator)
+            self._iterators[table] = advanced
+        return records
+
+    def deliver(self) -> int:
+        from chalicelib.services.change_notices import handle_records
+
+        records = self.poll()
+        return handle_records(records) if records else 0
+
+
+class ChangeFeedThread:
+    """The poller in a background thread of `nmo serve`."""
+
+    def __init__(self, period: float = PERIOD_SECONDS) -> None:
+        self._feed = ChangeFeed()
+        self._period = period
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="change-feed", daemon=True)
+
+    def start(self) -> None:
+        self._feed.start()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._feed.deliver()
+            except Exception:  # keep polling: the next second tries again
+                log.exception("change notices failed")
+            self._stop.wait(self._period)
