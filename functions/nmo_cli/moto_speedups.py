@@ -1,10 +1,11 @@
 """Faster moto internals for the embedded DynamoDB, with the same outcomes as moto's own.
 
-All three rely on the embedded store serialising requests (one at a time), and are installed only
-there, never in the tests' in-process moto:
+All of them rely on the embedded store serialising requests (one at a time), and are installed
+only there, never in the tests' in-process moto:
 - transactions without whole-table backups (below);
 - query results not deep-copied (`_QueryResultCopies`);
-- index projections without a JSON round trip (`project_index_item`).
+- index projections without a JSON round trip (`project_index_item`);
+- Queries that read only the asked partition, in key order (`moto_query_index`).
 
 Transactions: moto backs up every table a transaction touches with `copy.deepcopy` before applying it, so each
 transaction costs time proportional to the size of those tables: in a registration rush the
@@ -18,6 +19,8 @@ from __future__ import annotations
 
 import copy
 from typing import Any
+
+from nmo_cli import moto_query_index
 
 _OPERATIONS = {"ConditionCheck", "Put", "Delete", "Update"}
 
@@ -116,6 +119,7 @@ def _restore(backend: Any, table_name: str, key: dict[str, Any], before: Any) ->
         table.items[hash_value][range_value] = before
     else:
         table.items[hash_value] = before
+    moto_query_index.reindex(table, hash_value, range_value)
 
 
 class _QueryResultCopies:
@@ -163,3 +167,4 @@ def install() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     table.copy = _QueryResultCopies  # type: ignore[assignment]
     table.SecondaryIndex.project = project_index_item  # type: ignore[method-assign]
+    moto_query_index.install()
