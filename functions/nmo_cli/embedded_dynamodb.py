@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from nmo_cli.keepalive_http import KeepAliveServer
 
 log = logging.getLogger("nmo.dynamodb")
 
@@ -125,16 +125,11 @@ class EmbeddedDynamoDB:
         data_dir: Path | None = None,
         interval: float = 2.0,
     ) -> None:
-        from moto.moto_server.werkzeug_app import (
-            DomainDispatcherApplication,
-            MotoRequestHandler,
-            create_backend_app,
-        )
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         self.app = SerialisedApp(DomainDispatcherApplication(create_backend_app))
-        self.server: BaseWSGIServer = make_server(
-            host, port, self.app, threaded=True, request_handler=MotoRequestHandler
-        )
+        # Keep-alive (werkzeug's server closes every connection: a TCP connection per call).
+        self.server = KeepAliveServer(host, port, self.app)
         self.data_dir = data_dir
         self.interval = interval
         self._stop = threading.Event()
@@ -171,6 +166,7 @@ class EmbeddedDynamoDB:
     def stop(self) -> None:
         self._stop.set()
         self.server.shutdown()
+        self.server.server_close()
         if self.snapshot_path is not None:
             self.snapshot()
 

@@ -108,3 +108,19 @@ def test_periodic_snapshot_is_written_after_a_write_without_a_stop(embedded):
             break
         time.sleep(0.05)
     assert '"seats"' in path.read_text()
+
+
+def test_one_client_makes_many_calls_over_one_connection(embedded):
+    """Keep-alive: a call does not cost a new TCP connection (werkzeug's server closed each)."""
+    client = _client(embedded.url)
+    _make_counter_table(client)
+    opened = embedded.server.connections_opened
+    for i in range(30):
+        client.put_item(TableName="seats", Item={"id": {"S": f"s{i}"}, "taken": {"N": "0"}})
+        assert client.get_item(TableName="seats", Key={"id": {"S": f"s{i}"}})["Item"]
+    assert embedded.server.connections_opened - opened <= 1
+    # A request that fails is answered on the same connection too.
+    with pytest.raises(ClientError):
+        client.get_item(TableName="no-such-table", Key={"id": {"S": "x"}})
+    client.get_item(TableName="seats", Key={"id": {"S": "s0"}})
+    assert embedded.server.connections_opened - opened <= 1
