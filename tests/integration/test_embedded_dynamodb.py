@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import json
 from pathlib import Path
 
 import boto3
@@ -124,3 +125,48 @@ def test_one_client_makes_many_calls_over_one_connection(embedded):
         client.get_item(TableName="no-such-table", Key={"id": {"S": "x"}})
     client.get_item(TableName="seats", Key={"id": {"S": "s0"}})
     assert embedded.server.connections_opened - opened <= 1
+
+
+def test_requests_go_on_while_a_snapshot_is_written_and_it_stays_consistent(embedded):
+    """The snapshot takes only references under the lock: while it writes them out, an update
+    goes through at once and changes the store, not the snapshot being written."""
+    from nmo_cli import moto_speedups
+    from nmo_cli.embedded_dynamodb import capture, snapshot_lines
+
+    client = _client(embedded.url)
+    _make_counter_table(client)
+    with embedded.app.lock:
+        captured = capture()
+        moto_speedups.freeze_items()
+    try:
+        # The lock is free: this would hang if writing the snapshot held it.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(
+                client.update_item,
+                TableName="seats",
+                Key={"id": {"S": "e"}},
+                UpdateExpression="ADD taken :one",
+                ExpressionAttributeValues={":one": {"N": "5"}},
+            ).result(timeout=60)
+        written = [json.loads(line) for line in snapshot_lines(captured)]
+    finally:
+        with embedded.app.lock:
+            moto_speedups.thaw_items()
+    seats = [r["item"] for r in written if r["table"] == "seats"]
+    assert seats == [{"id": {"S": "e"}, "taken": {"N": "0"}}]
+    stored = client.get_item(TableName="seats", Key={"id": {"S": "e"}})["Item"]
+    assert stored["taken"] == {"N": "5"}
+
+
+def test_the_store_reports_what_snapshots_cost_its_requests(embedded):
+    import urllib.request
+
+    client = _client(embedded.url)
+    _make_counter_table(client)
+    assert embedded.snapshot() >= 1
+    with urllib.request.urlopen(embedded.url + "/_nmo/stats", timeout=60) as resp:
+        stats = json.loads(resp.read())
+    assert stats["snapshots"] >= 1 and stats["items"] >= 1
+    assert {"lock_held_ms_max", "written_ms_max", "request_wait_behind_snapshot_ms_max"} <= set(
+        stats
+    )
