@@ -67,12 +67,14 @@ class SerialisedApp:
         self.lock = threading.Lock()
         self.dirty = threading.Event()
         self.stats = SnapshotStats()
+        self.connections_opened: Callable[[], int] = lambda: 0  # the server sets it
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if environ.get("PATH_INFO") == self.STATS_PATH and not target:
+            figures = {**asdict(self.stats), "connections_opened": self.connections_opened()}
             start_response("200 OK", [("Content-Type", "application/json")])
-            return [json.dumps(asdict(self.stats)).encode("utf-8")]
+            return [json.dumps(figures).encode("utf-8")]
         waiting = time.monotonic()
         with self.lock:
             held_from, held_to = self.stats.last_hold
@@ -167,6 +169,7 @@ class EmbeddedDynamoDB:
         self.app = SerialisedApp(DomainDispatcherApplication(create_backend_app))
         # Keep-alive (werkzeug's server closes every connection: a TCP connection per call).
         self.server = KeepAliveServer(host, port, self.app)
+        self.app.connections_opened = lambda: self.server.connections_opened
         self.data_dir = data_dir
         self.interval = interval
         self._stop = threading.Event()
