@@ -1,6 +1,7 @@
 """The portal's API as one Chalice app: wiring only. Code lives in chalicelib/."""
 
 from chalice import Rate
+from chalicelib.db.connection import bind_at_lambda_init
 from chalicelib.edge import origin_verify_guard
 from chalicelib.logs import configure_logging
 from chalicelib.observability import metrics_middleware
@@ -18,6 +19,7 @@ app.register_middleware(metrics_middleware, "http")
 app.register_middleware(body_size_guard, "http")
 app.register_middleware(esia_configuration_guard, "http")
 register_all(app)
+bind_at_lambda_init()  # the DynamoDB client, once, in the Lambda's init phase
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS), name="finish-events")
