@@ -14,6 +14,7 @@ lock only to take references to the items; it writes them out while requests go 
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import logging
 import os
@@ -104,8 +105,8 @@ def _dynamodb_backend() -> Any:
 
 
 def _stored_items(table: Any) -> list[Any]:
-    if table.has_range_key:
-        return [item for part in table.items.values() for item in part.values()]
+    if table.has_range_key:  # C-level iteration: this runs under the request lock
+        return list(itertools.chain.from_iterable(map(dict.values, table.items.values())))
     return list(table.items.values())
 
 
@@ -133,15 +134,45 @@ def capture() -> Captured:
     ]
 
 
+class LineCache:
+    """Each stored item's snapshot line, kept from one snapshot to the next: an item that is the
+    same object and was not changed in place since is not serialised again, so a snapshot costs
+    serialising what changed (a rush changes a few dozen items between snapshots, not 20,000)."""
+
+    def __init__(self) -> None:
+        self._lines: dict[tuple[str, str, int], tuple[Any, str]] = {}
+
+    def lines(self, captured: Captured, changed: set[int]) -> Iterable[str]:
+        from nmo_cli.moto_speedups import ALL_CHANGED
+
+        old = {} if ALL_CHANGED in changed else self._lines
+        kept: dict[tuple[str, str, int], tuple[Any, str]] = {}
+        for region, name, items in captured:
+            for item in items:
+                key = (region, name, id(item))
+                cached = old.get(key)
+                if cached is not None and cached[0] is item and id(item) not in changed:
+                    line = cached[1]
+                else:
+                    line = _line(region, name, item)
+                kept[key] = (item, line)
+                yield line
+        self._lines = kept
+
+
+def _line(region: str, name: str, item: Any) -> str:
+    return json.dumps(
+        {"region": region, "table": name, "item": _encode(item.to_json()["Attributes"])},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
 def snapshot_lines(captured: Captured) -> Iterable[str]:
     """The captured items as JSON lines (no lock needed: frozen items are never changed)."""
     for region, name, items in captured:
         for item in items:
-            yield json.dumps(
-                {"region": region, "table": name, "item": _encode(item.to_json()["Attributes"])},
-                ensure_ascii=False,
-                separators=(",", ":"),
-            )
+            yield _line(region, name, item)
 
 
 def _decode(value: Any) -> Any:
@@ -174,6 +205,8 @@ class EmbeddedDynamoDB:
         self.interval = interval
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._lines = LineCache()
+        self._one_snapshot = threading.Lock()  # the periodic one and the one at stop
 
     @property
     def url(self) -> str:
@@ -219,9 +252,12 @@ class EmbeddedDynamoDB:
 
     def snapshot(self) -> int:
         """Write a consistent snapshot (taken under the request lock). Returns the item count."""
-        path = self.snapshot_path
-        if path is None:
+        if self.snapshot_path is None:
             return 0
+        with self._one_snapshot:
+            return self._snapshot(self.snapshot_path)
+
+    def _snapshot(self, path: Path) -> int:
         from nmo_cli import moto_speedups
 
         tmp = path.with_suffix(".tmp")
@@ -234,12 +270,13 @@ class EmbeddedDynamoDB:
             held_from = time.monotonic()
             self.app.dirty.clear()
             captured = capture()
+            changed = moto_speedups.take_changed_in_place()
             moto_speedups.freeze_items()
             held_to = time.monotonic()
             stats.last_hold = (held_from, held_to)
         try:
             with tmp.open("w", encoding="utf-8") as fh:
-                for line in snapshot_lines(captured):
+                for line in self._lines.lines(captured, changed):
                     fh.write(line + "\n")
                     count += 1
                 fh.flush()

@@ -20,7 +20,7 @@ only if all hold, and keep copies of just the items it writes to undo a write th
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, ClassVar
 
 from nmo_cli import moto_query_index
 
@@ -163,9 +163,21 @@ def project_index_item(self: Any, item: Any) -> Any:
 
 class _Frozen:
     """Snapshots in progress: while one serialises items outside the lock, an UpdateItem must not
-    change a stored item in place (moto's executor does), so it replaces it by a copy first."""
+    change a stored item in place (moto's executor does), so it replaces it by a copy first.
+    `changed`: ids of items UpdateItem changed in place since the last `take_changed_in_place`
+    (a snapshot re-serialises those, and items that are new objects, and reuses the rest)."""
 
     count = 0
+    changed: ClassVar[set[int]] = set()
+
+
+ALL_CHANGED = -1
+
+
+def take_changed_in_place() -> set[int]:
+    """Call with the request lock held."""
+    changed, _Frozen.changed = _Frozen.changed, set()
+    return changed
 
 
 def freeze_items() -> None:
@@ -182,7 +194,17 @@ def _copy_on_write(stock: Any) -> Any:
     def update_item(self: Any, table_name: str, key: dict[str, Any], *args: Any, **kw: Any) -> Any:
         if _Frozen.count:
             _replace_by_copy(self, table_name, key)
-        return stock(self, table_name, key, *args, **kw)
+        from moto.dynamodb.exceptions import ConditionalCheckFailed
+
+        try:
+            item = stock(self, table_name, key, *args, **kw)
+        except ConditionalCheckFailed:
+            raise  # refused before anything changed
+        except Exception:
+            _Frozen.changed.add(ALL_CHANGED)  # failed midway: the next snapshot redoes everything
+            raise
+        _Frozen.changed.add(id(item))
+        return item
 
     return update_item
 

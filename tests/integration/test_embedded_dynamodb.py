@@ -170,3 +170,38 @@ def test_the_store_reports_what_snapshots_cost_its_requests(embedded):
     assert {"lock_held_ms_max", "written_ms_max", "request_wait_behind_snapshot_ms_max"} <= set(
         stats
     )
+
+
+def test_a_snapshot_reusing_unchanged_lines_writes_what_a_full_one_would(embedded):
+    """Lines of unchanged items are kept between snapshots; whatever changed in between (an
+    update in place, a put, a delete, a failed condition) the file equals a fresh serialisation."""
+    from nmo_cli.embedded_dynamodb import capture, snapshot_lines
+
+    client = _client(embedded.url)
+    _make_counter_table(client)
+    for i in range(20):
+        client.put_item(TableName="seats", Item={"id": {"S": f"s{i}"}, "taken": {"N": "0"}})
+    embedded.snapshot()
+    client.update_item(
+        TableName="seats",
+        Key={"id": {"S": "s3"}},
+        UpdateExpression="ADD taken :one",
+        ExpressionAttributeValues={":one": {"N": "1"}},
+    )
+    with pytest.raises(ClientError):
+        client.update_item(
+            TableName="seats",
+            Key={"id": {"S": "s4"}},
+            UpdateExpression="ADD taken :one",
+            ConditionExpression="taken > :one",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+        )
+    client.put_item(TableName="seats", Item={"id": {"S": "s5"}, "taken": {"N": "7"}})
+    client.delete_item(TableName="seats", Key={"id": {"S": "s6"}})
+    embedded.snapshot()
+    written = embedded.snapshot_path.read_text(encoding="utf-8").splitlines()
+    with embedded.app.lock:
+        fresh = list(snapshot_lines(capture()))
+    assert sorted(written) == sorted(fresh)
+    assert any('"s3"' in line and '"1"' in line for line in written)
+    assert not any('"s6"' in line for line in written)
