@@ -1,6 +1,8 @@
 """Benchmark: the cabinet's reads stay flat as a person's record grows.
 
-Run: `.venv/bin/python bench/credits_lookup.py [--sizes 10,1000,10000 --repeat 30]`
+Run: `.venv/bin/python bench/credits_lookup.py [--sizes 10,1000,10000 --repeat 30]
+[--store embedded]` (`embedded`: the local stack's DynamoDB over HTTP instead of in-process moto;
+the last line compares the credits page at the largest size with the page at 1,000).
 
 For each size, one person gets that many credit records (in-process moto), their aggregates are
 rebuilt the way a specialties change rebuilds them, ten catalog elements go into their learning
@@ -16,11 +18,13 @@ latency that is the emulator's, not ours (real DynamoDB reads only the page).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import os
 import random
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from _local import in_process_moto
@@ -116,13 +120,38 @@ def _measure(client: Any, path: str, headers: dict[str, Any]) -> tuple[int, floa
     return sum(calls.values()), CAPACITY["read"], calls
 
 
-def run(sizes: list[int], repeat: int) -> None:
+@contextlib.contextmanager
+def _store(kind: str) -> Iterator[None]:
+    """In-process moto (stock: every Query sorts the whole table), or the embedded DynamoDB of
+    the local stack (`nmo_cli.embedded_dynamodb`, Queries read their partition only)."""
+    from chalicelib.settings import reset_settings
+    from moto import mock_aws
+
+    if kind == "moto":
+        with mock_aws():
+            yield
+        return
+    from nmo_cli.embedded_dynamodb import EmbeddedDynamoDB
+
+    db = EmbeddedDynamoDB(port=0, data_dir=None)
+    db.start()
+    os.environ["NMO_DYNAMODB_ENDPOINT"] = db.url
+    reset_settings()
+    try:
+        yield
+    finally:
+        os.environ.pop("NMO_DYNAMODB_ENDPOINT", None)
+        reset_settings()
+        db.stop()
+
+
+def run(sizes: list[int], repeat: int, store: str = "moto") -> dict[int, float]:
+    """Prints the table; returns the credits page's median ms by size."""
     from app import app
     from chalice.test import Client
     from chalicelib.db import connection
     from chalicelib.db.models import CreditRecord, Specialist
     from chalicelib.services import credits
-    from moto import mock_aws
 
     from tests.people import login_headers, make_person
 
@@ -131,8 +160,9 @@ def run(sizes: list[int], repeat: int) -> None:
         f"{'GetItem ms':>10} | {'÷ Get':>6} | {'Query ms':>9} | calls by operation"
     )
     print("-" * 110)
+    credits_page: dict[int, float] = {}
     for size in sizes:
-        with mock_aws():
+        with _store(store):
             connection.unbind()
             connection.create_tables()
             connection.ensure_bound().client.meta.events.register(
@@ -161,20 +191,36 @@ def run(sizes: list[int], repeat: int) -> None:
                     latency = _median_ms(
                         lambda p=path, h=headers: client.http.get(p, headers=h), repeat
                     )
+                    if path == "/api/me/credits":
+                        credits_page[size] = latency
                     print(
                         f"{size:>8} | {path:<16} | {calls:>5} | {rcu:>5.1f} | {latency:>9.2f} | "
                         f"{bare_get:>10.2f} | {latency / bare_get:>6.1f} | {bare_query:>9.2f} | "
                         f"{detail}"
                     )
             connection.unbind()
+    return credits_page
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10,1000,10000")
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument(
+        "--store",
+        choices=("moto", "embedded"),
+        default="moto",
+        help="in-process moto, or the local stack's embedded DynamoDB over HTTP",
+    )
     args = parser.parse_args()
-    run([int(s) for s in args.sizes.split(",")], args.repeat)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    page = run(sizes, args.repeat, args.store)
+    if 1000 in page and max(sizes) > 1000:
+        print(
+            f"credits page ({args.store}): {page[max(sizes)]:.1f} ms at {max(sizes)} records, "
+            f"{page[1000]:.1f} ms at 1000; ratio {page[max(sizes)] / page[1000]:.2f} "
+            "(target ≤ 2 on the embedded store)"
+        )
 
 
 if __name__ == "__main__":

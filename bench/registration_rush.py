@@ -392,6 +392,45 @@ def run_rush(
     )
 
 
+def seed_registrations(count: int, run_id: str, events: int = 200) -> None:
+    """`count` registrations of other events (a third of them in line, so the sparse waiting-list
+    index grows too), written with BatchWriteItem: the table a later rush finds already full."""
+    from chalicelib.db.connection import ensure_bound
+    from chalicelib.db.models import Registration
+
+    ensure_bound()
+    now = dt.datetime.now(dt.UTC)
+    with Registration.batch_write() as batch:
+        for i in range(count):
+            event_id = f"old-{run_id}-{i % events:03d}"
+            batch.save(
+                Registration(
+                    event_id=event_id,
+                    oid=f"old-{run_id}-{i:05d}",
+                    registration_id=f"r-old-{run_id}-{i}",
+                    status="waitlisted" if i % 3 == 0 else "confirmed",
+                    wait_seq=i // events + 1 if i % 3 == 0 else None,
+                    specialty=SPECIALTY,
+                    registered_key=f"{now.isoformat()}#{event_id}",
+                    registered_at=now,
+                    updated_at=now,
+                    full_name="Участник прошлых мероприятий",
+                )
+            )
+
+
+def store_stats(dynamodb_url: str) -> dict[str, Any]:
+    """The embedded store's own figures: snapshots (lock held, requests' wait behind them) and
+    TCP connections accepted."""
+    parts = urlsplit(dynamodb_url)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=60)
+    try:
+        conn.request("GET", "/_nmo/stats")
+        return json.loads(conn.getresponse().read())  # type: ignore[no-any-return]
+    finally:
+        conn.close()
+
+
 def bare_store_rates(dynamodb_url: str, count: int) -> tuple[float, float, list[float]]:
     """The store's own pace on a scratch table of the same embedded DynamoDB: PutItem in a loop
     (the baseline), then two-item TransactWriteItems once the table holds `count` items (stock
@@ -442,6 +481,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cancel", type=int, default=50)
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--puts", type=int, default=2000)
+    parser.add_argument(
+        "--existing",
+        type=int,
+        default=10000,
+        help="registrations written before the second rush (0: no second rush)",
+    )
     args = parser.parse_args(argv)
 
     from tests.stack import running_stack
@@ -471,7 +516,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 positions_via_http=False,
                 via="service",
             )
+            later = None
+            if args.existing:
+                seed_registrations(args.existing, secrets.token_hex(3))
+                print(f"the same rush again after {args.existing} more registrations", flush=True)
+                later = run_rush(
+                    api,
+                    people=args.people,
+                    seats=args.seats,
+                    cancels=args.cancel,
+                    threads=args.threads,
+                )
             put_rate, tx_rate, put_seconds = bare_store_rates(stack.dynamodb_url, args.puts)
+            stats = store_stats(stack.dynamodb_url)
     before, after = result.before, result.after
     waiting_before = [before.positions[o] for o in before.line]
     waiting_after = [after.positions[o] for o in after.line]
@@ -508,7 +565,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"concurrent cancellation latency ms: {_percentiles(counted.cancel_seconds)}; "
         f"bare PutItem latency ms (same run, one client): {_percentiles(put_seconds)}"
     )
+    if later is not None:
+        print(
+            f"second rush after {args.existing} existing registrations: {later.rush_rate:.0f} "
+            f"requests/s ({later.rush_seconds:.1f} s); first rush {result.rush_rate:.0f} /s; "
+            f"first/second = {result.rush_rate / later.rush_rate:.2f} (target ≤ 1.25); "
+            f"second rush/PutItem = {later.rush_rate / put_rate:.2f}"
+        )
+    print(
+        f"store snapshots: {stats['snapshots']}, last {stats['items']} items; lock held at most "
+        f"{stats['lock_held_ms_max']:.1f} ms, written outside the lock in at most "
+        f"{stats['written_ms_max']:.0f} ms; longest request wait behind a snapshot "
+        f"{stats['request_wait_behind_snapshot_ms_max']:.1f} ms (target ≤ 50)"
+    )
+    print(
+        f"store TCP connections accepted over the whole run: {stats['connections_opened']} "
+        f"(keep-alive; before, one per DynamoDB call)"
+    )
     problems = result.problems + [f"(service run) {p}" for p in counted.problems]
+    if later is not None:
+        problems += [f"(second rush) {p}" for p in later.problems]
+        server_errors += sum(n for status, n in later.statuses.items() if status >= 500)
     for problem in problems:
         print(f"PROBLEM: {problem}")
     return 1 if problems or server_errors else 0

@@ -3,6 +3,7 @@
 from typing import Any
 
 from chalice import Cron, Rate
+from chalicelib.db.connection import bind_at_lambda_init
 from chalicelib.edge import origin_verify_guard
 from chalicelib.logs import configure_logging
 from chalicelib.observability import metrics_middleware
@@ -20,6 +21,7 @@ app.register_middleware(metrics_middleware, "http")
 app.register_middleware(body_size_guard, "http")
 app.register_middleware(esia_configuration_guard, "http")
 register_all(app)
+bind_at_lambda_init()  # the DynamoDB client, once, in the Lambda's init phase
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS), name="finish-events")

@@ -1,10 +1,13 @@
 """Faster moto internals for the embedded DynamoDB, with the same outcomes as moto's own.
 
-All three rely on the embedded store serialising requests (one at a time), and are installed only
-there, never in the tests' in-process moto:
+All of them rely on the embedded store serialising requests (one at a time), and are installed
+only there, never in the tests' in-process moto:
 - transactions without whole-table backups (below);
 - query results not deep-copied (`_QueryResultCopies`);
-- index projections without a JSON round trip (`project_index_item`).
+- index projections without a JSON round trip (`project_index_item`);
+- Queries that read only the asked partition, in key order (`moto_query_index`);
+- UpdateItem copying an item before changing it while a snapshot reads items outside the lock
+  (`freeze_items`).
 
 Transactions: moto backs up every table a transaction touches with `copy.deepcopy` before applying it, so each
 transaction costs time proportional to the size of those tables: in a registration rush the
@@ -17,7 +20,9 @@ only if all hold, and keep copies of just the items it writes to undo a write th
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, ClassVar
+
+from nmo_cli import moto_query_index
 
 _OPERATIONS = {"ConditionCheck", "Put", "Delete", "Update"}
 
@@ -116,6 +121,7 @@ def _restore(backend: Any, table_name: str, key: dict[str, Any], before: Any) ->
         table.items[hash_value][range_value] = before
     else:
         table.items[hash_value] = before
+    moto_query_index.reindex(table, hash_value, range_value)
 
 
 class _QueryResultCopies:
@@ -155,6 +161,70 @@ def project_index_item(self: Any, item: Any) -> Any:
     )
 
 
+class _Frozen:
+    """Snapshots in progress: while one serialises items outside the lock, an UpdateItem must not
+    change a stored item in place (moto's executor does), so it replaces it by a copy first.
+    `changed`: ids of items UpdateItem changed in place since the last `take_changed_in_place`
+    (a snapshot re-serialises those, and items that are new objects, and reuses the rest)."""
+
+    count = 0
+    changed: ClassVar[set[int]] = set()
+
+
+ALL_CHANGED = -1
+
+
+def take_changed_in_place() -> set[int]:
+    """Call with the request lock held."""
+    changed, _Frozen.changed = _Frozen.changed, set()
+    return changed
+
+
+def freeze_items() -> None:
+    """Call with the request lock held, before letting go of items a snapshot still reads."""
+    _Frozen.count += 1
+
+
+def thaw_items() -> None:
+    """Call with the request lock held, once the snapshot has read them all."""
+    _Frozen.count -= 1
+
+
+def _copy_on_write(stock: Any) -> Any:
+    def update_item(self: Any, table_name: str, key: dict[str, Any], *args: Any, **kw: Any) -> Any:
+        if _Frozen.count:
+            _replace_by_copy(self, table_name, key)
+        from moto.dynamodb.exceptions import ConditionalCheckFailed
+
+        try:
+            item = stock(self, table_name, key, *args, **kw)
+        except ConditionalCheckFailed:
+            raise  # refused before anything changed
+        except Exception:
+            _Frozen.changed.add(ALL_CHANGED)  # failed midway: the next snapshot redoes everything
+            raise
+        _Frozen.changed.add(id(item))
+        return item
+
+    return update_item
+
+
+def _replace_by_copy(backend: Any, table_name: str, key: dict[str, Any]) -> None:
+    from moto.dynamodb.exceptions import MockValidationException, ResourceNotFoundException
+
+    try:
+        table = backend.get_table(table_name)
+        hash_key, range_key = backend.get_keys_value(table, key)
+    except (MockValidationException, ResourceNotFoundException):
+        return  # refused by moto's own update_item next
+    if table.range_key_attr:
+        part = table.items.get(hash_key)
+        if part is not None and range_key in part:
+            part[range_key] = copy.deepcopy(part[range_key])
+    elif hash_key in table.items:
+        table.items[hash_key] = copy.deepcopy(table.items[hash_key])
+
+
 def install() -> None:
     """Use the faster transaction and query copies in this process's moto (embedded store only:
     both rely on requests being serialised)."""
@@ -163,3 +233,9 @@ def install() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     table.copy = _QueryResultCopies  # type: ignore[assignment]
     table.SecondaryIndex.project = project_index_item  # type: ignore[method-assign]
+    moto_query_index.install()
+    if not getattr(DynamoDBBackend.update_item, "__nmo_copy_on_write__", False):
+        DynamoDBBackend.update_item = _copy_on_write(  # type: ignore[method-assign]
+            DynamoDBBackend.update_item
+        )
+        DynamoDBBackend.update_item.__nmo_copy_on_write__ = True  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import json
 from pathlib import Path
 
 import boto3
@@ -108,3 +109,99 @@ def test_periodic_snapshot_is_written_after_a_write_without_a_stop(embedded):
             break
         time.sleep(0.05)
     assert '"seats"' in path.read_text()
+
+
+def test_one_client_makes_many_calls_over_one_connection(embedded):
+    """Keep-alive: a call does not cost a new TCP connection (werkzeug's server closed each)."""
+    client = _client(embedded.url)
+    _make_counter_table(client)
+    opened = embedded.server.connections_opened
+    for i in range(30):
+        client.put_item(TableName="seats", Item={"id": {"S": f"s{i}"}, "taken": {"N": "0"}})
+        assert client.get_item(TableName="seats", Key={"id": {"S": f"s{i}"}})["Item"]
+    assert embedded.server.connections_opened - opened <= 1
+    # A request that fails is answered on the same connection too.
+    with pytest.raises(ClientError):
+        client.get_item(TableName="no-such-table", Key={"id": {"S": "x"}})
+    client.get_item(TableName="seats", Key={"id": {"S": "s0"}})
+    assert embedded.server.connections_opened - opened <= 1
+
+
+def test_requests_go_on_while_a_snapshot_is_written_and_it_stays_consistent(embedded):
+    """The snapshot takes only references under the lock: while it writes them out, an update
+    goes through at once and changes the store, not the snapshot being written."""
+    from nmo_cli import moto_speedups
+    from nmo_cli.embedded_dynamodb import capture, snapshot_lines
+
+    client = _client(embedded.url)
+    _make_counter_table(client)
+    with embedded.app.lock:
+        captured = capture()
+        moto_speedups.freeze_items()
+    try:
+        # The lock is free: this would hang if writing the snapshot held it.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(
+                client.update_item,
+                TableName="seats",
+                Key={"id": {"S": "e"}},
+                UpdateExpression="ADD taken :one",
+                ExpressionAttributeValues={":one": {"N": "5"}},
+            ).result(timeout=60)
+        written = [json.loads(line) for line in snapshot_lines(captured)]
+    finally:
+        with embedded.app.lock:
+            moto_speedups.thaw_items()
+    seats = [r["item"] for r in written if r["table"] == "seats"]
+    assert seats == [{"id": {"S": "e"}, "taken": {"N": "0"}}]
+    stored = client.get_item(TableName="seats", Key={"id": {"S": "e"}})["Item"]
+    assert stored["taken"] == {"N": "5"}
+
+
+def test_the_store_reports_what_snapshots_cost_its_requests(embedded):
+    import urllib.request
+
+    client = _client(embedded.url)
+    _make_counter_table(client)
+    assert embedded.snapshot() >= 1
+    with urllib.request.urlopen(embedded.url + "/_nmo/stats", timeout=60) as resp:
+        stats = json.loads(resp.read())
+    assert stats["snapshots"] >= 1 and stats["items"] >= 1
+    assert {"lock_held_ms_max", "written_ms_max", "request_wait_behind_snapshot_ms_max"} <= set(
+        stats
+    )
+
+
+def test_a_snapshot_reusing_unchanged_lines_writes_what_a_full_one_would(embedded):
+    """Lines of unchanged items are kept between snapshots; whatever changed in between (an
+    update in place, a put, a delete, a failed condition) the file equals a fresh serialisation."""
+    from nmo_cli.embedded_dynamodb import capture, snapshot_lines
+
+    client = _client(embedded.url)
+    _make_counter_table(client)
+    for i in range(20):
+        client.put_item(TableName="seats", Item={"id": {"S": f"s{i}"}, "taken": {"N": "0"}})
+    embedded.snapshot()
+    client.update_item(
+        TableName="seats",
+        Key={"id": {"S": "s3"}},
+        UpdateExpression="ADD taken :one",
+        ExpressionAttributeValues={":one": {"N": "1"}},
+    )
+    with pytest.raises(ClientError):
+        client.update_item(
+            TableName="seats",
+            Key={"id": {"S": "s4"}},
+            UpdateExpression="ADD taken :one",
+            ConditionExpression="taken > :one",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+        )
+    client.put_item(TableName="seats", Item={"id": {"S": "s5"}, "taken": {"N": "7"}})
+    client.delete_item(TableName="seats", Key={"id": {"S": "s6"}})
+    embedded.snapshot()
+    written = embedded.snapshot_path.read_text(encoding="utf-8").splitlines()
+    with embedded.app.lock:
+        fresh = list(snapshot_lines(capture()))
+    assert sorted(written) == sorted(fresh)
+    assert any('"s3"' in line and '"1"' in line for line in written)
+    assert not any('"s6"' in line for line in written)

@@ -1,8 +1,8 @@
-"""Confirmation codes storage: issuing (alone or inside a TransactWrite) and lookup.
+"""Confirmation codes storage: issuing (alone or inside a transaction) and lookup.
 
 Issuing at attendance (events area):
 
-    with TransactWrite(connection=connection()) as tx:
+    with Transaction() as tx:
         item = codes_repo.issue_in(tx, event_id=..., day="2026-12-01", specialty="76", hours=6,
                                    title="…", issued_to=oid, expires_on="2027-03-01")
 
@@ -16,12 +16,12 @@ import datetime as dt
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
-from pynamodb.transactions import TransactWrite
 
 from ..domain.codes import new_code
 from ..domain.dates import utcnow
 from .connection import ensure_bound
 from .models import AttemptCounter, ConfirmationCode
+from .transactions import Transaction
 
 
 def new_code_item(
@@ -55,10 +55,11 @@ def new_code_item(
     )
 
 
-def issue_in(tx: TransactWrite, **fields: Any) -> ConfirmationCode:
-    """Create a code inside a transaction (fields as `new_code_item`); returns the item."""
+def issue_in(tx: Transaction, **fields: Any) -> ConfirmationCode:
+    """Create a code inside a transaction (fields as `new_code_item`; the item is named
+    "code"); returns the item."""
     item = new_code_item(**fields)
-    tx.save(item, condition=ConfirmationCode.code.does_not_exist())
+    tx.put(item, condition=ConfirmationCode.code.does_not_exist(), name="code")
     return item
 
 

@@ -7,6 +7,7 @@ repositories do it for you.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter
 from typing import Any
@@ -63,6 +64,14 @@ def ensure_bound() -> Connection:
         _shared = shared
         _bound_key = key
         return shared
+
+
+def bind_at_lambda_init() -> None:
+    """On Lambda, build the shared client during the function's init (once per sandbox, before
+    the first request waits for it). Elsewhere nothing: tests and the local stack bind on first
+    use, after moto or their endpoint is set up."""
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        ensure_bound()
 
 
 def connection() -> Connection:

@@ -36,13 +36,13 @@ def take_state(state: str, *, browser_binding: str, now: dt.datetime) -> LoginSt
     """Consume a state issued to this browser and not expired: one conditional DeleteItem, so of
     two concurrent callbacks with the same state exactly one gets it. None if unknown, used,
     expired or issued to another browser."""
-    ensure_bound()
+    shared = ensure_bound()
     condition = (LoginState.browser_binding == browser_binding) & (LoginState.expires_at > now)
     try:
         # PynamoDB's Model.delete cannot ask for the deleted item back (ReturnValues=ALL_OLD),
-        # which is what makes taking a state one atomic call: its table connection can.
-        response = LoginState._get_connection().delete_item(
-            state, condition=condition, return_values="ALL_OLD"
+        # which is what makes taking a state one atomic call: the shared connection's can.
+        response = shared.delete_item(
+            LoginState.Meta.table_name, state, condition=condition, return_values="ALL_OLD"
         )
     except DeleteError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":

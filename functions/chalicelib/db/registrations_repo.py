@@ -9,7 +9,8 @@ DynamoDB transaction whose conditions carry the invariants:
   event's `waitlist_promoted` counter, so a position is ticket − promoted − left tickets below it
   (one item read, however long the line).
 
-Outcomes are read from `TransactWriteError.cancellation_reasons` (item order as written below).
+Each transaction goes through `transactions.Transaction`, whose items have names: an outcome
+is the set of names whose condition failed.
 """
 
 from __future__ import annotations
@@ -19,78 +20,17 @@ from collections.abc import Iterator
 from typing import Any
 
 from pynamodb.attributes import MapAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from ..domain.dates import utcnow
 from . import codes_repo, cursors
-from .connection import connection, ensure_bound
+from .connection import ensure_bound
 from .models import AuditEntry, CatalogElement, ConfirmationCode, Registration
-
-CONDITION_FAILED = "ConditionalCheckFailed"
+from .transactions import Cancelled, Transaction
 
 
 def _now() -> dt.datetime:
     return utcnow()  # the one clock (domain/dates)
-
-
-class NamedTransaction:
-    """A TransactWrite whose items have names, so a cancellation says which condition failed.
-
-    PynamoDB sends the items grouped — condition checks, deletes, puts, then updates — not in call
-    order, and `cancellation_reasons` follow the request order. Only puts and updates are used
-    here, so names are kept in those two groups and matched to reasons by that order.
-    """
-
-    def __init__(self) -> None:
-        self.tx = TransactWrite(connection=connection())
-        self._puts: list[str] = []
-        self._updates: list[str] = []
-
-    def save(self, name: str, model: Any, condition: Any = None) -> None:
-        self.tx.save(model, condition=condition)
-        self._puts.append(name)
-
-    def note_put(self, name: str) -> None:
-        """Name a put that a helper added to `self.tx` directly."""
-        self._puts.append(name)
-
-    def update(
-        self,
-        name: str,
-        model: Any,
-        actions: list[Any],
-        condition: Any = None,
-        return_values: str | None = None,
-    ) -> None:
-        self.tx.update(model, actions=actions, condition=condition, return_values=return_values)
-        self._updates.append(name)
-
-    def old_item(self, err: TransactWriteError, name: str) -> dict[str, Any] | None:
-        """The stored item of `name` when its condition failed (asked for with ALL_OLD)."""
-        names = self._puts + self._updates
-        reasons = err.cancellation_reasons or []
-        for item_name, reason in zip(names, reasons, strict=False):
-            if item_name == name and reason is not None and reason.code == CONDITION_FAILED:
-                return reason.raw_item
-        return None
-
-    def commit(self) -> None:
-        self.tx._commit()
-
-    def failed(self, err: TransactWriteError) -> set[str]:
-        """Names of the items whose condition failed. Anything else (throttling, a conflicting
-        transaction in flight, validation) is not a business outcome and is raised again."""
-        names = self._puts + self._updates
-        reasons = err.cancellation_reasons or []
-        failed = {
-            name
-            for name, reason in zip(names, reasons, strict=False)
-            if reason is not None and reason.code == CONDITION_FAILED
-        }
-        if not failed:
-            raise err
-        return failed
 
 
 def _event_key(event_id: str) -> CatalogElement:
@@ -178,15 +118,16 @@ def _insert(
     """One transaction: the event's counters move under its condition, the registration is
     written unless the person already holds one, the audit entry goes with them. Returns `done`,
     'exists' (the registration's condition failed) or `refused` (the event's did)."""
-    ensure_bound()
-    tx = NamedTransaction()
-    tx.update("event", _event_key(registration.event_id), event_actions, event_condition)
-    tx.save("registration", registration, _may_write_registration())
-    tx.save("audit", audit)
+    tx = Transaction()
+    tx.update(
+        _event_key(registration.event_id), event_actions, condition=event_condition, name="event"
+    )
+    tx.put(registration, condition=_may_write_registration(), name="registration")
+    tx.put(audit, name="audit")
     try:
         tx.commit()
-    except TransactWriteError as err:
-        return "exists" if "registration" in tx.failed(err) else refused
+    except Cancelled as cancelled:
+        return "exists" if "registration" in cancelled.failed else refused
     return done
 
 
@@ -309,24 +250,24 @@ def cancel(registration: Registration, audit: AuditEntry) -> str:
             CatalogElement.seats_taken.add(-1),
             CatalogElement.seats_released.add(1),
         ]
-    tx = NamedTransaction()
+    tx = Transaction()
     tx.update(
-        "registration",
         registration,
         _cancel_actions(registration, _now()),
-        Registration.status == was,
+        condition=Registration.status == was,
+        name="registration",
     )
     tx.update(
-        "event",
         _event_key(registration.event_id),
         event_actions,
-        CatalogElement.status == "published",
+        condition=CatalogElement.status == "published",
+        name="event",
     )
-    tx.save("audit", audit)
+    tx.put(audit, name="audit")
     try:
         tx.commit()
-    except TransactWriteError as err:
-        return "changed" if "registration" in tx.failed(err) else "closed"
+    except Cancelled as cancelled:
+        return "changed" if "registration" in cancelled.failed else "closed"
     return "cancelled"
 
 
@@ -338,9 +279,9 @@ def promote_heads(
     answers: int | None = None,
     predicted: bool = False,
 ) -> tuple[str, CatalogElement | None]:
-    """Give free seats to the first `len(heads)` in line, all in one transaction (with `audits`
-    at most MAX_ACTIONS - 1 items: registration.PROMOTE_BATCH): ('promoted', None), or ('stale', the event as it stands if its own
-    condition failed — else None): a head was promoted or left meanwhile, the seats are gone, a
+    """Give free seats to the first `len(heads)` in line, all in one transaction (the event, the
+    heads and `audits` within MAX_ACTIONS: registration.PROMOTE_BATCH): ('promoted', None), or
+    ('stale', the event as it stands if its own condition failed — else None): a head was promoted or left meanwhile, the seats are gone, a
     ticket is in flight; decide again on a fresh read. Idempotent: every head's
     condition is its waiting status, so a person is promoted at most once whoever runs this.
 
@@ -368,27 +309,26 @@ def promote_heads(
             CatalogElement.releases_answered.does_not_exist()
             | (CatalogElement.releases_answered < answers)
         )
-    tx = NamedTransaction()
+    tx = Transaction()
     tx.update(
-        "event",
         _event_key(event.element_id),
         actions,
-        (CatalogElement.status == "published")
+        condition=(CatalogElement.status == "published")
         & (CatalogElement.capacity == event.capacity)
         & (CatalogElement.seats_taken <= int(event.capacity or 0) - count)
         & condition,
+        name="event",
         # A failed event condition hands back the event as it stands: a free re-read.
-        return_values="ALL_OLD",
+        old_on_failure=True,
     )
     for i, head in enumerate(heads):
-        tx.update(f"head{i}", head, _promote_actions(now), _head_condition(head))
+        tx.update(head, _promote_actions(now), condition=_head_condition(head), name=f"head{i}")
     for i, audit in enumerate(audits):
-        tx.save(f"audit{i}", audit)
+        tx.put(audit, name=f"audit{i}")
     try:
         tx.commit()
-    except TransactWriteError as err:
-        tx.failed(err)  # raises anything that is not a failed condition
-        raw = tx.old_item(err, "event")
+    except Cancelled as cancelled:
+        raw = cancelled.old_items.get("event")
         return "stale", CatalogElement.from_raw_data(raw) if raw else None
     return "promoted", None
 
@@ -492,20 +432,19 @@ def record_attendance(
     if code_fields is None or day in as_dict(registration.codes):
         _store_minutes(registration, actions)
         return None
-    tx = NamedTransaction()
-    item = codes_repo.issue_in(tx.tx, **code_fields)
-    tx.note_put("code")
+    tx = Transaction()
+    item = codes_repo.issue_in(tx, **code_fields)
     tx.update(
-        "registration",
         registration,
         [*actions, Registration.codes[day].set(item.code)],
-        (Registration.status == "confirmed") & Registration.codes[day].does_not_exist(),
+        condition=(Registration.status == "confirmed") & Registration.codes[day].does_not_exist(),
+        name="registration",
     )
-    tx.save("audit", audit)
+    tx.put(audit, name="audit")
     try:
         tx.commit()
-    except TransactWriteError as err:
-        if "registration" in tx.failed(err):
+    except Cancelled as cancelled:
+        if "registration" in cancelled.failed:
             # Issued concurrently by another request, or no longer confirmed: store minutes only.
             _store_minutes(registration, actions)
             return None

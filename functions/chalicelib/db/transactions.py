@@ -41,12 +41,19 @@ class TooManyActions(ValueError):
 
 
 class Cancelled(Exception):
-    """Some of the transaction's own conditions failed; nothing was written."""
+    """Some of the transaction's own conditions failed; nothing was written. `old_items`: the
+    stored item of each failed update added with `old_on_failure=True` (raw DynamoDB JSON)."""
 
-    def __init__(self, failed: set[str], cause: TransactWriteError):
+    def __init__(
+        self,
+        failed: set[str],
+        cause: TransactWriteError,
+        old_items: dict[str, dict[str, Any]] | None = None,
+    ):
         super().__init__(f"conditions failed: {sorted(failed)}")
         self.failed = failed
         self.cause = cause
+        self.old_items = old_items or {}
 
 
 def _table(model: Any) -> str:
@@ -99,10 +106,23 @@ class Transaction:
         self._puts.append(name or _table(model))
 
     def update(
-        self, model: Any, actions: list[Any], *, condition: Any = None, name: str | None = None
+        self,
+        model: Any,
+        actions: list[Any],
+        *,
+        condition: Any = None,
+        name: str | None = None,
+        old_on_failure: bool = False,
     ) -> None:
+        """`old_on_failure`: if this item's condition fails, DynamoDB hands back the item as
+        stored (`Cancelled.old_items[name]`) — a re-read for free."""
         self._count()
-        self._tx.update(model, actions=actions, condition=condition)
+        self._tx.update(
+            model,
+            actions=actions,
+            condition=condition,
+            return_values="ALL_OLD" if old_on_failure else None,
+        )
         self._updates.append(name or _table(model))
 
     def write_all(self, writes: Iterable[Write]) -> None:
@@ -141,14 +161,15 @@ class Transaction:
     def _classified(self, err: TransactWriteError) -> Exception:
         names = [*self._checks, *self._deletes, *self._puts, *self._updates]
         reasons = err.cancellation_reasons or []
-        failed = {
-            name
+        failed_reasons = {
+            name: reason
             for name, reason in zip(names, reasons, strict=False)
             if reason is not None and reason.code == CONDITION_FAILED
         }
         others = {r.code for r in reasons if r is not None} - {CONDITION_FAILED, "None"}
-        if failed and not others:
-            return Cancelled(failed, err)
+        if failed_reasons and not others:
+            old = {n: r.raw_item for n, r in failed_reasons.items() if r.raw_item is not None}
+            return Cancelled(set(failed_reasons), err, old)
         return err
 
 

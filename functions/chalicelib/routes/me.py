@@ -11,7 +11,7 @@ from urllib.parse import unquote
 from chalice import Blueprint, Response
 
 from ..domain.rules import pace_choices, rule_set_choices
-from ..services import cabinet, codes, credit_export, credits, plan, plan_export
+from ..services import cabinet, codes, credits, plan
 from ..web import json_body, json_response, query_params
 from .session import authenticated
 
@@ -46,6 +46,8 @@ def export_credits() -> Any:
     """Выгрузить весь учёт ЗЕТ: format=csv, json или xlsx."""
     request = bp.current_request
     person = authenticated(request)
+    from ..services import credit_export  # exports load in their own routes, not at cold start
+
     body, content_type, filename = credit_export.export(person, query_params(request).get("format"))
     return _file(body, content_type, filename)
 
@@ -144,5 +146,7 @@ def export_my_plan() -> Any:
     """Выгрузить план: format=xlsx (план и прогноз) или ics (запланированные мероприятия)."""
     request = bp.current_request
     person = authenticated(request)
+    from ..services import plan_export  # exports load in their own routes, not at cold start
+
     body, content_type, filename = plan_export.export(person, query_params(request).get("format"))
     return _file(body, content_type, filename)

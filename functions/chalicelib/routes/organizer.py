@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from ..services import attendance, organizer_events
+from ..services import organizer_events
 from ..web import json_body, json_response, query_params
 from . import session
 
@@ -68,7 +68,7 @@ def participants(event_id: str) -> Any:
     """Список участников: json, csv или xlsx (ФИО без СНИЛС)."""
     person = _organizer()
     fmt = organizer_events.parse_format(query_params(bp.current_request))
-    body, content_type, name = attendance.participants(person, event_id, fmt)
+    body, content_type, name = _attendance().participants(person, event_id, fmt)
     if fmt == "json":
         return json_response(body)
     headers: dict[str, str | list[str]] = {
@@ -85,5 +85,12 @@ def record_attendance(event_id: str) -> Any:
     """Внести минуты присутствия по дням и выдать коды подтверждения прошедшим порог."""
     person = _organizer()
     return json_response(
-        attendance.record_attendance(person, event_id, json_body(bp.current_request))
+        _attendance().record_attendance(person, event_id, json_body(bp.current_request))
     )
+
+
+def _attendance() -> Any:
+    """Attendance and the participants export (CSV/XLSX) load on first use, not at cold start."""
+    from ..services import attendance
+
+    return attendance

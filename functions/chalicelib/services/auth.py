@@ -24,10 +24,7 @@ from ..domain.identifiers import IdentifierError, mask_snils
 from ..domain.specialties import specialty_name
 from ..domain.text import full_name
 from ..errors import InvalidInput, ServiceUnavailable
-from ..esia.claims import subject_of
-from ..esia.client import EsiaError, error_code_of, get_client, get_token_verifier
 from ..esia.person import PersonRecordRejected, parse_person
-from ..esia.tokens import TokenRejected
 from ..settings import get_settings
 from . import contacts, credits, sessions
 
@@ -138,6 +135,8 @@ def start_login(next_param: str | None, browser_nonce: str | None) -> Redirect:
     nonce = nonce or secrets.token_urlsafe(32)
     state = str(uuid.uuid4())
     now = utcnow()
+    from ..esia.client import get_client  # the login stack (GOST, JWT) loads on a login only
+
     try:
         url = get_client().authorization_url(state, callback_url(), now)
     except ServiceUnavailable:
@@ -158,6 +157,10 @@ class _Unconfirmed(Exception):
 
 def finish_login(params: dict[str, str], browser_nonce: str | None) -> Redirect:
     """ЕСИА's redirect back: the state first, then the code, tokens, person and the session."""
+    # The login stack (GOST, JWT, the ЕСИА client) loads on a login only, not at cold start.
+    from ..esia.client import EsiaError, error_code_of
+    from ..esia.tokens import TokenRejected
+
     state = params.get("state") or ""
     # The login cookie is left to expire on its own (minutes): a forged callback pushed into
     # this browser must not break the person's own login, nor one tab's login another tab's.
@@ -221,6 +224,9 @@ def finish_login(params: dict[str, str], browser_nonce: str | None) -> Redirect:
 def _identify(code: str) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
     """Exchange the code, verify both tokens, check the account level, fetch the person (and
     their contacts when the `email` scope is asked for)."""
+    from ..esia.claims import subject_of
+    from ..esia.client import get_client, get_token_verifier
+
     client = get_client()
     verifier = get_token_verifier()
     tokens = client.exchange_code(code, callback_url(), utcnow())
@@ -243,6 +249,8 @@ def _short(text: str) -> str:
 def logout(cookie: str | None) -> tuple[str, str]:
     """End this browser's session; returns (ЕСИА logout URL, the clearing Set-Cookie)."""
     sessions.end_session(cookie)
+    from ..esia.client import get_client
+
     url = get_client().logout_url(get_settings().public_url + "/")
     return url, sessions.clear_cookie()
 
