@@ -458,3 +458,19 @@ def recent_element_ids(oid: str, *, since: str, limit: int = 500) -> set[str]:
         limit=limit,
     )
     return {str(r.element_id) for r in result if r.element_id}
+
+
+def existing_credit(
+    oid: str, completed_on: str, *, element_id: str | None, document: str | None
+) -> CreditRecord | None:
+    """A credit the person already has for that element (or document number) on that date:
+    one Query on the records of that day (the record key starts with the date)."""
+    ensure_bound()
+    for record in CreditRecord.query(
+        oid, CreditRecord.record_id.startswith(f"{completed_on}#"), consistent_read=True
+    ):
+        if element_id and record.element_id == element_id:
+            return record
+        if document and record.document and record.document.strip() == document.strip():
+            return record
+    return None

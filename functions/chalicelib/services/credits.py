@@ -46,6 +46,7 @@ SOURCES = {
     "provider_import": "данные провайдера ДПП ПК / ИОМ",
     "code": "индивидуальный код подтверждения",
     "correction": "исправление администратором",
+    "application": "заявление, принятое после проверки",
 }
 PLACED_BY_PERSON = "person"
 MAX_WRITE_ATTEMPTS = 4
@@ -506,6 +507,9 @@ _ACTIONS = {
     "plan_item_removed": "Элемент убран из плана обучения",
     "specialties_changed": "Изменены специальности",
     "consent_changed": "Изменено согласие на передачу данных в ЕГИСЗ",
+    "application_filed": "Подано заявление",
+    "application_appealed": "Подана жалоба на отказ по заявлению",
+    "credit_application_accepted": "Зачтено по принятому заявлению",
     # Entries other areas write about the same person (login, roles): the history shows them too.
     "esia.profile_created": "Создана учётная запись по данным Госуслуг",
     "esia.profile_updated": "Обновлены данные из Госуслуг",

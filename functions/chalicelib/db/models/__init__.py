@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .applications import Application
 from .base import PortalModel
 from .catalog import CatalogElement, CatalogVersion, EventDay, SpecialtyListing
 from .credits import ConfirmationCode, CreditRecord, CreditTotal, PendingCredit
@@ -24,10 +25,12 @@ ALL_MODELS: tuple[type[PortalModel], ...] = (
     LoginState,
     AttemptCounter,
     AuditEntry,
+    Application,
 )
 
 __all__ = [
     "ALL_MODELS",
+    "Application",
     "AttemptCounter",
     "AuditEntry",
     "CatalogElement",
