@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 import requests
-
 from chalicelib.db.connection import ensure_bound
 from chalicelib.db.models import CatalogElement, EventDay, Organization
 
@@ -37,7 +36,6 @@ def s3_server() -> Iterator[str]:
 def documents_bucket(s3_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """A fresh private documents bucket for one test; the API is pointed at it."""
     import boto3
-
     from chalicelib.settings import reset_settings
 
     bucket = f"nmo-docs-{secrets.token_hex(4)}"

@@ -14,10 +14,8 @@ from tests.applications_support import (
     NOT_A_PDF,
     PDF,
     PNG,
-    documents_bucket,  # noqa: F401  (fixture)
     file,
     finished_event,
-    s3_server,  # noqa: F401  (fixture)
     upload,
 )
 from tests.events_support import moderator, organizer, post
@@ -62,7 +60,7 @@ def test_missing_event_credit_is_accepted_by_the_organizer_with_the_credit(
 ):
     org, doctor = organizer(), _therapist()
     before = _event_earned(client, doctor)
-    app_id, event_id, day = _filed(client, doctor)
+    app_id, _, day = _filed(client, doctor)
 
     mine = client.http.get("/api/me/applications", headers=doctor).json_body["items"]
     assert [(a["id"], a["status_name"]) for a in mine] == [(app_id, "подано")]
