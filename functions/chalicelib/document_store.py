@@ -112,7 +112,9 @@ def inspect_upload(oid: str, document_id: str, first_bytes: int) -> StoredObject
     except client.exceptions.NoSuchKey:
         return None
     except client.exceptions.ClientError as err:
-        if err.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "InvalidRange"):
+        # Without s3:ListBucket (least privilege) a missing key answers AccessDenied.
+        code = err.response.get("Error", {}).get("Code")
+        if code in ("NoSuchKey", "404", "InvalidRange", "AccessDenied", "403"):
             return None
         raise
     head = response["Body"].read()
