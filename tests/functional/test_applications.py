@@ -324,3 +324,38 @@ def test_an_application_open_for_more_than_ten_working_days_goes_to_the_moderato
     assert (seen["reviewer"], seen["escalated"]) == ("moderators", True)
     resp = post(client, f"/api/review/applications/{app_id}/decision", {"decision": "accept"}, mod)
     assert resp.json_body["status"] == "accepted"
+
+
+def test_a_record_error_is_accepted_with_the_correction_in_the_same_transaction(
+    client, documents_bucket
+):
+    org, doctor = organizer(), _therapist()
+    event_id, day = finished_event()
+    CreditRecord(
+        oid="9000001",
+        record_id=f"{day}#code-XYZ",
+        kind="event",
+        title="Школа терапевта",
+        hours=2,
+        completed_on=day,
+        specialty="76",
+        source="code",
+        element_id=event_id,
+        created_at=dt.datetime.now(dt.UTC),
+    ).save()
+    from chalicelib.db.models import Specialist
+    from chalicelib.services.credits import rebuild_totals
+
+    rebuild_totals(Specialist.get("9000001"))
+    before = _event_earned(client, doctor)
+    claim = {"kind": "record_error", "record_id": f"{day}#code-XYZ", "description": "Было 6 часов"}
+    app_id = file(client, doctor, claim).json_body["id"]
+    decision = f"/api/review/applications/{app_id}/decision"
+    resp = post(client, decision, {"decision": "accept"}, org)
+    assert (resp.status_code, resp.json_body["error"]["field"]) == (400, "hours")
+    resp = post(client, decision, {"decision": "accept", "hours": 6}, org)
+    assert resp.status_code == 200, resp.json_body
+    assert _event_earned(client, doctor) == before + 4
+    ledger = client.http.get("/api/me/credits", headers=doctor).json_body["items"]
+    assert [(c["id"], c["hours"]) for c in ledger] == [(f"{day}#code-XYZ", 6)]
+    assert resp.json_body["credit_record_id"] == f"{day}#code-XYZ"

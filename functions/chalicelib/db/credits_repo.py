@@ -333,9 +333,12 @@ def change_credit(
     actor: str,
     action: str,
     reason: str,
+    extra: Callable[[Transaction], None] | None = None,
 ) -> CreditWrite | None:
     """Replace (or, with `new=None`, remove) a record and move its hours between buckets, in one
-    transaction guarded by the old record being unchanged and the basis being current."""
+    transaction guarded by the old record being unchanged and the basis being current.
+    `extra(tx)` adds the caller's own items (named "extra"), e.g. the decision on an application
+    that asked for the correction."""
     ensure_bound()
     now = _now()
     deltas: dict[str, float] = {}
@@ -361,6 +364,8 @@ def change_credit(
         after={**credit_view(new), "reason": reason} if new is not None else {"reason": reason},
     )
     tx = Transaction()
+    if extra:
+        extra(tx)
     if new is None or new.record_id != old.record_id:
         tx.delete(old, condition=unchanged, name="record")
         if new is not None:
@@ -377,7 +382,9 @@ def change_credit(
         tx.commit()
     except Cancelled as err:
         return CreditWrite(
-            record_exists="record" in err.failed, basis_changed="summary" in err.failed
+            record_exists="record" in err.failed,
+            basis_changed="summary" in err.failed,
+            extra_failed="extra" in err.failed,
         )
     return None
 

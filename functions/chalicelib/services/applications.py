@@ -431,7 +431,9 @@ def decide(person: Specialist, application_id: str, body: dict[str, Any]) -> dic
         actions.append(
             (Application.final_reason if final else Application.decision_reason).set(reason)
         )
-    if decision == "accept" and application.kind != "record_error":
+    if decision == "accept" and application.kind == "record_error":
+        _accept_with_correction(person, application, body, actions, target)
+    elif decision == "accept":
         record, existing = _credit_for(application, body)
         if existing is not None:
             note = "зачёт уже был в учёте"
@@ -553,6 +555,54 @@ def _accept_with_credit(
         raise _decided_meanwhile()
 
 
+def _accept_with_correction(
+    person: Specialist,
+    application: Application,
+    body: dict[str, Any],
+    actions: list[Any],
+    target: str,
+) -> None:
+    """Accept a record error: the record is corrected (hours and/or completion date, the cycle
+    totals moved) in the same transaction as the decision."""
+    hours = _hours(body) if body.get("hours") is not None else None
+    completed_on = None
+    if body.get("completed_on") is not None:
+        completed_on = parse_iso_date(
+            body.get("completed_on"), field="completed_on", label="Дата завершения"
+        ).isoformat()
+    if hours is None and completed_on is None:
+        raise InvalidInput(
+            "Укажите исправление: часы (hours) или дату завершения (completed_on).", field="hours"
+        )
+    applicant = people_repo.get_specialist(application.oid)
+    record_id = str(application.claim.get("record_id", ""))
+    old = credits_repo.get_record(application.oid, record_id)
+    if applicant is None or old is None:
+        raise Conflict("Запись, о которой заявление, больше не найдена.", code="record_missing")
+    token = old.record_id.split("#", 1)[1]
+    new_id = credits_repo.new_record_id(completed_on or old.completed_on, token)
+    actions.append(Application.credit_record_id.set(new_id))
+
+    def decision(tx: Transaction) -> None:
+        audit = _review_audit(person, application, "accept", target, None)
+        applications_repo.extend(tx, application, actions, audit)
+
+    try:
+        credits.correct_credit(
+            applicant,
+            record_id,
+            hours=hours,
+            completed_on=completed_on,
+            reason=f"заявление {application.application_id}",
+            actor=person.oid,
+            extra=decision,
+        )
+    except Conflict as err:
+        if err.code == "stale":
+            raise _decided_meanwhile() from err
+        raise
+
+
 # --- views ---------------------------------------------------------------------------------------
 
 
@@ -651,6 +701,7 @@ def reviewer_view(
             "can_decide": (application.status, "accept") in rules.TRANSITIONS,
             "needs_hours": application.kind == "missing_programme"
             and not application.claim.get("element_id"),
+            "needs_correction": application.kind == "record_error",
         }
     )
     return view

@@ -321,6 +321,7 @@ def correct_credit(
     delete: bool = False,
     reason: str,
     actor: str = "admin-cli",
+    extra: Callable[[Transaction], None] | None = None,
 ) -> dict[str, Any] | None:
     """An operator's correction of one record (wrong hours, date or specialty), or its removal.
 
@@ -378,9 +379,14 @@ def correct_credit(
             actor=actor,
             action="credit_deleted" if delete else "credit_corrected",
             reason=reason.strip(),
+            extra=extra,
         )
         if outcome is None:
             return credit_item(new) if new is not None else None
+        if outcome.extra_failed:
+            raise Conflict(
+                "Исправление уже не нужно: условие вызывающего изменилось.", code="stale"
+            )
         if outcome.basis_changed:
             rebuild_totals(current)
             current = _reload(current)

@@ -328,12 +328,25 @@
         wrap.appendChild(el("label", { "for": hours.id, text: "ЗЕТ (часы) по документу" }));
         wrap.appendChild(hours);
       }
+      var fixHours = null, fixDate = null;
+      if (app.needs_correction) {
+        fixHours = el("input", { id: "nmo-apps-fix-hours-" + app.id, type: "number", min: "0.5", max: "1000", step: "0.5", "data-field": "hours" });
+        fixDate = el("input", { id: "nmo-apps-fix-date-" + app.id, type: "date", "data-field": "completed_on" });
+        wrap.appendChild(el("label", { "for": fixHours.id, text: "Исправленные часы (если неверны часы)" }));
+        wrap.appendChild(fixHours);
+        wrap.appendChild(el("label", { "for": fixDate.id, text: "Исправленная дата завершения (если неверна дата)" }));
+        wrap.appendChild(fixDate);
+      }
       var accept = el("button", { type: "button", "class": "md-button md-button--primary", text: "Принять" });
       var reject = el("button", { type: "button", "class": "md-button", text: "Отклонить" });
       function decide(decision) {
         var body = { decision: decision };
         if (decision === "reject") { body.reason = reason.value; }
         if (decision === "accept" && hours) { body.hours = Number(hours.value); body.credit_kind = creditKind.value; }
+        if (decision === "accept" && fixHours) {
+          if (fixHours.value) { body.hours = Number(fixHours.value); }
+          if (fixDate.value) { body.completed_on = fixDate.value; }
+        }
         accept.disabled = reject.disabled = true;
         request("POST", base + "/decision", body).then(function (r) {
           accept.disabled = reject.disabled = false;
