@@ -141,8 +141,10 @@ def attach(oid: str, document_id: str, application_id: str) -> None:
 
 
 def read_link(application_id: str, document_id: str, *, name: str, content_type: str) -> str:
-    """A presigned GET valid for a few minutes, served as a download with the sanitised name."""
-    disposition = f"attachment; filename=\"document\"; filename*=UTF-8''{quote(name)}"
+    """A presigned GET valid for a few minutes, served as a download. The URL carries no file
+    name (names may contain a person's name; URLs end up in logs): the page shows the name."""
+    extension = name.rsplit(".", 1)[-1] if "." in name else "bin"
+    disposition = f'attachment; filename="{document_id}.{extension}"'
     return str(
         _s3().generate_presigned_url(
             "get_object",

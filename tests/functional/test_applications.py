@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from urllib.parse import quote
 
 import requests
 from chalicelib.db.models import Application, CreditRecord
@@ -72,6 +73,8 @@ def test_missing_event_credit_is_accepted_by_the_organizer_with_the_credit(
     link = client.http.get(
         f"/api/review/applications/{app_id}/documents/{seen['documents'][0]['id']}", headers=org
     ).json_body
+    # Short-lived, and no file name (it may hold a person's name) in the URL.
+    assert "X-Amz-Expires=300" in link["url"] and quote("справка") not in link["url"]
     got = requests.get(link["url"], timeout=10)
     assert got.content == PDF and "attachment" in got.headers["content-disposition"]
 
