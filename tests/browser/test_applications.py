@@ -74,7 +74,7 @@ def test_therapist_disputes_a_missing_event_credit_and_the_organizer_accepts_it(
     scan.write_bytes(PDF)
     doctor.locator("#nmo-apps-files").set_input_files(str(scan))
     doctor.get_by_role("button", name="Подать").click()
-    doctor.get_by_text("Заявление подано").wait_for()
+    doctor.locator(".nmo-apps__result", has_text="Заявление подано").wait_for()
     filed = doctor.locator('.nmo-apps__item[data-status="submitted"]')
     filed.wait_for()
     assert "Школа терапевта: браузерный тест" in filed.inner_text()

@@ -83,12 +83,6 @@ def test_working_days_skip_weekends_and_public_holidays():
     assert rules.working_days_between(TODAY, TODAY) == 0
 
 
-def test_the_overdue_cutoff_is_the_latest_overdue_filing_date():
-    cutoff = rules.overdue_cutoff(TODAY)
-    assert rules.overdue(cutoff, TODAY)
-    assert not rules.overdue(cutoff + dt.timedelta(days=1), TODAY)
-
-
 def test_organizers_review_only_their_organizations_moderators_any():
     assert rules.may_review("org#a", roles=["organizer"], organization_id="a")
     assert not rules.may_review("org#a", roles=["organizer"], organization_id="b")

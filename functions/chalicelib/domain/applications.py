@@ -131,14 +131,6 @@ def overdue(filed_on: dt.date, today: dt.date) -> bool:
     return working_days_between(filed_on, today) > ESCALATION_WORKING_DAYS
 
 
-def overdue_cutoff(today: dt.date) -> dt.date:
-    """The latest filing date that is overdue today (for the moderators' query)."""
-    day = today - dt.timedelta(days=ESCALATION_WORKING_DAYS)
-    while not overdue(day, today):
-        day -= dt.timedelta(days=1)
-    return day
-
-
 def may_review(reviewer_now: str, *, roles: list[str], organization_id: str | None) -> bool:
     """Moderators may act on any application (they are the last resort); an organizer only on
     one routed to their organization and not escalated."""
