@@ -491,6 +491,7 @@ def _write(
     on_write: Callable[[int], None] | None,
 ) -> None:
     from chalicelib.db.connection import ensure_bound
+    from chalicelib.domain.dates import utcnow
 
     from .catalog_writer import chunks, element_from_dict, store_elements
 
@@ -504,7 +505,7 @@ def _write(
             if element is not None and number not in report.invalid_rows
         )
         for chunk in chunks(valid, _WRITE_CHUNK):
-            now = dt.datetime.now(dt.UTC)
+            now = utcnow()
             for element in chunk:
                 organizations.setdefault(element["organizer_id"], element["organizer_name"])
             _ensure_organizations(organizations, ensured, now)

@@ -17,7 +17,7 @@ from chalicelib.db import people_repo
 from chalicelib.db.connection import ensure_bound
 from chalicelib.db.models import Organization, Specialist, SpecialtyRecord
 from chalicelib.domain.catalog import imported_element_id
-from chalicelib.domain.dates import today_msk
+from chalicelib.domain.dates import today_msk, utcnow
 from chalicelib.domain.identifiers import inn_check_digits
 from chalicelib.domain.specialties import get_specialty
 from chalicelib.services.roles import grant_role, organization_id_for_inn
@@ -616,7 +616,7 @@ def seed_demo(today: dt.date | None = None) -> SeedSummary:
     """Create the demo region's organisations, catalog and role holders where they are missing."""
     ensure_bound()
     today = today or today_msk()
-    now = dt.datetime.now(dt.UTC)
+    now = utcnow()
     summary = SeedSummary(today=today.isoformat())
     summary.organizations_created = _seed_organizations(now)
     attended = attended_event(today)

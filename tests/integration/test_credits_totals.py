@@ -7,27 +7,20 @@ import random
 
 from chalicelib.db import connection, credits_repo
 from chalicelib.db.models import CreditRecord, Specialist
-from chalicelib.domain.cycles import Credit, progress, tally
 from chalicelib.services import cabinet, credits
 
+from tests.cycles_support import recount, stored
 from tests.people import make_person
 
 TODAY = dt.date(2026, 11, 22)
 
 
 def _recount(person: Specialist) -> list[dict]:
-    records = [
-        Credit(r.kind, float(r.hours), dt.date.fromisoformat(r.completed_on), r.specialty)
-        for r in CreditRecord.query(person.oid)
-    ]
-    return [progress(c, tally(c, records), TODAY) for c in credits.person_cycles(person)]
+    return recount(person, TODAY)
 
 
 def _stored(person: Specialist) -> list[dict]:
-    views = credits.cycles_view(person, TODAY)
-    for v in views:
-        v.pop("specialty_name")
-    return views
+    return stored(person, TODAY)
 
 
 def test_aggregates_match_a_recount_after_writes_corrections_and_a_moved_cycle(

@@ -13,12 +13,12 @@ import hashlib
 import hmac
 import json
 import secrets
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from ..db import people_repo
 from ..db.models import Specialist
+from ..domain.dates import utcnow
 from ..errors import Forbidden, NotLoggedIn
 from ..secret_store import session_key
 from ..settings import get_settings
@@ -74,7 +74,7 @@ def decode_cookie_value(value: str, now: float | None = None) -> SessionClaims |
         claims = SessionClaims(str(data["oid"]), str(data["sid"]), int(data["exp"]))
     except (ValueError, KeyError, TypeError, UnicodeError):
         return None
-    if claims.expires_at <= (now if now is not None else time.time()):
+    if claims.expires_at <= (now if now is not None else utcnow().timestamp()):
         return None
     return claims
 
@@ -93,7 +93,7 @@ def _cookie(value: str, max_age: int) -> str:
 def start_session(person: Specialist) -> tuple[str, str]:
     """Open a session for a person; returns (Set-Cookie header value, csrf token)."""
     ttl = get_settings().session_ttl_seconds
-    claims = SessionClaims(person.oid, secrets.token_urlsafe(18), int(time.time()) + ttl)
+    claims = SessionClaims(person.oid, secrets.token_urlsafe(18), int(utcnow().timestamp()) + ttl)
     people_repo.add_session(person.oid, claims.sid, keep=MAX_SESSIONS_PER_PERSON)
     return _cookie(encode_cookie_value(claims), ttl), csrf_token_for(claims.sid)
 
