@@ -474,16 +474,25 @@ def require_signer_token(session: Any, config: StageConfig) -> None:
         ) from exc
 
 
+def _upload_origins(api: dict[str, str]) -> tuple[str, ...]:
+    origin = api.get("DocumentsUploadOrigin")
+    return (origin,) if origin else ()
+
+
 # CloudFront's limit for the Content-Security-Policy value of a response headers policy.
 MAX_CSP_CHARS = 1783
 
 
-def content_security_policy(site_dir: Path) -> str:
-    """The built site's own CSP (its inline scripts by hash), else the strict default."""
-    from nmo_cli.site_build import DEFAULT_CSP
+def content_security_policy(site_dir: Path, connect: tuple[str, ...] = ()) -> str:
+    """The built site's own CSP (its inline scripts by hash), else the strict default; `connect`
+    adds origins the pages may call (the documents bucket the cabinet uploads to)."""
+    from nmo_cli.site_build import DEFAULT_CSP, policy
     from nmo_cli.site_build import content_security_policy as from_site
 
-    csp = str(from_site(site_dir)) if site_dir.exists() else DEFAULT_CSP
+    if site_dir.exists():
+        csp = str(from_site(site_dir, connect))
+    else:
+        csp = policy((), connect) if connect else DEFAULT_CSP
     if len(csp) > MAX_CSP_CHARS:
         raise DeployError(
             f"Content-Security-Policy сайта длиннее {MAX_CSP_CHARS} символов ({len(csp)}), "
@@ -653,7 +662,7 @@ def deploy(config: StageConfig, *, skip_site: bool = False) -> dict[str, str]:
             "LogRetentionDays": config.log_retention_days,
             "ApiDomainName": api["ApiDomainName"],
             "ApiStageName": config.api_stage_name,
-            "ContentSecurityPolicy": content_security_policy(site_dir),
+            "ContentSecurityPolicy": content_security_policy(site_dir, _upload_origins(api)),
             "DomainName": config.domain_name,
             "CertificateArn": config.certificate_arn,
         },

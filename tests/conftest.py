@@ -25,6 +25,7 @@ pytest_plugins = [
     "tests.dynamodb_actions",
     "tests.transaction_cap",
     "tests.mail_support",
+    "tests.applications_support",
 ]
 
 # No test may depend on timing: on a loaded 2-core machine a property that does I/O (moto, an

@@ -99,6 +99,46 @@ REQUEST_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         ["decision"], decision={"type": "string", "enum": ["publish", "reject"]}, reason=_STR
     ),
 }
+# Applications («заявления», domain/applications.py).
+_APPLICATION = _object(
+    ["request_id", "kind"],
+    request_id={
+        "type": "string",
+        "description": "Один на форму: повторная отправка — то же заявление",
+    },
+    kind={"type": "string", "enum": ["missing_event", "missing_programme", "record_error"]},
+    element_id=_STR,
+    day=_DATE,
+    specialty=_STR,
+    title=_STR,
+    completed_on=_DATE,
+    document_number=_STR,
+    record_id=_STR,
+    description=_STR,
+    documents={"type": "array", "maxItems": 5, "items": _STR},
+)
+REQUEST_BODIES.update(
+    {
+        ("POST", "/api/me/applications/documents"): _object(
+            ["file_name", "content_type", "size"],
+            file_name=_STR,
+            content_type={"type": "string", "enum": ["application/pdf", "image/jpeg", "image/png"]},
+            size={"type": "integer", "minimum": 1, "maximum": 10 * 1024 * 1024},
+        ),
+        ("POST", "/api/me/applications"): _APPLICATION,
+        ("POST", "/api/me/applications/{application_id}/appeal"): _object(
+            ["comment"], comment=_STR
+        ),
+        ("POST", "/api/review/applications/{application_id}/take"): _object([]),
+        ("POST", "/api/review/applications/{application_id}/decision"): _object(
+            ["decision"],
+            decision={"type": "string", "enum": ["accept", "reject"]},
+            reason=_STR,
+            hours={"type": "number", "exclusiveMinimum": 0, "maximum": 1000},
+            credit_kind={"type": "string", "enum": ["dpp_pk", "iom"]},
+        ),
+    }
+)
 REDIRECTS = {
     ("GET", "/api/auth/esia/login"): "Переход на страницу входа ЕСИА (v2/ac)",
     (

@@ -26,6 +26,8 @@ class Settings:
     dynamodb_endpoint: str | None = None
     s3_endpoint: str | None = None
     site_bucket: str = ""
+    # Private bucket of applications' documents (scans, photos); reached by presigned URLs only.
+    documents_bucket: str = ""
     # Public origin of the portal (site + /api on one origin), e.g. https://nmo.example.ru
     public_url: str = "http://127.0.0.1:8000"
     session_key: str = ""
@@ -119,6 +121,7 @@ def load_from_environment() -> Settings:
         dynamodb_endpoint=_optional("NMO_DYNAMODB_ENDPOINT"),
         s3_endpoint=_optional("NMO_S3_ENDPOINT"),
         site_bucket=_env("NMO_SITE_BUCKET"),
+        documents_bucket=_env("NMO_DOCUMENTS_BUCKET"),
         public_url=_env("NMO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
         session_key=_env("NMO_SESSION_KEY"),
         session_key_param=_env("NMO_SESSION_KEY_PARAM"),

@@ -62,11 +62,13 @@ def inline_script_hashes(site_dir: Path) -> set[str]:
     return hashes
 
 
-def policy(script_hashes: list[str] | tuple[str, ...] = ()) -> str:
+def policy(script_hashes: list[str] | tuple[str, ...] = (), connect: tuple[str, ...] = ()) -> str:
     """The one Content-Security-Policy of the portal (site and API, locally and at the CDN):
     scripts only from the same origin plus the given inline-script hashes; API calls only to the
-    same origin; nothing may frame the site."""
+    same origin, plus `connect` (the documents bucket the cabinet uploads to by presigned POST);
+    nothing may frame the site."""
     scripts = " ".join(["'self'", *script_hashes])
+    connects = " ".join(["'self'", *connect])
     return "; ".join(
         [
             "default-src 'self'",
@@ -75,7 +77,7 @@ def policy(script_hashes: list[str] | tuple[str, ...] = ()) -> str:
             "style-src 'self' 'unsafe-inline'",
             "img-src 'self' data:",
             "font-src 'self' data:",
-            "connect-src 'self'",
+            f"connect-src {connects}",
             "object-src 'none'",
             "base-uri 'self'",
             "form-action 'self'",
@@ -88,6 +90,6 @@ def policy(script_hashes: list[str] | tuple[str, ...] = ()) -> str:
 DEFAULT_CSP = policy()
 
 
-def content_security_policy(site_dir: Path | str) -> str:
+def content_security_policy(site_dir: Path | str, connect: tuple[str, ...] = ()) -> str:
     """The CSP header value for a built site: the policy with the exact inline scripts in it."""
-    return policy(sorted(inline_script_hashes(Path(site_dir))))
+    return policy(sorted(inline_script_hashes(Path(site_dir))), connect)

@@ -60,6 +60,13 @@ PAGES = {
     "cabinet": _signed_in(DOCTOR, "/cabinet/", ".nmo-cab__content"),
     "organizer form": _signed_in(ORGANIZER, "/organizer/", ".nmo-org__new", ".nmo-org__new"),
     "moderation queue": _signed_in(MODERATOR, "/moderation/", ".nmo-mod__item"),
+    "my applications": _signed_in(DOCTOR, "/cabinet/applications/", ".nmo-apps__form"),
+    "organizer applications": _signed_in(
+        ORGANIZER, "/organizer/applications/", ".nmo-apps__filters"
+    ),
+    "moderation applications": _signed_in(
+        MODERATOR, "/moderation/applications/", ".nmo-apps__filters"
+    ),
 }
 
 

@@ -351,9 +351,12 @@ def change_credit(
     actor: str,
     action: str,
     reason: str,
+    extra: Callable[[Transaction], None] | None = None,
 ) -> CreditWrite | None:
     """Replace (or, with `new=None`, remove) a record and move its hours between buckets, in one
-    transaction guarded by the old record being unchanged and the basis being current."""
+    transaction guarded by the old record being unchanged and the basis being current.
+    `extra(tx)` adds the caller's own items (named "extra"), e.g. the decision on an application
+    that asked for the correction."""
     ensure_bound()
     now = _now()
     deltas: dict[str, float] = {}
@@ -379,6 +382,8 @@ def change_credit(
         after={**credit_view(new), "reason": reason} if new is not None else {"reason": reason},
     )
     tx = Transaction()
+    if extra:
+        extra(tx)
     if new is None or new.record_id != old.record_id:
         tx.delete(old, condition=unchanged, name="record")
         if new is not None:
@@ -395,7 +400,9 @@ def change_credit(
         tx.commit()
     except Cancelled as err:
         return CreditWrite(
-            record_exists="record" in err.failed, basis_changed="summary" in err.failed
+            record_exists="record" in err.failed,
+            basis_changed="summary" in err.failed,
+            extra_failed="extra" in err.failed,
         )
     return None
 
@@ -476,3 +483,19 @@ def recent_element_ids(oid: str, *, since: str, limit: int = 500) -> set[str]:
         limit=limit,
     )
     return {str(r.element_id) for r in result if r.element_id}
+
+
+def existing_credit(
+    oid: str, completed_on: str, *, element_id: str | None, document: str | None
+) -> CreditRecord | None:
+    """A credit the person already has for that element (or document number) on that date:
+    one Query on the records of that day (the record key starts with the date)."""
+    ensure_bound()
+    for record in CreditRecord.query(
+        oid, CreditRecord.record_id.startswith(f"{completed_on}#"), consistent_read=True
+    ):
+        if element_id and record.element_id == element_id:
+            return record
+        if document and record.document and record.document.strip() == document.strip():
+            return record
+    return None

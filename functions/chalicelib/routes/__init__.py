@@ -6,7 +6,27 @@ from chalice import Chalice
 
 
 def register_all(app: Chalice) -> None:
-    from . import auth, catalog, me, meta, moderation, notifications, organizer, registrations
+    from . import (
+        applications,
+        auth,
+        catalog,
+        me,
+        meta,
+        moderation,
+        notifications,
+        organizer,
+        registrations,
+    )
 
-    for module in (meta, catalog, auth, me, registrations, organizer, moderation, notifications):
+    for module in (
+        meta,
+        catalog,
+        auth,
+        me,
+        registrations,
+        organizer,
+        moderation,
+        applications,
+        notifications,
+    ):
         app.register_blueprint(module.bp)

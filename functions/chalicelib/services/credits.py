@@ -46,6 +46,7 @@ SOURCES = {
     "provider_import": "данные провайдера ДПП ПК / ИОМ",
     "code": "индивидуальный код подтверждения",
     "correction": "исправление администратором",
+    "application": "заявление, принятое после проверки",
 }
 PLACED_BY_PERSON = "person"
 MAX_WRITE_ATTEMPTS = 4
@@ -320,6 +321,7 @@ def correct_credit(
     delete: bool = False,
     reason: str,
     actor: str = "admin-cli",
+    extra: Callable[[Transaction], None] | None = None,
 ) -> dict[str, Any] | None:
     """An operator's correction of one record (wrong hours, date or specialty), or its removal.
 
@@ -377,9 +379,14 @@ def correct_credit(
             actor=actor,
             action="credit_deleted" if delete else "credit_corrected",
             reason=reason.strip(),
+            extra=extra,
         )
         if outcome is None:
             return credit_item(new) if new is not None else None
+        if outcome.extra_failed:
+            raise Conflict(
+                "Исправление уже не нужно: условие вызывающего изменилось.", code="stale"
+            )
         if outcome.basis_changed:
             rebuild_totals(current)
             current = _reload(current)
@@ -506,6 +513,9 @@ _ACTIONS = {
     "plan_item_removed": "Элемент убран из плана обучения",
     "specialties_changed": "Изменены специальности",
     "consent_changed": "Изменено согласие на передачу данных в ЕГИСЗ",
+    "application_filed": "Подано заявление",
+    "application_appealed": "Подана жалоба на отказ по заявлению",
+    "credit_application_accepted": "Зачтено по принятому заявлению",
     # Entries other areas write about the same person (login, roles): the history shows them too.
     "esia.profile_created": "Создана учётная запись по данным Госуслуг",
     "esia.profile_updated": "Обновлены данные из Госуслуг",

@@ -18,6 +18,7 @@ from typing import Any
 log = logging.getLogger("nmo.serve")
 
 LOCAL_TABLE_PREFIX = "nmo-local-"
+DOCUMENTS_BUCKET = "nmo-local-documents"
 
 
 def register(sub: Any) -> None:
@@ -32,7 +33,13 @@ def register(sub: Any) -> None:
         "--smtp-port",
         type=int,
         default=None,
-        help="локальная почта: по умолчанию порт+3; 0 — любой",
+        help="локальная почта: по умолчанию порт+3 (страница писем — порт+4); 0 — любой",
+    )
+    serve.add_argument(
+        "--s3-port",
+        type=int,
+        default=None,
+        help="хранилище документов заявлений (S3, moto); по умолчанию порт+5; 0 — любой",
     )
     serve.add_argument("--var", default="var", help="каталог локальных данных")
     serve.add_argument("--site-dir", default="build/site")
@@ -156,9 +163,11 @@ def run_serve(args: argparse.Namespace) -> int:
     var_dir.mkdir(parents=True, exist_ok=True)
     esia_port = args.port + 1 if args.esia_port is None else args.esia_port
     ddb_port = args.port + 2 if args.dynamodb_port is None else args.dynamodb_port
+    s3_port = args.port + 5 if args.s3_port is None else args.s3_port  # +3, +4: the local mail
     if args.port == 0:
         esia_port = 0 if args.esia_port is None else esia_port
         ddb_port = 0 if args.dynamodb_port is None else ddb_port
+        s3_port = 0 if args.s3_port is None else s3_port
 
     children: list[subprocess.Popen[bytes]] = []
     servers: list[Any] = []
@@ -192,6 +201,10 @@ def run_serve(args: argparse.Namespace) -> int:
         )
         children.append(ddb)
         ddb_url = _wait_for_ready(ready, ddb)["url"]
+
+        # 1b. Object storage for applications' documents (S3 on a moto server, same machine):
+        #     the browser uploads to it by presigned POST, as it would to the cloud bucket.
+        s3_url = _start_object_storage(args.host, s3_port, servers)
 
         # 2. The origin's socket first, so the ЕСИА emulator knows the redirect URI.
         site_dir = Path(args.site_dir).resolve()
@@ -227,6 +240,8 @@ def run_serve(args: argparse.Namespace) -> int:
             "NMO_TABLE_PREFIX": LOCAL_TABLE_PREFIX,
             "NMO_DYNAMODB_ENDPOINT": ddb_url,
             "NMO_PUBLIC_URL": public_url,
+            "NMO_S3_ENDPOINT": s3_url,
+            "NMO_DOCUMENTS_BUCKET": DOCUMENTS_BUCKET,
             "NMO_SESSION_KEY": _session_key(var_dir),
             "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
             "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
@@ -243,6 +258,7 @@ def run_serve(args: argparse.Namespace) -> int:
         reset_settings()
         unbind()
         create_tables()
+        _create_documents_bucket(s3_url)
 
         # 5. Demo data once per data directory; the site built from what is published.
         seeded_marker = var_dir / "dynamodb" / ".seeded"
@@ -267,7 +283,7 @@ def run_serve(args: argparse.Namespace) -> int:
             site_dir,
             chalice_app,
             max_body=get_settings().max_body_bytes,
-            csp=_csp(site_dir) or DEFAULT_CSP,
+            csp=_csp(site_dir, s3_url) or DEFAULT_CSP,
         )
         servers.append(origin_socket_server)
         # Events whose last day is over become `finished`, as the cloud's schedule does.
@@ -295,7 +311,7 @@ def run_serve(args: argparse.Namespace) -> int:
             refresher = SiteRefresher(
                 site_dir,
                 env,
-                lambda out: origin.serve_site(out, _csp(out) or DEFAULT_CSP),
+                lambda out: origin.serve_site(out, _csp(out, s3_url) or DEFAULT_CSP),
             )
             refresher.start(built_from)
             servers.append(_Stoppable(refresher.stop))
@@ -308,6 +324,8 @@ def run_serve(args: argparse.Namespace) -> int:
                 "url": public_url,
                 "esia_url": esia_url,
                 "dynamodb_url": ddb_url,
+                "s3_url": s3_url,
+                "documents_bucket": DOCUMENTS_BUCKET,
                 "table_prefix": LOCAL_TABLE_PREFIX,
                 "mail_url": mail.page_url,
                 "smtp_port": mail.smtp_port,
@@ -316,7 +334,15 @@ def run_serve(args: argparse.Namespace) -> int:
         esia_label = (
             f"внешняя ЕСИА {esia_url}" if args.esia == "external" else f"эмулятор ЕСИА {esia_url}"
         )
-        _banner(public_url, esia_label, ddb_url, var_dir, _demo_code(seeded_marker), mail.page_url)
+        _banner(
+            public_url,
+            esia_label,
+            ddb_url,
+            s3_url,
+            var_dir,
+            _demo_code(seeded_marker),
+            mail.page_url,
+        )
         while not stop.is_set():
             if ddb.poll() is not None:
                 log.error("embedded DynamoDB exited (code %s); stopping", ddb.returncode)
@@ -374,12 +400,32 @@ def _bind_origin(host: str, port: int) -> Any:
     return make_server(host, port, not_ready, threaded=True, request_handler=QuietHandler)
 
 
-def _csp(site_dir: Path) -> str | None:
+def _csp(site_dir: Path, s3_url: str) -> str | None:
     try:
         from nmo_cli.site_build import content_security_policy
     except ImportError:
         return None
-    return str(content_security_policy(site_dir))
+    return str(content_security_policy(site_dir, (s3_url,)))
+
+
+def _start_object_storage(host: str, port: int, servers: list[Any]) -> str:
+    """moto's server for S3 in a thread of this process (nothing else here uses moto)."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server.start()
+    servers.append(_Stoppable(server.stop))
+    bound_host, bound_port = server.get_host_and_port()
+    return f"http://{bound_host}:{bound_port}"
+
+
+def _create_documents_bucket(s3_url: str) -> None:
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=s3_url)
+    region = client.meta.region_name
+    config = {} if region == "us-east-1" else {"LocationConstraint": region}
+    client.create_bucket(Bucket=DOCUMENTS_BUCKET, CreateBucketConfiguration=config)
 
 
 def _demo_code(seeded_marker: Path) -> str | None:
@@ -393,6 +439,7 @@ def _banner(
     public_url: str,
     esia_label: str,
     ddb_url: str,
+    s3_url: str,
     var_dir: Path,
     demo_code: str | None,
     mail_url: str = "",
@@ -410,11 +457,15 @@ def _banner(
       и откройте личный кабинет {public_url}/cabinet/{code_hint}
     • Организатор и модератор: войдите под соответствующей персоной эмулятора,
       {public_url}/organizer/ и {public_url}/moderation/
+    • Заявления: «Мои заявки» в кабинете {public_url}/cabinet/applications/ ,
+      рассмотрение — {public_url}/organizer/applications/ и {public_url}/moderation/applications/
     • API: {public_url}/api/catalog/elements?specialty=76 , {public_url}/api/openapi.json
     • Почта портала (локальный SMTP, письма никуда не уходят): {mail_url}
 
   Данные: встроенная DynamoDB {ddb_url} (запросы выполняются по одному), снимки в
-  {var_dir / "dynamodb"}. Остановить: Ctrl-C.
+  {var_dir / "dynamodb"}.
+  Документы заявлений: S3 (moto) {s3_url}, бакет {DOCUMENTS_BUCKET}; хранятся
+  до остановки портала. Остановить: Ctrl-C.
 """,
         flush=True,
     )

@@ -258,6 +258,12 @@
 
   function cell(label, text) { return el("td", { "data-label": label, text: text }); }
 
+  // «Оспорить»: an application about this very record (site/cabinet/applications/).
+  function disputeCell(c) {
+    var href = "/cabinet/applications/?kind=record_error&record=" + encodeURIComponent(c.id) + "#new";
+    return el("td", { "data-label": "Заявление" }, [el("a", { href: href, text: "Оспорить запись" })]);
+  }
+
   // Where a record counts; «не засчитано» with the reason; a move to another eligible cycle.
   function specialtyCell(c) {
     var td = el("td", { "data-label": "Цикл" });
@@ -299,7 +305,8 @@
           cell("Часы", num(c.hours)),
           specialtyCell(c),
           cell("Источник", c.source_name || c.source),
-          cell("Документ", c.document || "—")
+          cell("Документ", c.document || "—"),
+          disputeCell(c)
         ]));
       });
       creditsCursor = r.body.cursor || null;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .applications import Application
 from .base import PortalModel
 from .catalog import CatalogElement, CatalogVersion, EventDay, SpecialtyListing
 from .credits import ConfirmationCode, CreditRecord, CreditTotal, PendingCredit
@@ -25,6 +26,7 @@ ALL_MODELS: tuple[type[PortalModel], ...] = (
     LoginState,
     AttemptCounter,
     AuditEntry,
+    Application,
     Contact,
     Notification,
     Reminder,
@@ -32,6 +34,7 @@ ALL_MODELS: tuple[type[PortalModel], ...] = (
 
 __all__ = [
     "ALL_MODELS",
+    "Application",
     "AttemptCounter",
     "AuditEntry",
     "CatalogElement",
