@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "nmo_cli.commands.site",  # site build | publish
     "nmo_cli.commands.esia",  # esia keygen | emulator
     "nmo_cli.commands.credits",  # credits import
+    "nmo_cli.commands.stats",  # stats rebuild, staff upload
 )
 
 

@@ -6,7 +6,7 @@ from chalice import Chalice
 
 
 def register_all(app: Chalice) -> None:
-    from . import auth, catalog, me, meta, moderation, organizer, registrations
+    from . import auth, catalog, dashboard, me, meta, moderation, organizer, registrations
 
-    for module in (meta, catalog, auth, me, registrations, organizer, moderation):
+    for module in (meta, catalog, auth, me, registrations, organizer, moderation, dashboard):
         app.register_blueprint(module.bp)

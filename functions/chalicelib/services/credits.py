@@ -506,6 +506,7 @@ _ACTIONS = {
     "plan_item_removed": "Элемент убран из плана обучения",
     "specialties_changed": "Изменены специальности",
     "consent_changed": "Изменено согласие на передачу данных в ЕГИСЗ",
+    "employer_sharing_changed": "Изменено, видит ли работодатель ваш статус",
     # Entries other areas write about the same person (login, roles): the history shows them too.
     "esia.profile_created": "Создана учётная запись по данным Госуслуг",
     "esia.profile_updated": "Обновлены данные из Госуслуг",
@@ -530,6 +531,8 @@ _ROLE_NAMES = {
     "organizer": "организатор",
     "moderator": "модератор",
     "admin": "администратор",
+    "analyst": "аналитик министерства",
+    "employer": "работодатель",
 }
 
 

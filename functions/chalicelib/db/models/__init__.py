@@ -5,6 +5,7 @@ from __future__ import annotations
 from .base import PortalModel
 from .catalog import CatalogElement, CatalogVersion, EventDay, SpecialtyListing
 from .credits import ConfirmationCode, CreditRecord, CreditTotal, PendingCredit
+from .dashboard import DashboardCounter, StaffMember
 from .housekeeping import AttemptCounter, AuditEntry, LoginState
 from .people import Organization, SnilsOwner, Specialist, SpecialtyRecord
 from .registrations import Registration
@@ -24,6 +25,8 @@ ALL_MODELS: tuple[type[PortalModel], ...] = (
     LoginState,
     AttemptCounter,
     AuditEntry,
+    DashboardCounter,
+    StaffMember,
 )
 
 __all__ = [
@@ -35,6 +38,7 @@ __all__ = [
     "ConfirmationCode",
     "CreditRecord",
     "CreditTotal",
+    "DashboardCounter",
     "EventDay",
     "LoginState",
     "Organization",
@@ -45,4 +49,5 @@ __all__ = [
     "Specialist",
     "SpecialtyListing",
     "SpecialtyRecord",
+    "StaffMember",
 ]
