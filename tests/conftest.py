@@ -20,7 +20,7 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
 os.environ.pop("AWS_PROFILE", None)
 
 # The ЕСИА emulator fixtures (esia, esia_clock, esia_files) for the auth tests.
-pytest_plugins = ["tests.esia_support", "tests.dynamodb_actions"]
+pytest_plugins = ["tests.esia_support", "tests.dynamodb_actions", "tests.transaction_cap"]
 
 # No test may depend on timing: on a loaded 2-core machine a property that does I/O (moto, an
 # emulator) can take longer than Hypothesis's default 200 ms deadline without being wrong.

@@ -129,6 +129,14 @@ class PortalApp(Chalice):
     Lambda runs one request per container at a time, but the local server and tests run many
     threads through one app object: Chalice keeps `current_request` on the app, so it is made
     thread-local here.
+
+    Private Chalice API this still relies on (chalice is pinned; tests in
+    tests/functional/test_hostile_input.py and the error-shape tests fail if any of it changes):
+    `RestAPIEventHandler._main_rest_api_handler` (the only place Chalice's own 405/415/406
+    answers can be rewritten into the contract's shape), `_get_view_function_response` and
+    `_validate_response` (the one place every view's exception passes through), and
+    `Chalice._get_middleware_handlers` (to build the handler exactly as `Chalice.__call__` does).
+    Chalice offers no public hook for any of these.
     """
 
     _local = threading.local()

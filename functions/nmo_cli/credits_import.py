@@ -229,58 +229,30 @@ def check_against_catalog(rows: Iterable[Row]) -> list[str]:
 
 
 def apply_rows(rows: list[Row], report: Report) -> None:
-    from chalicelib.db import credits_repo, people_repo
-    from chalicelib.db.models import CreditRecord, PendingCredit
-    from chalicelib.domain.dates import utcnow
-    from chalicelib.services import credits
+    from chalicelib.services import provider_credits
+    from chalicelib.services.provider_credits import Completion, Outcome
 
+    counters = {
+        Outcome.CREDITED: "credited",
+        Outcome.ALREADY: "already",
+        Outcome.KEPT: "pending_new",
+        Outcome.ALREADY_KEPT: "pending_kept",
+    }
     for row in rows:
-        token = credits_repo.import_token(
-            row.snils, row.element_id, row.completed_on, row.document or ""
-        )
-        record_id = credits_repo.new_record_id(row.completed_on, token)
-        oid = credits_repo.owner_of(row.snils)
-        person = people_repo.get_specialist(oid) if oid else None
-        if person is None:
-            kept = credits_repo.save_pending(
-                PendingCredit(
-                    snils=row.snils,
-                    record_id=record_id,
-                    kind=row.kind,
-                    title=row.title,
-                    hours=row.hours,
-                    completed_on=row.completed_on,
-                    specialty=row.specialties[0],
-                    candidate_specialties=row.specialties,
-                    document=row.document,
-                    element_id=row.element_id,
-                    created_at=utcnow(),
-                )
+        outcome = provider_credits.accept(
+            Completion(
+                snils=row.snils,
+                element_id=row.element_id,
+                kind=row.kind,
+                title=row.title,
+                hours=row.hours,
+                completed_on=row.completed_on,
+                document=row.document,
+                specialties=row.specialties,
             )
-            if kept:
-                report.pending_new += 1
-            else:
-                report.pending_kept += 1
-            continue
-        record = CreditRecord(
-            oid=person.oid,
-            record_id=record_id,
-            kind=row.kind,
-            title=row.title,
-            hours=row.hours,
-            completed_on=row.completed_on,
-            specialty=row.specialties[0],
-            eligible_specialties=row.specialties,  # the cycle is chosen when it is written
-            source="provider_import",
-            document=row.document,
-            element_id=row.element_id,
-            created_at=utcnow(),
         )
-        outcome = credits.write_credit(person, record, actor="admin-cli", action="credit_imported")
-        if outcome is None:
-            report.credited += 1
-        else:
-            report.already += 1
+        name = counters[outcome]
+        setattr(report, name, getattr(report, name) + 1)
 
 
 def run_import(path: Path, *, apply: bool, today: dt.date | None = None) -> Report:

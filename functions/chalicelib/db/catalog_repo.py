@@ -11,7 +11,7 @@ from ..domain.catalog import PUBLIC_STATUSES, catalog_sort_key
 from . import cursors
 from .connection import ensure_bound
 from .models import CatalogElement, CatalogVersion, SpecialtyListing
-from .transactions import Transaction
+from .transactions import MAX_ACTIONS, Transaction
 
 PAGE_LIMIT_MAX = 200
 PUBLISHED = "published"  # the CatalogVersion item counting changes to the published catalog
@@ -85,18 +85,52 @@ def save_element(
         else []
     )
     new_keys = {(x.specialty, x.sort_key) for x in new_listings}
-    with Transaction() as tx:
-        tx.put(element, condition=condition, name="element")
-        for item in extra:
-            tx.put(item)
-        for listing in new_listings:
+    # Withdrawn listings first, so they go in the element's own transaction whenever they fit.
+    listing_writes: list[tuple[str, SpecialtyListing]] = [
+        ("delete", SpecialtyListing(specialty=specialty, sort_key=sort_key))
+        for specialty, sort_key in sorted(old_keys - new_keys)
+    ] + [("put", listing) for listing in new_listings]
+    tx = Transaction()
+    tx.put(element, condition=condition, name="element")
+    for item in extra:
+        tx.put(item)
+    if element.status == "published" or (previous is not None and previous.status == "published"):
+        tx.update(CatalogVersion(name=PUBLISHED), [CatalogVersion.version.add(1)])
+    first, rest = listing_writes[: tx.room], listing_writes[tx.room :]
+    _add_listing_writes(tx, first)
+    tx.commit()
+    _write_remaining_listings(element, rest)
+
+
+def _write_remaining_listings(
+    element: CatalogElement, writes: list[tuple[str, SpecialtyListing]]
+) -> None:
+    """Listings that did not fit the element's own transaction (an element may have up to 50
+    specialties; MAX_ACTIONS is 25), in parts each guarded by the element still being the
+    version just written: a newer edit that wins meanwhile writes its own listings, and this one
+    stops instead of overwriting them. The element itself, its audit and the catalog version are
+    always committed together; only a crash between parts (a window of milliseconds, for an
+    element with more than about 20 specialties) leaves some listings out of step with it."""
+    per_part = MAX_ACTIONS - 1
+    for start in range(0, len(writes), per_part):
+        tx = Transaction()
+        tx.check(
+            CatalogElement,
+            element.element_id,
+            condition=CatalogElement.version == element.version,
+            name="element",
+        )
+        _add_listing_writes(tx, writes[start : start + per_part])
+        if not tx.committed():
+            return
+
+
+def _add_listing_writes(tx: Transaction, writes: list[tuple[str, SpecialtyListing]]) -> None:
+    for kind, listing in writes:
+        if kind == "delete":
+            tx.delete(listing)
+        else:
             tx.put(listing)
-        for specialty, sort_key in old_keys - new_keys:
-            tx.delete(SpecialtyListing(specialty=specialty, sort_key=sort_key))
-        if element.status == "published" or (
-            previous is not None and previous.status == "published"
-        ):
-            tx.update(CatalogVersion(name=PUBLISHED), [CatalogVersion.version.add(1)])
 
 
 def bump_published_version() -> None:

@@ -22,7 +22,7 @@ from . import cursors
 from .audit_repo import new_entry
 from .connection import ensure_bound
 from .models import CreditRecord, CreditTotal, PendingCredit, SnilsOwner
-from .transactions import Cancelled, Transaction
+from .transactions import MAX_ACTIONS, Cancelled, Transaction
 
 SUMMARY = "summary"
 BUCKET_PREFIX = "cycle#"
@@ -199,6 +199,14 @@ def replace_totals(
     """Swap a person's buckets for recomputed ones, only if no credit was written meanwhile.
 
     Returns False when `seq` moved (a credit arrived during the rebuild): the caller recomputes.
+
+    A person with several specialties has more buckets than one transaction takes (six a cycle;
+    MAX_ACTIONS is 25), so the swap is written in parts. Each part is guarded by the summary's
+    `seq`, so a credit written meanwhile stops the remaining parts; the last part sets the
+    summary's `basis`, which is the commit point: until then readers see the old basis and
+    rebuild themselves, and a credit write for the new basis fails its basis condition and
+    retries after a rebuild. Every part puts recomputed values, so an interrupted rebuild, or two
+    at once, converge on the same items.
     """
     ensure_bound()
     now = _now()
@@ -207,18 +215,12 @@ def replace_totals(
         if expected_seq is None
         else CreditTotal.seq == expected_seq
     )
-    tx = Transaction()
-    tx.update(
-        CreditTotal(oid, SUMMARY),
-        [CreditTotal.basis.set(basis), CreditTotal.updated_at.set(now)],
-        condition=guard,
-        name="summary",
-    )
-    for key in stale:
-        if key not in buckets:
-            tx.delete(CreditTotal(oid, key))
-    for key, hours in buckets.items():
-        tx.put(
+    writes: list[tuple[str, CreditTotal]] = [
+        ("delete", CreditTotal(oid, key)) for key in stale if key not in buckets
+    ]
+    writes += [
+        (
+            "put",
             CreditTotal(
                 oid,
                 key,
@@ -227,9 +229,35 @@ def replace_totals(
                 event=hours.get("event", 0),
                 records=hours.get("records", 0),
                 updated_at=now,
-            )
+            ),
         )
+        for key, hours in buckets.items()
+    ]
+    per_part = MAX_ACTIONS - 1  # one action of each part guards (or, last, updates) the summary
+    while len(writes) > per_part:
+        part, writes = writes[:per_part], writes[per_part:]
+        tx = Transaction()
+        tx.check(CreditTotal, oid, SUMMARY, condition=guard, name="summary")
+        _add_writes(tx, part)
+        if not tx.committed():
+            return False
+    tx = Transaction()
+    tx.update(
+        CreditTotal(oid, SUMMARY),
+        [CreditTotal.basis.set(basis), CreditTotal.updated_at.set(now)],
+        condition=guard,
+        name="summary",
+    )
+    _add_writes(tx, writes)
     return tx.committed()
+
+
+def _add_writes(tx: Transaction, writes: list[tuple[str, CreditTotal]]) -> None:
+    for kind, item in writes:
+        if kind == "delete":
+            tx.delete(item)
+        else:
+            tx.put(item)
 
 
 def all_records(oid: str) -> Iterator[CreditRecord]:

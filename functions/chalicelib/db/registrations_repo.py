@@ -338,8 +338,8 @@ def promote_heads(
     answers: int | None = None,
     predicted: bool = False,
 ) -> tuple[str, CatalogElement | None]:
-    """Give free seats to the first `len(heads)` in line, all in one transaction (at most 48, the
-    transaction's 100 items): ('promoted', None), or ('stale', the event as it stands if its own
+    """Give free seats to the first `len(heads)` in line, all in one transaction (with `audits`
+    at most MAX_ACTIONS - 1 items: registration.PROMOTE_BATCH): ('promoted', None), or ('stale', the event as it stands if its own
     condition failed — else None): a head was promoted or left meanwhile, the seats are gone, a
     ticket is in flight; decide again on a fresh read. Idempotent: every head's
     condition is its waiting status, so a person is promoted at most once whoever runs this.

@@ -25,6 +25,16 @@ from .connection import connection, ensure_bound
 CONDITION_FAILED = "ConditionalCheckFailed"
 CONFLICT = "TransactionConflict"
 
+# Actions per transaction: YDB's Document API (Yandex Cloud, the second deployment target)
+# allows 25, DynamoDB 100; the code keeps to the smaller cap everywhere. Writes that can grow past
+# it (a rebuild of a person's totals, the listings of an element with many specialties) are split
+# by their repositories, which say how each part stays safe.
+MAX_ACTIONS = 25
+
+
+class TooManyActions(ValueError):
+    """A programming error: the caller must split its write (see MAX_ACTIONS)."""
+
 
 class Cancelled(Exception):
     """Some of the transaction's own conditions failed; nothing was written."""
@@ -49,6 +59,16 @@ class Transaction:
         self._updates: list[str] = []
         self.size = 0
 
+    @property
+    def room(self) -> int:
+        """How many more items this transaction can take."""
+        return MAX_ACTIONS - self.size
+
+    def _count(self) -> None:
+        if self.size >= MAX_ACTIONS:
+            raise TooManyActions(f"a transaction holds at most {MAX_ACTIONS} actions")
+        self.size += 1
+
     # --- items -----------------------------------------------------------------------------
 
     def check(
@@ -60,26 +80,26 @@ class Transaction:
         condition: Any,
         name: str | None = None,
     ) -> None:
+        self._count()
         self._tx.condition_check(model_cls, hash_key, range_key, condition=condition)
         self._checks.append(name or str(model_cls.Meta.table_name))
-        self.size += 1
 
     def delete(self, model: Any, *, condition: Any = None, name: str | None = None) -> None:
+        self._count()
         self._tx.delete(model, condition=condition)
         self._deletes.append(name or _table(model))
-        self.size += 1
 
     def put(self, model: Any, *, condition: Any = None, name: str | None = None) -> None:
+        self._count()
         self._tx.save(model, condition=condition)
         self._puts.append(name or _table(model))
-        self.size += 1
 
     def update(
         self, model: Any, actions: list[Any], *, condition: Any = None, name: str | None = None
     ) -> None:
+        self._count()
         self._tx.update(model, actions=actions, condition=condition)
         self._updates.append(name or _table(model))
-        self.size += 1
 
     # --- sending ---------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..db import audit_repo, events_repo, registrations_repo
 from ..db.models import CatalogElement, Registration, Specialist
+from ..db.transactions import MAX_ACTIONS
 from ..domain.catalog import EVENT_PAGE_STATUSES
 from ..domain.codes import format_code
 from ..domain.dates import utcnow
@@ -22,8 +23,9 @@ from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 # Rounds of a registration whose read went stale (a seat taken or freed meanwhile).
 REGISTER_ATTEMPTS = 4
 CANCEL_ATTEMPTS = 3
-# One promotion transaction: the event, each head and its audit entry within DynamoDB's 100 items.
-PROMOTE_BATCH = 48
+# One promotion transaction: the event, each head and one audit entry for the batch, within the
+# 25 actions a transaction may hold (db.transactions.MAX_ACTIONS, YDB's cap).
+PROMOTE_BATCH = MAX_ACTIONS - 2
 # Promotion rounds one call may run; whoever changes the line next runs it again.
 FILL_BUDGET = 20
 PAGE_SIZE = 50
@@ -156,6 +158,18 @@ def _audit(reg: Registration, actor: str, before: str | None, after: str) -> Any
     )
 
 
+def _promotion_audit(event_id: str, heads: list[Registration]) -> Any:
+    """One entry for a batch promoted together (one entry each would halve the batch)."""
+    ids = [h.registration_id for h in heads]
+    return audit_repo.new_entry(
+        f"event#{event_id}",
+        "system",
+        "registration",
+        before={"registrations": ids, "status": "waitlisted"},
+        after={"registrations": ids, "status": "confirmed"},
+    )
+
+
 def _seats_free(event: CatalogElement) -> int:
     return int(event.capacity or 0) - int(event.seats_taken or 0)
 
@@ -265,7 +279,7 @@ def fill_free_seats(
         heads = registrations_repo.waitlist_heads(event_id, count)
         if not heads:
             break  # the index lags the counter; the next trigger finishes the job
-        audits = [_audit(h, "system", "waitlisted", "confirmed") for h in heads]
+        audits = [_promotion_audit(event_id, heads)]
         fills_all = len(heads) == min(_seats_free(event), int(event.waitlist_length or 0))
         answers = seen if fills_all and seen > int(event.releases_answered or 0) else None
         outcome, event = registrations_repo.promote_heads(
