@@ -23,7 +23,10 @@ from .transactions import Transaction
 REGION = "region"
 BY_ORG = "by-org"
 CONTRIBUTION_CELL = "contribution"
-MAX_EMPLOYERS = 3  # an employee counted for at most this many employers (transaction size)
+# An employee is counted for at most this many employers: switching sharing moves every cycle
+# (at most 5) in two cells per employer, and that must fit one transaction (25 actions) with the
+# person's flag, the audit entry and the placement: 5 × 2 × 2 + 3 = 23.
+MAX_EMPLOYERS = 2
 _KEY_ATTRIBUTES = {"scope", "cell", "updated_at", "contribution", "version"}
 
 
@@ -113,6 +116,39 @@ def moves_between(old: Placement, new: Placement) -> dict[tuple[str, str], dict[
         for target, amounts in moves.items()
         if any(amounts.values())
     }
+
+
+def steps(old: Placement, new: Placement, room: int) -> list[Placement]:
+    """Placements from `old` to `new` (the last is `new`) such that each step's moves and the
+    placement item fit `room` actions: an employer dropped or a cycle replaced at a time, so
+    that every intermediate placement is a real sum of cells and the invariant holds after each
+    transaction. Used where a change moves more cells than one transaction takes (a rebuild of a
+    person's totals after their specialties changed)."""
+    path: list[Placement] = []
+    orgs, items = list(old.orgs), list(old.items)
+    for org in [o for o in old.orgs if o not in new.orgs]:
+        orgs.remove(org)
+        path.append(Placement(list(orgs), list(items)))
+    for item in [i for i in old.items if i not in new.items]:
+        items.remove(item)
+        path.append(Placement(list(orgs), list(items)))
+    for item in [i for i in new.items if i not in old.items]:
+        items.append(item)
+        path.append(Placement(list(orgs), list(items)))
+    for org in [o for o in new.orgs if o not in old.orgs]:
+        orgs.append(org)
+        path.append(Placement(sorted(orgs), list(items)))
+    path.append(new)
+    # Join consecutive steps while their moves still fit.
+    merged: list[Placement] = []
+    start = old
+    for index, candidate in enumerate(path):
+        following = path[index + 1] if index + 1 < len(path) else None
+        if following is not None and len(moves_between(start, following)) + 1 <= room:
+            continue
+        merged.append(candidate)
+        start = candidate
+    return merged
 
 
 def add_moves(tx: Transaction, oid: str, old: Placement, new: Placement) -> int:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from ..db import credits_repo, dashboard_repo
 from ..db.dashboard_repo import Placement
 from ..db.models import Specialist
-from ..db.transactions import Transaction
+from ..db.transactions import MAX_ACTIONS, Transaction
 from ..domain.cycles import Cycle, Tally, standing_of
 from ..domain.dashboard import contribution
 from ..errors import Conflict
@@ -54,14 +54,20 @@ def prepared(
 
 
 def sync(person: Specialist) -> bool:
-    """Bring the person's placement up to date with their stored totals (own transaction).
-    Returns whether anything moved."""
+    """Bring the person's placement up to date with their stored totals, in as many
+    transactions as the moves need (dashboard_repo.steps). Returns whether anything moved."""
+    moved = False
     for _ in range(MAX_SYNC_ATTEMPTS):
         fresh, old, new = prepared(person)
         if old.version is not None and old.same_as(new):
-            return False
-        tx = Transaction()
-        dashboard_repo.add_moves(tx, fresh.oid, old, new)
-        if tx.committed():
-            return True
+            return moved
+        for step in dashboard_repo.steps(old, new, MAX_ACTIONS):
+            tx = Transaction()
+            dashboard_repo.add_moves(tx, fresh.oid, old, step)
+            if not tx.committed():
+                break  # someone else moved the placement: read again
+            moved = True
+            old = Placement(step.orgs, step.items, (old.version or 0) + 1)
+        else:
+            return moved
     raise Conflict("Показатели сотрудника сейчас обновляются. Повторите позже.", code="busy")
