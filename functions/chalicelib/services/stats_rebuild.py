@@ -1,7 +1,7 @@
 """`nmo stats rebuild`: the dashboard counters recomputed from the records (a batch job).
 
-Reads every specialist, every staff line and each person's credit records (Scans and per-person
-Queries: never a request path), computes each person's placement the way a write would
+Reads every specialist, every staff line and every credit record once (Scans: never a request
+path), computes each person's placement the way a write would
 (domain/dashboard.py), sums the cells, and makes the stored counters equal them: cells put whole,
 cells no longer there deleted, placements stored with a new version. Run it when the counters
 are suspected (after a restore) or the rules changed; writes that arrive while it runs may be
@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ..db import credits_repo, dashboard_repo
+from ..db import dashboard_repo
 from ..db.connection import ensure_bound
 from ..db.dashboard_repo import Placement
-from ..db.models import DashboardCounter, Specialist, StaffMember
+from ..db.models import CreditRecord, DashboardCounter, Specialist, StaffMember
 from ..domain.cycles import Tally
 from ..domain.rules import CREDIT_KINDS
 from . import credits
@@ -46,31 +46,34 @@ def _staff_by_snils() -> dict[str, list[str]]:
     return found
 
 
-def tallies_from_records(person: Specialist, cycles: list[Any]) -> dict[str, Tally]:
-    """Per specialty, the tally of the current cycle from the records (exact decimal sums)."""
-    sums: dict[tuple[str, int, str], Decimal] = defaultdict(Decimal)
-    for record in credits_repo.all_records(person.oid):
-        if record.kind not in CREDIT_KINDS:
-            continue
-        bucket = credits.bucket_for(cycles, record.specialty, record.kind, record.completed_on)
-        if bucket is not None:
-            sums[(bucket.specialty, bucket.year, record.kind)] += Decimal(str(record.hours))
-    tallies = {c.specialty: Tally() for c in cycles}
-    for (specialty, year, kind), hours in sums.items():
-        per = tallies[specialty].hours.setdefault(year, dict.fromkeys(CREDIT_KINDS, 0.0))
-        per[kind] = float(hours)
-    return tallies
-
-
 def placements_from_records() -> Iterator[tuple[str, Placement]]:
+    """Every person's placement from their records: the specialists, the staff lists and the
+    credit records are each read once (Scans: a batch job), the records summed per cycle year
+    and kind with exact decimals, as the totals' ADDs sum them."""
     ensure_bound()
     staff = _staff_by_snils()
-    for person in Specialist.scan():
-        cycles = credits.person_cycles(person)
+    people = {str(p.oid): p for p in Specialist.scan()}
+    cycles = {oid: credits.person_cycles(p) for oid, p in people.items()}
+    sums: dict[tuple[str, str, int, str], Decimal] = defaultdict(Decimal)
+    for record in CreditRecord.scan():
+        own = cycles.get(str(record.oid))
+        if not own or record.kind not in CREDIT_KINDS:
+            continue
+        bucket = credits.bucket_for(own, record.specialty, record.kind, record.completed_on)
+        if bucket is not None:
+            key = (str(record.oid), bucket.specialty, bucket.year, record.kind)
+            sums[key] += Decimal(str(record.hours))
+    tallies: dict[str, dict[str, Tally]] = {
+        oid: {c.specialty: Tally() for c in own} for oid, own in cycles.items()
+    }
+    for (oid, specialty, year, kind), hours in sums.items():
+        per = tallies[oid][specialty].hours.setdefault(year, dict.fromkeys(CREDIT_KINDS, 0.0))
+        per[kind] = float(hours)
+    for oid, person in people.items():
         orgs: list[str] = []
         if person.snils and person.shares_with_employer is not False:
             orgs = sorted(staff.get(str(person.snils), []))[: dashboard_repo.MAX_EMPLOYERS]
-        yield str(person.oid), placement(cycles, tallies_from_records(person, cycles), orgs)
+        yield oid, placement(cycles[oid], tallies[oid], orgs)
 
 
 def stored_cells() -> dict[tuple[str, str], dict[str, float]]:
