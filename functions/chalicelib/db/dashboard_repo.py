@@ -21,6 +21,7 @@ from .models import DashboardCounter, Organization, SnilsOwner, StaffMember
 from .transactions import Transaction
 
 REGION = "region"
+EVENT_STATS = "event-stats"  # cell = event id: codes issued and redeemed (ADD, on write)
 BY_ORG = "by-org"
 CONTRIBUTION_CELL = "contribution"
 # An employee is counted for at most this many employers: switching sharing moves every cycle
@@ -265,3 +266,45 @@ def now_text() -> str:
     from .models import DashboardCounter as _Model
 
     return str(_Model.updated_at.serialize(utcnow()))
+
+
+# --- events ----------------------------------------------------------------------------------------
+
+
+def count_code_issued(tx: Any, event_id: str) -> None:
+    """Inside the attendance transaction that issues a code (registrations_repo's own wrapper)."""
+    tx.update(
+        "event-stats",
+        DashboardCounter(EVENT_STATS, event_id),
+        [Path(["codes_issued"]).add(1), DashboardCounter.updated_at.set(utcnow())],
+    )
+
+
+def count_code_redeemed(tx: Transaction, event_id: str) -> None:
+    """Inside the credit write that redeems a code."""
+    tx.update(
+        DashboardCounter(EVENT_STATS, event_id),
+        [Path(["codes_redeemed"]).add(1), DashboardCounter.updated_at.set(utcnow())],
+        name="event-stats",
+    )
+
+
+def event_stats(event_ids: list[str]) -> dict[str, dict[str, float]]:
+    """Codes issued and redeemed per event: BatchGetItem, 100 keys a call (raw: the attribute
+    names are not declared on the model)."""
+    ensure_bound()
+    client: Any = ensure_bound().client
+    table = DashboardCounter.Meta.table_name
+    found: dict[str, dict[str, float]] = {}
+    ids = list(dict.fromkeys(event_ids))
+    for start in range(0, len(ids), 100):
+        keys = [{"scope": {"S": EVENT_STATS}, "cell": {"S": e}} for e in ids[start : start + 100]]
+        pending: dict[str, Any] = {table: {"Keys": keys}}
+        while pending:
+            answer = client.batch_get_item(RequestItems=pending)
+            for raw in answer.get("Responses", {}).get(table, []):
+                found[raw["cell"]["S"]] = {
+                    k: _number(v) for k, v in raw.items() if k not in _KEY_ATTRIBUTES
+                }
+            pending = answer.get("UnprocessedKeys") or {}
+    return found

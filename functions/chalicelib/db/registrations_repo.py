@@ -23,7 +23,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from ..domain.dates import utcnow
-from . import codes_repo, cursors
+from . import codes_repo, cursors, dashboard_repo
 from .connection import connection, ensure_bound
 from .models import AuditEntry, CatalogElement, ConfirmationCode, Registration
 
@@ -502,6 +502,8 @@ def record_attendance(
         (Registration.status == "confirmed") & Registration.codes[day].does_not_exist(),
     )
     tx.save("audit", audit)
+    # The events dashboard counts codes on write (bounded reads per view).
+    dashboard_repo.count_code_issued(tx, str(registration.event_id))
     try:
         tx.commit()
     except TransactWriteError as err:

@@ -10,7 +10,7 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from ..errors import InvalidInput
-from ..services import dashboard, sharing, staff_list
+from ..services import dashboard, events_dashboard, sharing, staff_list
 from ..web import json_body, json_response, query_params
 from . import session
 
@@ -54,6 +54,14 @@ def organization(org_id: str) -> Any:
     """Одна организация: специальности × месяцы истечения."""
     session.authenticated(bp.current_request, role=ANALYST)
     return json_response(dashboard.organization_view(org_id))
+
+
+@bp.route("/api/dashboard/events", methods=["GET"])
+def events() -> Any:
+    """Мероприятия по организаторам и специальностям: опубликовано, записи, лист ожидания,
+    посещаемость, коды выданы и введены."""
+    session.authenticated(bp.current_request, role=ANALYST)
+    return json_response(events_dashboard.events_view())
 
 
 @bp.route("/api/dashboard/export", methods=["GET"])

@@ -174,8 +174,42 @@ def export(
     elif view == "organization":
         data = organization_view(org_id or "", today)
         _sheet(book, "Специальности", "Специальность", data["specialties"])
+    elif view == "events":
+        from .events_dashboard import events_view
+
+        data = events_view(today)
+        columns = [
+            ("Организатор или специальность", 40, "text"),
+            ("Мероприятий", 12, "number"),
+            ("Записей", 10, "number"),
+            ("В листе ожидания", 12, "number"),
+            ("Посещаемость (кодов на место-день)", 14, "number"),
+            ("Кодов выдано", 12, "number"),
+            ("Кодов введено", 12, "number"),
+        ]
+        for title, rows in (
+            ("Организаторы", data["organizers"]),
+            ("Специальности", data["specialties"]),
+        ):
+            add_table(
+                book,
+                title,
+                columns,
+                (
+                    [
+                        r["name"],
+                        r["events"],
+                        r["registrations"],
+                        r["waiting"],
+                        r["attendance_rate"],
+                        r["codes_issued"],
+                        r["codes_redeemed"],
+                    ]
+                    for r in rows
+                ),
+            )
     else:
-        raise InvalidInput("view: region, organizations или organization.", field="view")
+        raise InvalidInput("view: region, organizations, organization или events.", field="view")
     add_table(
         book,
         "О выгрузке",
