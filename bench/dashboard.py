@@ -143,12 +143,12 @@ def _median_ms(action: Callable[[], Any], repeat: int) -> float:
 
 
 ROUTES = (
-    ("analyst", "/api/dashboard/region"),
-    ("analyst", "/api/dashboard/organizations"),
-    ("analyst", f"/api/dashboard/organizations/{ORGS[0]}"),
-    ("analyst", "/api/dashboard/export?view=region"),
-    ("employer", "/api/employer/summary"),
-    ("employer", "/api/employer/staff"),
+    ("analyst", "/api/stats/region"),
+    ("analyst", "/api/stats/organizations"),
+    ("analyst", f"/api/stats/organizations/{ORGS[0]}"),
+    ("analyst", "/api/stats/export?view=region"),
+    ("employer", "/api/stats/employer/summary"),
+    ("employer", "/api/stats/employer/staff"),
 )
 
 

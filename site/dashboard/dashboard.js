@@ -102,13 +102,41 @@
   }
 
   function detail(orgId) {
-    request("GET", "/api/dashboard/organizations/" + encodeURIComponent(orgId)).then(function (r) {
+    request("GET", "/api/stats/organizations/" + encodeURIComponent(orgId)).then(function (r) {
       if (r.status !== 200) { fatal(errorOf(r, "Не удалось открыть организацию.").message); return; }
       $("#nmo-dash-detail-title").textContent = r.body.organization.name;
-      $(".nmo-dash__detail-export").setAttribute("href", "/api/dashboard/export?view=organization&org_id=" + encodeURIComponent(orgId));
+      $(".nmo-dash__detail-export").setAttribute("href", "/api/stats/export?view=organization&org_id=" + encodeURIComponent(orgId));
       table($(".nmo-dash__detail-table"), r.body.specialties, "Специальность");
       show(".nmo-dash__detail", true);
       $("#nmo-dash-detail-title").scrollIntoView();
+    });
+  }
+
+  function eventsTable(node, rows, first) {
+    clear(node);
+    var cols = [["events", "Мероприятий"], ["registrations", "Записей"], ["waiting", "В листе ожидания"],
+      ["attendance_rate", "Посещаемость"], ["codes_issued", "Кодов выдано"], ["codes_redeemed", "Кодов введено"]];
+    var head = el("tr", {}, [el("th", { scope: "col", text: first })]);
+    cols.forEach(function (c) { head.appendChild(el("th", { scope: "col", text: c[1] })); });
+    node.appendChild(el("thead", {}, [head]));
+    var body = el("tbody");
+    rows.forEach(function (row) {
+      var tr = el("tr", {}, [el("th", { scope: "row", text: row.name })]);
+      cols.forEach(function (c) {
+        var v = row[c[0]];
+        if (c[0] === "attendance_rate") { v = v === null ? "—" : Math.round(v * 100) + " %"; }
+        tr.appendChild(el("td", { text: String(v) }));
+      });
+      body.appendChild(tr);
+    });
+    node.appendChild(body);
+  }
+
+  function events() {
+    request("GET", "/api/stats/events").then(function (r) {
+      if (r.status !== 200) { return; }
+      eventsTable($(".nmo-dash__events-org"), r.body.organizers, "Организатор");
+      eventsTable($(".nmo-dash__events-spec"), r.body.specialties, "Специальность");
     });
   }
 
@@ -123,7 +151,7 @@
     if (r.status === 401) { show(".nmo-dash__login", true); return null; }
     if (r.status !== 200) { fatal("Сервер портала недоступен. Попробуйте обновить страницу позже."); return null; }
     if ((r.body.roles || []).indexOf("analyst") < 0) { show(".nmo-dash__denied", true); return null; }
-    return Promise.all([request("GET", "/api/dashboard/region"), request("GET", "/api/dashboard/organizations")]);
+    return Promise.all([request("GET", "/api/stats/region"), request("GET", "/api/stats/organizations")]);
   }).then(function (answers) {
     if (!answers) { return; }
     if (answers[0].status !== 200 || answers[1].status !== 200) {
@@ -135,6 +163,7 @@
     heat(region, $(".nmo-dash__measure").value);
     table($(".nmo-dash__region"), region.specialties, "Специальность");
     bars(answers[1].body);
+    events();
     $(".nmo-dash__measure").addEventListener("change", function (e) { heat(region, e.target.value); });
   }).catch(function () { fatal("Сервер портала недоступен. Попробуйте обновить страницу позже."); });
 }());

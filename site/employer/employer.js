@@ -13,7 +13,7 @@
   function show(selector, on) { $(selector).hidden = !on; }
 
   function staff() {
-    return request("GET", "/api/employer/staff").then(function (r) {
+    return request("GET", "/api/stats/employer/staff").then(function (r) {
       if (r.status !== 200) { fatal(errorOf(r, "Не удалось загрузить список.").message); return; }
       var node = $(".nmo-emp__staff");
       clear(node);
@@ -40,7 +40,7 @@
   }
 
   function send(apply) {
-    return request("POST", "/api/employer/staff", { filename: pending.name, content: pending.content, apply: apply });
+    return request("POST", "/api/stats/employer/staff", { filename: pending.name, content: pending.content, apply: apply });
   }
 
   function report(r) {

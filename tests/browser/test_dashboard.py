@@ -91,6 +91,7 @@ def test_employer_checks_then_confirms_a_staff_list_and_analyst_sees_the_heat_ma
     table.locator("tr", has_text="Терапия").first.wait_for()
     assert "<5" in table.inner_text()
     assert page.locator(".nmo-dash__heat span").count() > 24
+    page.locator(".nmo-dash__events-org thead").wait_for(state="attached")
     page.locator(".nmo-dash__bar button", has_text="Городская больница № 7").click()
     page.locator(".nmo-dash__detail-table tr", has_text="Терапия").wait_for()
     # Nothing is wider than the phone's screen but the tables' own scrolling boxes.

@@ -29,7 +29,7 @@ def test_events_view_counts_registrations_waiting_list_and_codes(
     assert post(client, "/api/me/credits/codes", {"code": code["code"]}, ann).status_code == 201
 
     analyst = login_headers(make_person("5000000099", roles=["specialist", "analyst"]))
-    view = client.http.get("/api/dashboard/events", headers=analyst).json_body
+    view = client.http.get("/api/stats/events", headers=analyst).json_body
     (organizer,) = view["organizers"]
     assert organizer["events"] == 1
     assert organizer["codes_issued"] == 2 and organizer["codes_redeemed"] == 1
@@ -37,8 +37,6 @@ def test_events_view_counts_registrations_waiting_list_and_codes(
     assert organizer["registrations"] >= 2
     assert 0 < organizer["attendance_rate"] <= 1
     assert {s["id"] for s in view["specialties"]} >= {"76"}
-    export = client.http.get(
-        "/api/dashboard/export?view=events", headers={**analyst, "Accept": "*/*"}
-    )
+    export = client.http.get("/api/stats/export?view=events", headers={**analyst, "Accept": "*/*"})
     assert export.status_code == 200 and export.body[:2] == b"PK"
-    assert client.http.get("/api/dashboard/events", headers=ann).status_code == 403
+    assert client.http.get("/api/stats/events", headers=ann).status_code == 403

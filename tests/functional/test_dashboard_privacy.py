@@ -24,15 +24,14 @@ def _dashboard_routes() -> list[tuple[str, str]]:
     return sorted(
         (path, method)
         for path, methods in app.routes.items()
-        if path.startswith(("/api/dashboard", "/api/employer"))
+        if path.startswith("/api/stats/")
         for method in methods
     )
 
 
 def _allowed(path: str, role: str) -> bool:
-    return (path.startswith("/api/dashboard") and role == "analyst") or (
-        path.startswith("/api/employer") and role == "employer"
-    )
+    employer_route = path.startswith("/api/stats/employer/")
+    return (role == "employer") if employer_route else (role == "analyst")
 
 
 def _orgs() -> None:
@@ -48,7 +47,7 @@ def _upload(client: Any, headers: dict[str, Any], snils: list[str], apply: bool)
         "content": base64.b64encode(text.encode()).decode(),
         "apply": apply,
     }
-    return client.http.post("/api/employer/staff", headers=headers, body=json.dumps(body))
+    return client.http.post("/api/stats/employer/staff", headers=headers, body=json.dumps(body))
 
 
 def _call(client: Any, path: str, method: str, headers: dict[str, Any]) -> Any:
@@ -68,14 +67,17 @@ def test_every_dashboard_route_refuses_every_other_role(client: Any, role: str) 
     )
     headers = login_headers(person)
     routes = _dashboard_routes()
-    assert ("/api/dashboard/region", "GET") in routes and ("/api/employer/staff", "POST") in routes
+    assert ("/api/stats/region", "GET") in routes and (
+        "/api/stats/employer/staff",
+        "POST",
+    ) in routes
     for path, method in routes:
         response = _call(client, path, method, headers)
         if _allowed(path, role):
             assert response.status_code != 403, (path, method, role)
         else:
             assert response.status_code == 403, (path, method, role, response.body)
-    anonymous = _call(client, "/api/dashboard/region", "GET", {})
+    anonymous = _call(client, "/api/stats/region", "GET", {})
     assert anonymous.status_code == 401
 
 
@@ -109,7 +111,10 @@ def test_employer_sees_own_staff_only_and_never_an_opted_out_employee(client: An
         "kept": 0,
         "applied": False,
     }
-    assert json.loads(client.http.get("/api/employer/staff", headers=headers_a).body)["items"] == []
+    assert (
+        json.loads(client.http.get("/api/stats/employer/staff", headers=headers_a).body)["items"]
+        == []
+    )
     assert _upload(client, headers_a, [shared.snils, hidden.snils, absent], True).status_code == 200
     assert _upload(client, headers_b, [other.snils], True).status_code == 200
 
@@ -123,7 +128,7 @@ def test_employer_sees_own_staff_only_and_never_an_opted_out_employee(client: An
     history = json.loads(client.http.get("/api/me/history", headers=login_headers(hidden)).body)
     assert history["items"][0]["action"] == "employer_sharing_changed"
 
-    view = json.loads(client.http.get("/api/employer/staff", headers=headers_a).body)
+    view = json.loads(client.http.get("/api/stats/employer/staff", headers=headers_a).body)
     states = {row["full_name"]: row for row in view["items"]}
     assert states["Сотрудник 0"]["state"] == "shared"
     assert states["Сотрудник 0"]["cycles"][0]["expires"] == "2027-03-15"
@@ -136,7 +141,7 @@ def test_employer_sees_own_staff_only_and_never_an_opted_out_employee(client: An
     ]
     assert shared.snils not in text and "record" not in text and "title" not in text
     # The organization's counters do not count the opted-out employee either.
-    summary = json.loads(client.http.get("/api/employer/summary", headers=headers_a).body)
+    summary = json.loads(client.http.get("/api/stats/employer/summary", headers=headers_a).body)
     assert summary["totals"]["total"]["specialists"] == "<5"
     cells = [
         c for row in summary["specialties"] for c in row["months"].values() if c["specialists"]
@@ -145,7 +150,7 @@ def test_employer_sees_own_staff_only_and_never_an_opted_out_employee(client: An
     # The ministry's bar per organization counts the sharing employees of each.
     analyst = make_person("3000000012", roles=["specialist", "analyst"])
     bars = json.loads(
-        client.http.get("/api/dashboard/organizations", headers=login_headers(analyst)).body
+        client.http.get("/api/stats/organizations", headers=login_headers(analyst)).body
     )
     assert {row["name"] for row in bars["organizations"]} == {
         "Городская больница № 1",
@@ -154,9 +159,11 @@ def test_employer_sees_own_staff_only_and_never_an_opted_out_employee(client: An
     # A new list without the shared employee: they leave the list and the counters.
     again = _upload(client, headers_a, [hidden.snils, absent], apply=True)
     assert json.loads(again.body)["removed"] == 1
-    left = json.loads(client.http.get("/api/employer/summary", headers=headers_a).body)
+    left = json.loads(client.http.get("/api/stats/employer/summary", headers=headers_a).body)
     assert left["totals"]["total"]["specialists"] == 0
-    export = client.http.get("/api/employer/staff/export", headers={**headers_a, "Accept": "*/*"})
+    export = client.http.get(
+        "/api/stats/employer/staff/export", headers={**headers_a, "Accept": "*/*"}
+    )
     assert export.status_code == 200 and export.body[:2] == b"PK"
 
 
@@ -172,22 +179,25 @@ def test_a_bad_staff_row_is_refused_with_its_row_number_and_nothing_changes(clie
     assert (
         error["field"] == "file" and "Строка 3" in error["message"] and "СНИЛС" in error["message"]
     )
-    assert json.loads(client.http.get("/api/employer/staff", headers=headers).body)["items"] == []
+    assert (
+        json.loads(client.http.get("/api/stats/employer/staff", headers=headers).body)["items"]
+        == []
+    )
 
 
 def test_analyst_sees_the_region_heat_map_and_exports_it(client: Any) -> None:
     _orgs()
     analyst = make_person("3000000040", roles=["specialist", "analyst"])
     headers = login_headers(analyst)
-    region = client.http.get("/api/dashboard/region", headers=headers)
+    region = client.http.get("/api/stats/region", headers=headers)
     assert region.status_code == 200
     assert len(json.loads(region.body)["months"]) == 24
     for view in ("region", "organizations"):
         export = client.http.get(
-            f"/api/dashboard/export?view={view}", headers={**headers, "Accept": "*/*"}
+            f"/api/stats/export?view={view}", headers={**headers, "Accept": "*/*"}
         )
         assert export.status_code == 200 and export.body[:2] == b"PK"
-    detail = client.http.get(f"/api/dashboard/organizations/{ORG_A}", headers=headers)
+    detail = client.http.get(f"/api/stats/organizations/{ORG_A}", headers=headers)
     assert detail.status_code == 200
-    missing = client.http.get("/api/dashboard/organizations/org-0000000000", headers=headers)
+    missing = client.http.get("/api/stats/organizations/org-0000000000", headers=headers)
     assert missing.status_code == 404

@@ -35,28 +35,28 @@ def _file(body: bytes, content_type: str, filename: str) -> Response:
 # --- ministry -----------------------------------------------------------------------------------
 
 
-@bp.route("/api/dashboard/region", methods=["GET"])
+@bp.route("/api/stats/region", methods=["GET"])
 def region() -> Any:
     """Специалисты региона по специальностям и месяцам истечения документа (24 месяца)."""
     session.authenticated(bp.current_request, role=ANALYST)
     return json_response(dashboard.region_view())
 
 
-@bp.route("/api/dashboard/organizations", methods=["GET"])
+@bp.route("/api/stats/organizations", methods=["GET"])
 def organizations() -> Any:
     """Те же показатели по организациям-работодателям (сотрудники, открывшие данные)."""
     session.authenticated(bp.current_request, role=ANALYST)
     return json_response(dashboard.organizations_view())
 
 
-@bp.route("/api/dashboard/organizations/{org_id}", methods=["GET"])
+@bp.route("/api/stats/organizations/{org_id}", methods=["GET"])
 def organization(org_id: str) -> Any:
     """Одна организация: специальности × месяцы истечения."""
     session.authenticated(bp.current_request, role=ANALYST)
     return json_response(dashboard.organization_view(org_id))
 
 
-@bp.route("/api/dashboard/events", methods=["GET"])
+@bp.route("/api/stats/events", methods=["GET"])
 def events() -> Any:
     """Мероприятия по организаторам и специальностям: опубликовано, записи, лист ожидания,
     посещаемость, коды выданы и введены."""
@@ -64,7 +64,7 @@ def events() -> Any:
     return json_response(events_dashboard.events_view())
 
 
-@bp.route("/api/dashboard/export", methods=["GET"])
+@bp.route("/api/stats/export", methods=["GET"])
 def export() -> Any:
     """XLSX представления: view=region, organizations или organization (с org_id)."""
     request = bp.current_request
@@ -80,13 +80,13 @@ def _employer_org() -> str:
     return staff_list.employer_of(session.authenticated(bp.current_request, role=EMPLOYER))
 
 
-@bp.route("/api/employer/staff", methods=["GET"])
+@bp.route("/api/stats/employer/staff", methods=["GET"])
 def staff() -> Any:
     """Сотрудники моей организации: статус, срок документа, недостающие часы по видам."""
     return json_response(staff_list.staff_view(_employer_org()))
 
 
-@bp.route("/api/employer/staff", methods=["POST"])
+@bp.route("/api/stats/employer/staff", methods=["POST"])
 def upload_staff() -> Any:
     """Загрузить список сотрудников (CSV/XLSX по СНИЛС): {filename, content (base64), apply}.
     Без apply=true только проверка: что добавится и что уйдёт."""
@@ -116,13 +116,13 @@ def upload_staff() -> Any:
     return json_response(report.view(), status=200)
 
 
-@bp.route("/api/employer/summary", methods=["GET"])
+@bp.route("/api/stats/employer/summary", methods=["GET"])
 def employer_summary() -> Any:
     """Моя организация: специальности × месяцы истечения (сотрудники, открывшие данные)."""
     return json_response(dashboard.organization_view(_employer_org()))
 
 
-@bp.route("/api/employer/staff/export", methods=["GET"])
+@bp.route("/api/stats/employer/staff/export", methods=["GET"])
 def export_staff() -> Any:
     """XLSX списка сотрудников с их статусами."""
     return _file(*staff_list.export(_employer_org()))
