@@ -4,7 +4,10 @@ it must say exactly what `cycle_status` says on that date."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from chalicelib.db.dashboard_repo import moves_between, steps
+from chalicelib.db.transactions import MAX_ACTIONS
 from chalicelib.domain.cycles import Admission, cycle_for, cycle_status, standing
 from chalicelib.domain.dashboard import (
     Contribution,
@@ -59,3 +62,42 @@ def test_the_horizon_is_24_months_from_this_month() -> None:
 
 def test_small_counts_are_hidden() -> None:
     assert [shown(n) for n in (0, 1, 4, 5, 12)] == [0, "<5", "<5", 5, 12]
+
+
+contributions = st.builds(
+    lambda spec, day, met: contribution(
+        cycle_for(Admission(spec, day), rule_book()),
+        standing(cycle_for(Admission(spec, day), rule_book()).rule_set, 144 if met else 10, 0),
+    ),
+    st.sampled_from(["76", "49", "2", "39", "25"]),
+    admitted,
+    st.booleans(),
+)
+placements = st.builds(
+    lambda orgs, items: __import__(
+        "chalicelib.db.dashboard_repo", fromlist=["Placement"]
+    ).Placement(sorted(orgs), items),
+    st.lists(st.sampled_from(["org-1", "org-2", "org-3"]), max_size=2, unique=True),
+    st.lists(contributions, max_size=5, unique_by=lambda c: c.specialty),
+)
+
+
+@given(placements, placements)
+def test_a_large_change_is_split_into_steps_that_each_fit_one_transaction(
+    old: Any, new: Any
+) -> None:
+    path = steps(old, new, MAX_ACTIONS)
+    assert path[-1] is new
+    start = old
+    total: dict[Any, dict[str, float]] = {}
+    for step in path:
+        moves = moves_between(start, step)
+        assert len(moves) + 1 <= MAX_ACTIONS
+        for target, amounts in moves.items():
+            cell = total.setdefault(target, {})
+            for name, v in amounts.items():
+                cell[name] = round(cell.get(name, 0.0) + v, 2)
+        start = step
+    # The steps together move exactly what the whole change moves.
+    clean = {t: {k: v for k, v in a.items() if v} for t, a in total.items()}
+    assert {t: a for t, a in clean.items() if a} == moves_between(old, new)
