@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "nmo_cli.commands.credits",  # credits import
     "nmo_cli.commands.yandex",  # yandex generate | package
     "nmo_cli.commands.notify",  # notify run | reindex
+    "nmo_cli.commands.stats",  # stats rebuild, staff upload
 )
 
 

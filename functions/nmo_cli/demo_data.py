@@ -533,6 +533,7 @@ class SeedSummary:
     history_rows: int = 0
     attendees: int = 0
     demo_code: str | None = None
+    population: int = 0
 
     def lines(self) -> list[str]:
         return [
@@ -547,6 +548,7 @@ class SeedSummary:
             f"{self.attendees} новых записей",
             "демо-код подтверждения (ввести в кабинете врача): "
             + (self.demo_code or "нет прошедшего мероприятия по терапии"),
+            f"специалистов региона для дашборда: {self.population} новых",
         ]
 
 
@@ -631,7 +633,34 @@ def seed_demo(today: dt.date | None = None) -> SeedSummary:
     summary.history_rows = _seed_learning_history(now)
     summary.attendees = _seed_attendees(attended, now)
     summary.demo_code = _seed_demo_code(data, today, now)
+    summary.population = _seed_population(today, now)
     return summary
+
+
+def _seed_population(today: dt.date, now: dt.datetime) -> int:
+    """The dashboard's demo region (nmo_cli/demo_population.py), and the personas who read it:
+    the administrator as the ministry's analyst, the organizer as their hospital's employer."""
+    from .demo_population import seed_population
+
+    hospitals = [o.org_id for o in ORGANIZATIONS if o.key in HOSPITALS]
+    created = seed_population(today, now, hospitals)
+    # The personas and the seminar's attendees are written above without the dashboard: place
+    # them once, as their first change would (nothing moves when they are placed already).
+    from chalicelib.db import people_repo
+    from chalicelib.services.dashboard_counters import sync
+
+    for oid in {DOCTOR_OID, NURSE_OID, *(a[0] for a in DEMO_ATTENDEES)}:
+        person = people_repo.get_specialist(oid)
+        if person is not None:
+            sync(person)
+    grant_role(ADMIN_OID, "analyst", actor="demo-seed")
+    grant_role(
+        ORGANIZER_OID, "employer", organization_id=DEMO_ORGANIZER_ORG.org_id, actor="demo-seed"
+    )
+    return created
+
+
+HOSPITALS = ("okb", "oncology", "perinatal", "ambulance", "rybinsk-hospital")
 
 
 # What a provider would have reported for the demo therapist (persona 1000000001, СНИЛС from the

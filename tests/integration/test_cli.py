@@ -144,7 +144,7 @@ def test_demo_seed_adds_roles_to_a_persona_who_logged_in_before(dynamodb):
     make_person(ORGANIZER_OID, roles=["specialist"], snils=snils)
     main(["demo", "seed"])
     organizer = people_repo.get_specialist(ORGANIZER_OID)
-    assert organizer.roles == ["specialist", "organizer"]
+    assert organizer.roles == ["specialist", "organizer", "employer"]  # the employer view persona
     assert organizer.snils == snils  # what the login stored stays
     assert organizer.last_name == "Иванова"
 

@@ -81,6 +81,7 @@ class CreditWrite:
     basis_changed: bool = False
     extra_failed: bool = False
     plan_changed: bool = False  # a planned item it completes was removed meanwhile
+    dashboard_changed: bool = False  # the person's dashboard placement moved meanwhile
 
 
 def _add_to_bucket(
@@ -151,6 +152,7 @@ def add_credit(
             basis_changed="summary" in err.failed,
             extra_failed="extra" in err.failed,
             plan_changed="plan" in err.failed,
+            dashboard_changed="dashboard" in err.failed,
         )
     return None
 
@@ -180,7 +182,9 @@ def totals(oid: str) -> list[CreditTotal]:
 def summary_seq(items: list[CreditTotal]) -> int | None:
     for item in items:
         if item.bucket == SUMMARY:
-            return int(item.seq or 0)
+            # A summary a rebuild created before any credit has no `seq` yet: the guard must
+            # then be "still absent", never "== 0" (which can never hold).
+            return None if item.seq is None else int(item.seq)
     return None
 
 

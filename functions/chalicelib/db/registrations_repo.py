@@ -23,7 +23,7 @@ from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from ..domain.dates import utcnow
-from . import codes_repo, cursors
+from . import codes_repo, cursors, dashboard_repo
 from .connection import ensure_bound
 from .models import AuditEntry, CatalogElement, ConfirmationCode, Registration
 from .transactions import Cancelled, Transaction
@@ -441,6 +441,8 @@ def record_attendance(
         name="registration",
     )
     tx.put(audit, name="audit")
+    # The events dashboard counts codes on write (bounded reads per view).
+    dashboard_repo.count_code_issued(tx, str(registration.event_id))
     try:
         tx.commit()
     except Cancelled as cancelled:

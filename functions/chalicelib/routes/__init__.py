@@ -10,6 +10,7 @@ def register_all(app: Chalice) -> None:
         applications,
         auth,
         catalog,
+        dashboard,
         me,
         meta,
         moderation,
@@ -28,5 +29,6 @@ def register_all(app: Chalice) -> None:
         moderation,
         applications,
         notifications,
+        dashboard,
     ):
         app.register_blueprint(module.bp)

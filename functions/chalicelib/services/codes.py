@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..db import codes_repo
+from ..db import codes_repo, dashboard_repo
 from ..db.models import ConfirmationCode, CreditRecord, Specialist
 from ..db.transactions import Transaction
 from ..domain.codes import format_code, has_valid_check, normalize_code
@@ -113,6 +113,7 @@ def _credit(item: ConfirmationCode, person: Specialist, now: dt.datetime) -> dic
             condition=ConfirmationCode.redeemed_at.does_not_exist(),
             name="extra",
         )
+        dashboard_repo.count_code_redeemed(tx, str(item.event_id))
 
     outcome = credits.write_credit(
         person, record, actor=person.oid, action="credit_code_redeemed", extra=mark_redeemed

@@ -15,7 +15,7 @@ from typing import Any
 
 from pynamodb.exceptions import PynamoDBException
 
-from ..db import credits_repo
+from ..db import credits_repo, dashboard_repo
 from ..db.audit_repo import history as audit_history
 from ..db.models import CreditRecord, PendingCredit, Specialist
 from ..db.transactions import Transaction
@@ -152,6 +152,9 @@ def rebuild_totals(person: Specialist) -> None:
         if credits_repo.replace_totals(
             fresh.oid, basis=basis(cycles), expected_seq=seq, stale=stale, buckets=buckets
         ):
+            # Too many items to join the rebuild's own transaction: the counters follow in
+            # theirs (a lag is caught up by the next change or `nmo stats rebuild`).
+            _sync_dashboard(fresh)
             return
     raise Conflict(
         "Запись о баллах сейчас обновляется. Повторите через несколько секунд.", code="busy"
@@ -185,6 +188,12 @@ def _reallocated(records: Iterable[CreditRecord], cycles: list[Cycle]) -> list[C
         if bucket is not None:
             tallies[bucket.specialty].add(bucket.year, record.kind, float(record.hours))
     return records
+
+
+def _sync_dashboard(person: Specialist) -> None:
+    from . import dashboard_counters
+
+    dashboard_counters.sync(person)
 
 
 def _reload(person: Specialist) -> Specialist:
@@ -231,27 +240,42 @@ def write_credit(
 
     Returns None on success, or the failed condition (record already there, or the caller's own).
     """
+    from . import dashboard_counters
+
     current = person
     for _ in range(MAX_WRITE_ATTEMPTS):
         cycles = person_cycles(current)
-        # The person's totals (and plan) are read only when they matter: to choose among several
-        # cycles, or to tick off a planned element.
-        needs_totals = len(eligible_of(record)) > 1 or record.element_id is not None
-        items = credits_repo.totals(current.oid) if needs_totals else []
+        # The totals are read for every write now: the dashboard counters move by the change of
+        # the cycle's standing (services/dashboard_counters.py), along with the plan and the
+        # choice among several cycles.
+        items = credits_repo.totals(current.oid)
+        placed = dashboard_repo.placement_of(current.oid)
+        orgs = dashboard_counters.employers_counted(current)
         place(record, cycles, standings(cycles, items))
         planned = [
             i.bucket
             for i in credits_repo.plan_items(items)
             if i.element_id == record.element_id and not i.done_record
         ]
+        bucket = bucket_for(cycles, record.specialty, record.kind, record.completed_on)
+        after = tallies_of(cycles, items)
+        if bucket is not None and record.kind in CREDIT_KINDS:
+            after[bucket.specialty].add(bucket.year, record.kind, float(record.hours))
+        placement = dashboard_counters.placement(cycles, after, orgs)
 
-        def with_plan(tx: Transaction, planned: list[str] = planned) -> None:
+        def with_plan(
+            tx: Transaction,
+            planned: list[str] = planned,
+            placed: dashboard_repo.Placement = placed,
+            placement: dashboard_repo.Placement = placement,
+        ) -> None:
             if extra:
                 extra(tx)
             for bucket_key in planned:
                 credits_repo.mark_plan_done(tx, record.oid, bucket_key, record.record_id)
+            if placed.version is None or not placed.same_as(placement):
+                dashboard_repo.add_moves(tx, record.oid, placed, placement)
 
-        bucket = bucket_for(cycles, record.specialty, record.kind, record.completed_on)
         outcome = credits_repo.add_credit(
             record, bucket=bucket, basis=basis(cycles), actor=actor, action=action, extra=with_plan
         )
@@ -259,6 +283,8 @@ def write_credit(
             return None
         if outcome.record_exists or outcome.extra_failed:
             return outcome
+        if outcome.dashboard_changed and not outcome.basis_changed:
+            continue  # the person's counters moved meanwhile (another write): read again
         if outcome.plan_changed and not outcome.basis_changed:
             continue  # a planned item went away meanwhile: read the plan again
         rebuild_totals(current)
@@ -382,6 +408,7 @@ def correct_credit(
             extra=extra,
         )
         if outcome is None:
+            _sync_dashboard(current)
             return credit_item(new) if new is not None else None
         if outcome.extra_failed:
             raise Conflict(
@@ -473,6 +500,7 @@ def move_credit(person: Specialist, record_id: str, body: dict[str, Any]) -> dic
             reason=f"перенесено в цикл «{specialty_name(target)}»",
         )
         if outcome is None:
+            _sync_dashboard(current)
             return credit_item(new, cycles)
         if outcome.basis_changed:
             rebuild_totals(current)
@@ -516,6 +544,7 @@ _ACTIONS = {
     "application_filed": "Подано заявление",
     "application_appealed": "Подана жалоба на отказ по заявлению",
     "credit_application_accepted": "Зачтено по принятому заявлению",
+    "employer_sharing_changed": "Изменено, видит ли работодатель ваш статус",
     # Entries other areas write about the same person (login, roles): the history shows them too.
     "esia.profile_created": "Создана учётная запись по данным Госуслуг",
     "esia.profile_updated": "Обновлены данные из Госуслуг",
@@ -540,6 +569,8 @@ _ROLE_NAMES = {
     "organizer": "организатор",
     "moderator": "модератор",
     "admin": "администратор",
+    "analyst": "аналитик министерства",
+    "employer": "работодатель",
 }
 
 

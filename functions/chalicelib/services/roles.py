@@ -1,4 +1,4 @@
-"""Granting and revoking roles (organizer, moderator, admin) by ЕСИА oid, audited.
+"""Granting and revoking roles (organizer, moderator, admin, analyst, employer) by ЕСИА oid, audited.
 
 A person may get a role before their first login: the Specialist item is then created with the oid
 and roles only, and the login fills in the rest. Each change is one transaction with its audit
@@ -21,7 +21,11 @@ ROLES = {
     "organizer": "организатор",
     "moderator": "модератор",
     "admin": "администратор",
+    "analyst": "аналитик министерства",
+    "employer": "работодатель",
 }
+# Roles that act for one organization (Specialist.organization_id).
+ORGANIZATION_ROLES = ("organizer", "employer")
 _ATTEMPTS = 5
 
 
@@ -79,9 +83,10 @@ def grant_role(
     def change(person: Specialist | None) -> tuple[list[str], str | None] | None:
         roles = [str(r) for r in person.roles or []] if person else []
         org_id = organization_id or (person.organization_id if person else None)
-        if role == "organizer" and not org_id:
+        if role in ORGANIZATION_ROLES and not org_id:
             raise InvalidInput(
-                "Организатору нужна организация: укажите --organization.", field="organization"
+                f"Роли «{ROLES[role]}» нужна организация: укажите --organization.",
+                field="organization",
             )
         if role in roles and (person is None or org_id == person.organization_id):
             return None
@@ -104,7 +109,8 @@ def revoke_role(oid: str, role: str, *, actor: str = "admin-cli") -> bool:
         if person is None or role not in (person.roles or []):
             return None
         roles = [str(r) for r in person.roles if r != role]
-        org_id = None if role == "organizer" else person.organization_id
+        keeps_org = any(r in ORGANIZATION_ROLES for r in roles)
+        org_id = person.organization_id if keeps_org else None
         return roles, org_id
 
     return _apply(oid, change, actor=actor, action=f"role.revoke.{role}")

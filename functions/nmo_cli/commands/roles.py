@@ -43,7 +43,7 @@ def register(subparsers: Any) -> None:
     grant = sub.add_parser("grant", help="выдать роль (запись в журнал аудита)")
     grant.add_argument("oid", help="oid пользователя в ЕСИА")
     grant.add_argument("role", choices=sorted(ROLES), help="роль")
-    grant.add_argument("--organization", help="id организации (для роли organizer)")
+    grant.add_argument("--organization", help="id организации (для ролей organizer и employer)")
     grant.set_defaults(func=_grant)
     revoke = sub.add_parser("revoke", help="снять роль (запись в журнал аудита)")
     revoke.add_argument("oid", help="oid пользователя в ЕСИА")

@@ -6,6 +6,7 @@ from .applications import Application
 from .base import PortalModel
 from .catalog import CatalogElement, CatalogVersion, EventDay, SpecialtyListing
 from .credits import ConfirmationCode, CreditRecord, CreditTotal, PendingCredit
+from .dashboard import DashboardCounter, StaffMember
 from .housekeeping import AttemptCounter, AuditEntry, LoginState
 from .notifications import Contact, Notification, Reminder
 from .people import Organization, SnilsOwner, Specialist, SpecialtyRecord
@@ -30,6 +31,8 @@ ALL_MODELS: tuple[type[PortalModel], ...] = (
     Contact,
     Notification,
     Reminder,
+    DashboardCounter,
+    StaffMember,
 )
 
 __all__ = [
@@ -43,6 +46,7 @@ __all__ = [
     "Contact",
     "CreditRecord",
     "CreditTotal",
+    "DashboardCounter",
     "EventDay",
     "LoginState",
     "Notification",
@@ -55,4 +59,5 @@ __all__ = [
     "Specialist",
     "SpecialtyListing",
     "SpecialtyRecord",
+    "StaffMember",
 ]

@@ -44,9 +44,13 @@ class Specialist(PortalModel):
     education_level = UnicodeAttribute(null=True)  # higher | secondary | pharmaceutical
     specialties = ListAttribute(of=SpecialtyRecord, default=list)  # type: ignore[arg-type]
     roles = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
-    organization_id = UnicodeAttribute(null=True)  # for organizers
+    organization_id = UnicodeAttribute(null=True)  # for organizers and employers
     consent_egisz = BooleanAttribute(default=False)
     consent_changed_at = UTCDateTimeAttribute(null=True)
+    # Whether an employer that lists this person's СНИЛС sees their status (not their ledger);
+    # on by default, switched in the cabinet (services/sharing.py), audited.
+    shares_with_employer = BooleanAttribute(default=True)
+    sharing_changed_at = UTCDateTimeAttribute(null=True)
     # Active browser sessions (ids); logout removes one, so a stolen old cookie dies with it.
     session_ids = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     trusted = BooleanAttribute(default=False)

@@ -1,0 +1,223 @@
+"""The ministry's view of the region: specialists by specialty and month of expiry for the next
+24 months — how many, met, behind, portfolio window open with hours missing — and the same per
+organization (employer), with its XLSX export.
+
+Every view reads counter cells only (db/dashboard_repo.cells): one Query for the heat map, one
+for the organizations, one per organization drilled into, plus a BatchGetItem of organization
+names — whatever the number of specialists. Statuses are derived for the viewing date
+(domain/dashboard.py). Counts of 1–4 people are shown as «<5», and so are the hours of such
+cells.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from ..db import dashboard_repo, people_repo
+from ..domain.cycles import STATUS_BEHIND, STATUS_MET, STATUS_WINDOW_OPEN
+from ..domain.dashboard import CellView, cell_view, horizon, shown
+from ..domain.dates import ru_date, today_msk
+from ..domain.numbers import plain_number
+from ..domain.specialties import specialty_name
+from ..errors import InvalidInput, NotFound
+from .spreadsheet import add_table, new_workbook, workbook_bytes
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def cell_json(view: CellView) -> dict[str, Any]:
+    window = view.counts[STATUS_WINDOW_OPEN]
+    hidden_hours = 0 < window < 5
+    return {
+        "specialists": shown(view.specialists),
+        "met": shown(view.counts[STATUS_MET]),
+        "behind": shown(view.counts[STATUS_BEHIND]),
+        "window_open": shown(window),
+        "window_missing_dpp_pk": None
+        if hidden_hours
+        else plain_number(view.window_missing_dpp_pk, digits=1),
+        "window_missing_any": None
+        if hidden_hours
+        else plain_number(view.window_missing_any, digits=1),
+    }
+
+
+def _grid(scope: str, months: list[str], today: dt.date) -> dict[str, dict[str, CellView]]:
+    """member → month → view, for every stored cell of the scope in the horizon."""
+    grid: dict[str, dict[str, CellView]] = {}
+    for key, attributes in dashboard_repo.cells(scope, months[0], months[-1]):
+        month, member = dashboard_repo.cell_member(key)
+        grid.setdefault(member, {})[month] = cell_view(attributes, today)
+    return grid
+
+
+def _rows(
+    grid: dict[str, dict[str, CellView]], months: list[str], names: dict[str, str]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    rows = []
+    per_month = {m: CellView() for m in months}
+    for member in sorted(grid, key=lambda m: (names.get(m, m), m)):
+        total = CellView()
+        cells = {}
+        for month in months:
+            view = grid[member].get(month, CellView())
+            total.merge(view)
+            per_month[month].merge(view)
+            cells[month] = cell_json(view)
+        if total.specialists == 0:
+            continue
+        rows.append(
+            {
+                "id": member,
+                "name": names.get(member, member),
+                "total": cell_json(total),
+                "months": cells,
+            }
+        )
+    grand = CellView()
+    for view in per_month.values():
+        grand.merge(view)
+    totals = {"months": {m: cell_json(v) for m, v in per_month.items()}, "total": cell_json(grand)}
+    return rows, totals
+
+
+def region_view(today: dt.date | None = None) -> dict[str, Any]:
+    """The heat map: specialty × month of expiry."""
+    today = today or today_msk()
+    months = horizon(today)
+    grid = _grid(dashboard_repo.REGION, months, today)
+    rows, totals = _rows(grid, months, {code: specialty_name(code) for code in grid})
+    return {"as_of": today.isoformat(), "months": months, "specialties": rows, "totals": totals}
+
+
+def organizations_view(today: dt.date | None = None) -> dict[str, Any]:
+    """A bar per organization: its employees (who share with it) by month of expiry."""
+    today = today or today_msk()
+    months = horizon(today)
+    grid = _grid(dashboard_repo.BY_ORG, months, today)
+    rows, totals = _rows(grid, months, dashboard_repo.organization_names(grid))
+    return {"as_of": today.isoformat(), "months": months, "organizations": rows, "totals": totals}
+
+
+def organization_view(org_id: str, today: dt.date | None = None) -> dict[str, Any]:
+    """One organization drilled into: specialty × month, as the heat map."""
+    org_id = (org_id or "").strip()
+    if not org_id.startswith("org-") or len(org_id) > 40:
+        raise InvalidInput("Неверный идентификатор организации.", field="org_id")
+    organization = people_repo.get_organization(org_id)
+    if organization is None:
+        raise NotFound("Организация не найдена.", field="org_id")
+    today = today or today_msk()
+    months = horizon(today)
+    grid = _grid(dashboard_repo.org_scope(org_id), months, today)
+    rows, totals = _rows(grid, months, {code: specialty_name(code) for code in grid})
+    return {
+        "as_of": today.isoformat(),
+        "organization": {"id": org_id, "name": organization.name},
+        "months": months,
+        "specialties": rows,
+        "totals": totals,
+    }
+
+
+# --- export --------------------------------------------------------------------------------------
+
+_COLUMNS = [
+    ("Месяц истечения", 16, "text"),
+    ("Специалистов", 14, "text"),
+    ("Выполнили требования", 14, "text"),
+    ("Отстают от графика", 14, "text"),
+    ("Окно портфолио открыто, не хватает часов", 20, "text"),
+    ("Не хватает ДПП ПК, ч (окно открыто)", 16, "text"),
+    ("Не хватает прочих, ч (окно открыто)", 16, "text"),
+]
+
+
+def _sheet(book: Any, title: str, first: str, rows: list[dict[str, Any]]) -> None:
+    def lines() -> Iterable[list[Any]]:
+        for row in rows:
+            for month, cell in row["months"].items():
+                if cell["specialists"] == 0:
+                    continue
+                yield [
+                    row["name"],
+                    month,
+                    *(
+                        "<5" if cell[k] is None else cell[k]
+                        for k in (
+                            "specialists",
+                            "met",
+                            "behind",
+                            "window_open",
+                            "window_missing_dpp_pk",
+                            "window_missing_any",
+                        )
+                    ),
+                ]
+
+    # Counts stay text: «<5» must not turn into a number or an empty cell.
+    add_table(book, title, [(first, 40, "text"), *_COLUMNS], lines())
+
+
+def export(
+    view: str, org_id: str | None = None, today: dt.date | None = None
+) -> tuple[bytes, str, str]:
+    """XLSX of one view: `region`, `organizations` or `organization` (with org_id)."""
+    today = today or today_msk()
+    book = new_workbook()
+    if view == "region":
+        _sheet(book, "Специальности", "Специальность", region_view(today)["specialties"])
+    elif view == "organizations":
+        _sheet(book, "Организации", "Организация", organizations_view(today)["organizations"])
+    elif view == "organization":
+        data = organization_view(org_id or "", today)
+        _sheet(book, "Специальности", "Специальность", data["specialties"])
+    elif view == "events":
+        from .events_dashboard import events_view
+
+        data = events_view(today)
+        columns = [
+            ("Организатор или специальность", 40, "text"),
+            ("Мероприятий", 12, "number"),
+            ("Записей", 10, "number"),
+            ("В листе ожидания", 12, "number"),
+            ("Посещаемость (кодов на место-день)", 14, "number"),
+            ("Кодов выдано", 12, "number"),
+            ("Кодов введено", 12, "number"),
+        ]
+        for title, rows in (
+            ("Организаторы", data["organizers"]),
+            ("Специальности", data["specialties"]),
+        ):
+            add_table(
+                book,
+                title,
+                columns,
+                (
+                    [
+                        r["name"],
+                        r["events"],
+                        r["registrations"],
+                        r["waiting"],
+                        r["attendance_rate"],
+                        r["codes_issued"],
+                        r["codes_redeemed"],
+                    ]
+                    for r in rows
+                ),
+            )
+    else:
+        raise InvalidInput("view: region, organizations, organization или events.", field="view")
+    add_table(
+        book,
+        "О выгрузке",
+        [("Показатель", 40, "text"), ("Значение", 40, "text")],
+        [
+            ["Дата, на которую рассчитаны статусы", ru_date(today)],
+            ["Горизонт", "24 месяца от текущего"],
+            ["Защита данных", "ячейки, где меньше 5 человек, показаны как «<5»"],
+        ],
+    )
+    return workbook_bytes(book), XLSX, f"nmo-dashboard-{view}-{today.isoformat()}.xlsx"

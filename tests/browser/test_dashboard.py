@@ -1,0 +1,117 @@
+"""The dashboard pages in real Chromium, on a phone-sized screen: the ministry's heat map with its
+table, the employer's upload (a check first, written only on confirm, a bad row named by its
+number) and the staff list, the cabinet's switch for sharing with the employer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.stack import Stack
+
+ORG = "org-7707083893"
+
+
+@pytest.fixture
+def people(portal: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    from chalicelib.db import connection
+    from chalicelib.db.models import Organization
+    from chalicelib.settings import reset_settings
+
+    from tests.people import login_headers, make_person
+
+    for key, value in portal.env().items():
+        monkeypatch.setenv(key, value)
+    reset_settings()
+    connection.unbind()
+    connection.ensure_bound()
+    Organization(
+        org_id=ORG, name="Городская больница № 7", created_at=dt.datetime.now(dt.UTC)
+    ).save()
+
+    def sign_in(context: Any, person: Any) -> None:
+        name, value = login_headers(person)["Cookie"].split("=", 1)
+        context.add_cookies([{"name": name, "value": value, "url": portal.url}])
+
+    yield make_person, sign_in
+    connection.unbind()
+    reset_settings()
+
+
+def test_employer_checks_then_confirms_a_staff_list_and_analyst_sees_the_heat_map(
+    portal: Stack, page: Any, people: Any, tmp_path: Path
+) -> None:
+    from chalicelib.services import dashboard_counters
+
+    from tests.people import valid_snils
+
+    make_person, sign_in = people
+    page.set_viewport_size({"width": 390, "height": 800})
+    nurse = make_person("4100000001", specialties=[("76", "2022-06-01")], snils=valid_snils(4101))
+    dashboard_counters.sync(nurse)
+    employer = make_person("4100000002", roles=["specialist", "employer"], organization_id=ORG)
+    sign_in(page.context, employer)
+
+    bad = tmp_path / "staff.csv"
+    bad.write_text(f"СНИЛС;ФИО\n{nurse.snils};Петрова А. А.\n123-456-789 00;Ошибка\n", "utf-8")
+    page.goto(portal.url + "/employer/")
+    page.locator(".nmo-emp__content").wait_for(state="visible")
+    page.locator(".nmo-emp__file").set_input_files(str(bad))
+    page.locator(".nmo-emp__check").click()
+    page.locator(".nmo-emp__errors li").first.wait_for()
+    assert "Строка 3" in page.locator(".nmo-emp__errors").inner_text()
+    assert page.locator(".nmo-emp__confirm-box").is_hidden()
+
+    good = tmp_path / "staff2.csv"
+    good.write_text(
+        f"СНИЛС;ФИО\n{nurse.snils};Петрова А. А.\n{valid_snils(4102)};Новикова\n", "utf-8"
+    )
+    page.locator(".nmo-emp__file").set_input_files(str(good))
+    page.locator(".nmo-emp__check").click()
+    page.locator(".nmo-emp__confirm-box").wait_for(state="visible")
+    assert "добавится 2" in page.locator(".nmo-emp__result").inner_text()
+    assert page.locator(".nmo-emp__empty").is_visible()  # nothing written before the confirm
+    page.locator(".nmo-emp__confirm").click()
+    row = page.locator(".nmo-emp__staff tr", has_text="Петрова")
+    row.wait_for()
+    assert "01.06.2027" in row.inner_text()
+    assert "ещё не входил" in page.locator(".nmo-emp__staff tr", has_text="Новикова").inner_text()
+
+    analyst = make_person("4100000003", roles=["specialist", "analyst"])
+    context = page.context
+    context.clear_cookies()
+    sign_in(context, analyst)
+    page.goto(portal.url + "/dashboard/")
+    page.locator(".nmo-dash__content").wait_for(state="visible")
+    table = page.locator(".nmo-dash__region")
+    table.locator("tr", has_text="Терапия").first.wait_for()
+    assert "<5" in table.inner_text()
+    assert page.locator(".nmo-dash__heat span").count() > 24
+    page.locator(".nmo-dash__events-org thead").wait_for(state="attached")
+    page.locator(".nmo-dash__bar button", has_text="Городская больница № 7").click()
+    page.locator(".nmo-dash__detail-table tr", has_text="Терапия").wait_for()
+    # Nothing is wider than the phone's screen but the tables' own scrolling boxes.
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400
+
+
+def test_specialist_switches_sharing_off_in_the_cabinet(
+    portal: Stack, page: Any, people: Any
+) -> None:
+    make_person, sign_in = people
+    person = make_person("4100000010", specialties=[("76", "2022-06-01")])
+    sign_in(page.context, person)
+    page.goto(portal.url + "/cabinet/")
+    switch = page.locator(".nmo-cab__sharing")
+    page.locator("#nmo-cab-sharing").wait_for(state="visible")
+    assert switch.is_checked()
+    assert "не список пройденных" in page.locator(".nmo-cab__sharing-explained").inner_text()
+    switch.uncheck()
+    page.locator(".nmo-cab__sharing-result", has_text="больше не видит").wait_for()
+    page.reload()
+    page.locator("#nmo-cab-sharing").wait_for(state="visible")
+    assert not page.locator(".nmo-cab__sharing").is_checked()
