@@ -50,6 +50,10 @@ SOURCES = {
 }
 PLACED_BY_PERSON = "person"
 MAX_WRITE_ATTEMPTS = 4
+# A credit write also moves the person's dashboard placement, guarded by its version, so writes
+# for one person run one at a time: each round at least one of them wins, and a burst (a
+# provider's import while codes are redeemed) needs as many rounds as writes at once.
+MAX_CONTENDED_ROUNDS = 16
 
 
 def person_cycles(person: Specialist) -> list[Cycle]:
@@ -243,7 +247,8 @@ def write_credit(
     from . import dashboard_counters
 
     current = person
-    for _ in range(MAX_WRITE_ATTEMPTS):
+    rebuilds = contended = 0
+    while rebuilds < MAX_WRITE_ATTEMPTS and contended < MAX_CONTENDED_ROUNDS:
         cycles = person_cycles(current)
         # The totals are read for every write now: the dashboard counters move by the change of
         # the cycle's standing (services/dashboard_counters.py), along with the plan and the
@@ -283,10 +288,12 @@ def write_credit(
             return None
         if outcome.record_exists or outcome.extra_failed:
             return outcome
-        if outcome.dashboard_changed and not outcome.basis_changed:
-            continue  # the person's counters moved meanwhile (another write): read again
-        if outcome.plan_changed and not outcome.basis_changed:
-            continue  # a planned item went away meanwhile: read the plan again
+        if (outcome.dashboard_changed or outcome.plan_changed) and not outcome.basis_changed:
+            # Another write moved the person's counters, or a planned item went away meanwhile:
+            # read again.
+            contended += 1
+            continue
+        rebuilds += 1
         rebuild_totals(current)
         current = _reload(current)
     raise Conflict(

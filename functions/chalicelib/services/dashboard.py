@@ -22,7 +22,6 @@ from ..domain.dates import ru_date, today_msk
 from ..domain.numbers import plain_number
 from ..domain.specialties import specialty_name
 from ..errors import InvalidInput, NotFound
-from .spreadsheet import add_table, new_workbook, workbook_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -136,6 +135,8 @@ _COLUMNS = [
 
 
 def _sheet(book: Any, title: str, first: str, rows: list[dict[str, Any]]) -> None:
+    from .spreadsheet import add_table  # openpyxl only where a sheet is made
+
     def lines() -> Iterable[list[Any]]:
         for row in rows:
             for month, cell in row["months"].items():
@@ -165,6 +166,8 @@ def export(
     view: str, org_id: str | None = None, today: dt.date | None = None
 ) -> tuple[bytes, str, str]:
     """XLSX of one view: `region`, `organizations` or `organization` (with org_id)."""
+    from .spreadsheet import add_table, new_workbook, workbook_bytes
+
     today = today or today_msk()
     book = new_workbook()
     if view == "region":
