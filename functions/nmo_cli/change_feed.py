@@ -1,5 +1,5 @@
 """`make run`'s stand-in for the cloud's stream-triggered Lambda: reads the embedded store's
-DynamoDB streams (registrations, catalog, credits) every second and hands the records to
+DynamoDB streams (change_notices.NOTICE_TABLES) every second and hands the records to
 services/change_notices.py — the very function the cloud's `notify-changes` Lambda calls.
 
 It starts at the streams' current end (LATEST), as a new event source mapping does, so a restart
@@ -13,13 +13,14 @@ import threading
 from typing import Any
 
 log = logging.getLogger("nmo.serve")
-STREAM_TABLES = ("registrations", "catalog", "credits")
 PERIOD_SECONDS = 1.0
 
 
 class ChangeFeed:
-    def __init__(self, tables: tuple[str, ...] = STREAM_TABLES) -> None:
-        self._tables = tables
+    def __init__(self, tables: tuple[str, ...] | None = None) -> None:
+        from chalicelib.services.change_notices import NOTICE_TABLES
+
+        self._tables = tables or NOTICE_TABLES
         self._iterators: dict[str, list[str]] = {}
         self._client: Any = None
 

@@ -362,3 +362,33 @@ def test_a_record_error_is_accepted_with_the_correction_in_the_same_transaction(
     ledger = client.http.get("/api/me/credits", headers=doctor).json_body["items"]
     assert [(c["id"], c["hours"]) for c in ledger] == [(f"{day}#code-XYZ", 6)]
     assert resp.json_body["credit_record_id"] == f"{day}#code-XYZ"
+
+
+def test_every_step_reaches_the_applicant_once_by_mail_from_the_stream(
+    client, documents_bucket, mailbox
+):
+    from nmo_cli.change_feed import ChangeFeed
+
+    from tests.mail_support import give_address
+
+    feed = ChangeFeed()
+    feed.start()
+    org, doctor = organizer(), _therapist("9000009")
+    give_address("9000009", "therapist@example.ru")
+    app_id, _, _ = _filed(client, doctor)
+    decision = f"/api/review/applications/{app_id}/decision"
+    assert post(client, f"/api/review/applications/{app_id}/take", {}, org).status_code == 200
+    resp = post(client, decision, {"decision": "reject", "reason": "Нет в списках"}, org)
+    assert resp.status_code == 200, resp.json_body
+    feed.deliver()
+    feed.deliver()  # a stream delivers at least once: a repeat sends nothing
+    mails = [m for m in mailbox.messages() if m.to == ["therapist@example.ru"]]
+    assert [m.subject.rsplit(": ", 1)[-1] for m in mails] == [
+        "подано",
+        "на рассмотрении",
+        "отклонено",
+    ]
+    assert "Причина: Нет в списках" in mails[-1].text and "обжаловать" in mails[-1].text
+    assert all(any(u.endswith("/cabinet/applications/") for u in m.links) for m in mails)
+    feed_kinds = client.http.get("/api/me/notifications", headers=doctor).json_body["items"]
+    assert [i["kind"] for i in feed_kinds] == ["application_step"] * 3

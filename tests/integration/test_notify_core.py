@@ -63,6 +63,7 @@ class FlakyMailer:
     def __init__(self, failures: int) -> None:
         self.failures = failures
         self.sent = 0
+        self.messages: list = []
 
     def send(self, message):
         from chalicelib.mail.mailer import SendFailed
@@ -71,6 +72,7 @@ class FlakyMailer:
             self.failures -= 1
             raise SendFailed("421 try later")
         self.sent += 1
+        self.messages.append(message)
         return "id"
 
 
@@ -109,3 +111,20 @@ def test_the_ses_transport_sends_the_raw_message_with_our_headers(dynamodb, monk
     sent = ses_backends[DEFAULT_ACCOUNT_ID]["eu-central-1"].sent_messages
     [raw] = [m for m in sent if "doctor@example.ru" in str(getattr(m, "destinations", ""))]
     assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in raw.raw_data.encode()
+
+
+def test_a_retried_message_keeps_its_attachment(dynamodb):
+    from chalicelib.mail.message import Attachment
+
+    give_address("1001", "doctor@example.ru")
+    ics = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+    attachment = Attachment("event.ics", "text/calendar", ics)
+    down = FlakyMailer(failures=3)
+    assert _notify(mailer=down, sleep=lambda _: None, attachments=(attachment,)) == "failed"
+    up = FlakyMailer(failures=0)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+    assert notifications.retry_failed(later, mailer=up).counts == {"sent": 1}
+    [message] = up.messages
+    [part] = [p for p in message.iter_attachments() if p.get_filename() == "event.ics"]
+    assert part.get_content_type() == "text/calendar"
+    assert part.get_payload(decode=True) == ics

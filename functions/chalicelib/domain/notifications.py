@@ -39,6 +39,7 @@ KINDS: dict[str, Kind] = {
         Kind("event_changed", AUDIENCE_SPECIALIST, "Мероприятие изменено или отменено"),
         Kind("code_issued", AUDIENCE_SPECIALIST, "Выдан код подтверждения"),
         Kind("credit_arrived", AUDIENCE_SPECIALIST, "Провайдер передал зачёт"),
+        Kind("application_step", AUDIENCE_SPECIALIST, "Ход рассмотрения моих заявлений"),
         Kind("event_decision", AUDIENCE_ORGANIZER, "Мероприятие опубликовано или отклонено"),
         Kind("attendance_due", AUDIENCE_ORGANIZER, "Внести посещаемость после дня мероприятия"),
         Kind("review_digest", AUDIENCE_MODERATOR, "Ежедневная сводка очереди на рассмотрении"),

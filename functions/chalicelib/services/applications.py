@@ -10,7 +10,6 @@ decision and the credit commit together or not at all.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 import secrets
 from typing import Any
@@ -27,8 +26,6 @@ from ..domain.text import full_name
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from . import credits
 
-log = logging.getLogger("nmo.applications")
-
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _DOCUMENT_ID = re.compile(r"^doc-[0-9a-f]{24}$")
 _NOT_FOUND = "Заявление не найдено."
@@ -36,16 +33,8 @@ _REVIEWER_ROLES = ("organizer", "moderator")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-# --- notifications -------------------------------------------------------------------------------
-
-
-def notify_step(application: Application, action: str) -> None:
-    """The one call site of every step (filed, taken, accepted, rejected, appealed) for the
-    notifications capability: the applicant and the reviewers now in charge are to be told.
-
-    Not connected yet (the notifications capability is built separately); the lead wires it
-    here. Logs only the step, never who."""
-    log.info("application step %s (notification not connected)", action)
+# Notifications: each step reaches the applicant from the applications table's stream
+# (services/change_notices.py), after the step and outside its request; nothing to call here.
 
 
 # --- documents -----------------------------------------------------------------------------------
@@ -214,7 +203,6 @@ def submit(person: Specialist, body: dict[str, Any]) -> tuple[dict[str, Any], in
         if again is None:
             raise Conflict("Заявление сейчас подаётся. Обновите страницу.", code="busy")
         return applicant_view(again), 200
-    notify_step(application, "submit")
     return applicant_view(application), 201
 
 
@@ -274,7 +262,6 @@ def appeal(person: Specialist, application_id: str, body: dict[str, Any]) -> dic
     if not tx.committed():
         raise Conflict("Заявление изменилось. Обновите страницу.", code="stale")
     fresh = _own(person, application_id)
-    notify_step(fresh, "appeal")
     return applicant_view(fresh, steps=_steps(fresh, person.oid))
 
 
@@ -409,7 +396,7 @@ def take(person: Specialist, application_id: str) -> dict[str, Any]:
     actions = [Application.status.set(target), Application.updated_at.set(utcnow())]
     if not applications_repo.change(application, actions, audit):
         raise Conflict("Заявление уже взял другой проверяющий.", code="stale")
-    return _after_step(person, application_id, "take")
+    return _after_step(application_id)
 
 
 def decide(person: Specialist, application_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -448,17 +435,16 @@ def decide(person: Specialist, application_id: str, body: dict[str, Any]) -> dic
         audit = _review_audit(person, application, str(decision), target, reason)
         if not applications_repo.change(application, actions, audit):
             raise _decided_meanwhile()
-    return _after_step(person, application_id, str(decision))
+    return _after_step(application_id)
 
 
 def _decided_meanwhile() -> Conflict:
     return Conflict("Решение по заявлению уже принял другой проверяющий.", code="stale")
 
 
-def _after_step(person: Specialist, application_id: str, action: str) -> dict[str, Any]:
+def _after_step(application_id: str) -> dict[str, Any]:
     fresh = applications_repo.get(application_id)
     assert fresh is not None  # applications are never deleted
-    notify_step(fresh, action)
     return reviewer_view(fresh, steps=_steps(fresh, None))
 
 

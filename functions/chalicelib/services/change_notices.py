@@ -1,5 +1,5 @@
 """Notifications that follow a change, sent right after it and outside the request that made
-it: DynamoDB stream records of `registrations`, `catalog` and `credits` (new and old images)
+it: DynamoDB stream records of NOTICE_TABLES (new and old images)
 are read here — by a Lambda on the streams in the cloud, by a poller of the embedded store's
 streams in `make run` (nmo_cli/change_feed.py). The request itself does no extra call and the
 registration transactions are untouched; a stream delivers a record at least once, and the
@@ -11,7 +11,8 @@ What a change means is read from the images only:
 - a new day in a registration's `codes`: a confirmation code was issued;
 - event `on_review` → `published` / `rejected`: the organizer's decision mail;
 - a published event whose days, place or link changed: everyone registered is told;
-- a new credit record with source `provider_import`: a credit arrived from a provider.
+- a new credit record with source `provider_import`: a credit arrived from a provider;
+- an application's status moved (filed, taken, decided, appealed): the applicant is told.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from . import notifications
 
 log = logging.getLogger(__name__)
 
+# The tables whose streams carry change notices (each model declares its stream).
+NOTICE_TABLES = ("registrations", "catalog", "credits", "applications")
 _ACTIVE = ("confirmed", "waitlisted")
 # Fields of a published event whose change a registered person must hear about.
 _WATCHED = ("days", "address", "city", "url", "format", "starts_on")
@@ -76,6 +79,8 @@ def _dispatch(table: str, old: dict[str, Any], new: dict[str, Any], day: dt.date
         return _event(old, new, day)
     if table == "credits" and not old and new.get("source") == "provider_import":
         return [_credit(new, day)]
+    if table == "applications" and old.get("status") != new.get("status"):
+        return [_application_step(new, day)]
     return []
 
 
@@ -199,3 +204,26 @@ def _credit(new: dict[str, Any], day: dt.date) -> str:
 
 
 __all__ = ["handle_records", "notifications_repo"]
+
+
+def _application_step(new: dict[str, Any], day: dt.date) -> str:
+    from ..domain import applications
+
+    status = str(new["status"])
+    reason = new.get("final_reason") if status.startswith("final_") else new.get("decision_reason")
+    return notifications.notify(
+        str(new["oid"]),
+        "application_step",
+        subject=f"{new['application_id']}#{status}",
+        day=day,
+        context={
+            "title": str(new.get("title") or ""),
+            "filed_on": ru_date(str(new.get("filed_on") or "")),
+            "status": applications.STATUSES.get(status, status),
+            "reason": str(reason or "") if status in ("rejected", "final_rejected") else "",
+            "can_appeal": status == "rejected",
+            "accepted": status in applications.ACCEPTED_STATUSES,
+        },
+        link="/cabinet/applications/",
+        link_label="Открыть «Мои заявки»",
+    )

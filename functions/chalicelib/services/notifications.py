@@ -12,6 +12,7 @@ Addresses, names and subjects never reach the logs: only kind and status.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import logging
@@ -114,7 +115,14 @@ def notify(
         link=link,
         status="claimed",
         context=json.dumps(
-            {"context": context, "link": link, "link_label": link_label}, ensure_ascii=False
+            {
+                "context": context,
+                "link": link,
+                "link_label": link_label,
+                # Kept so that a retry sends the same message (the day-before .ics included).
+                "attachments": [_saved_attachment(a) for a in attachments],
+            },
+            ensure_ascii=False,
         ),
         created_at=utcnow(),
     )
@@ -136,6 +144,18 @@ def notify(
         attachments=attachments,
     )
     return _deliver(item, outgoing, mailer or get_mailer(), sleep)
+
+
+def _saved_attachment(attachment: Attachment) -> dict[str, str]:
+    return {
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "data": base64.b64encode(attachment.data).decode("ascii"),
+    }
+
+
+def _restored_attachment(saved: dict[str, str]) -> Attachment:
+    return Attachment(saved["filename"], saved["content_type"], base64.b64decode(saved["data"]))
 
 
 def _usable_address(contact: Contact | None, kind_name: str) -> str | None:
@@ -210,6 +230,7 @@ def retry_failed(
             html=rendered.html,
             key=f"{oid}#{key}",
             unsubscribe_url=full["unsubscribe_url"],
+            attachments=tuple(_restored_attachment(a) for a in saved.get("attachments", [])),
         )
         delivery.add(_deliver(item, outgoing, mailer or get_mailer(), sleep))
     return delivery

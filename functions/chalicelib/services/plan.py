@@ -283,13 +283,15 @@ def remove_item(person: Specialist, element_id: str, params: dict[str, str]) -> 
     return plan_view(person)
 
 
-def suggestions(person: Specialist, params: dict[str, str]) -> dict[str, Any]:
+def suggestions(
+    person: Specialist, params: dict[str, str], today: dt.date | None = None
+) -> dict[str, Any]:
     """«Что поможет закрыть разрыв»: published elements of the cycle's specialty that still count
     by its deadline, not planned, registered or completed, the missing kind first, the soonest
-    to finish first."""
+    to finish first. `today`: the day they are suggested on (the reminders job's `--today`)."""
     cycles = credits.person_cycles(person)
     cycle = _cycle_of(cycles, params.get("specialty"))
-    today = today_msk()
+    today = today or today_msk()
     items = credits.current_totals(person, cycles)
     now = standing_of(cycle, credits.tallies_of(cycles, items)[cycle.specialty])
     if now.met:

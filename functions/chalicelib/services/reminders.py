@@ -124,7 +124,7 @@ def _documents(today: dt.date, report: DailyReport, dry_run: bool, mailer: Maile
             if now.met:
                 report.add(item.kind, "met")
                 continue
-            suggested = plan.suggestions(person, {"specialty": cycle.specialty})["items"]
+            suggested = plan.suggestions(person, {"specialty": cycle.specialty}, today)["items"]
             context = {
                 "specialty_name": specialty_name(cycle.specialty),
                 "expires": ru_date(cycle.expires),

@@ -53,7 +53,8 @@ class Application(PortalModel):
     table = "applications"
 
     class Meta(PortalModel.Meta):
-        pass
+        # Each step is told to the applicant from this stream (services/change_notices.py).
+        stream_view_type = "NEW_AND_OLD_IMAGES"
 
     application_id = UnicodeAttribute(hash_key=True)
     oid = UnicodeAttribute()
