@@ -16,6 +16,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -54,6 +55,8 @@ class StageConfig:
     certificate_arn: str = ""
     alarm_email: str = ""
     esia_signer_url: str = ""
+    # The sender of the portal's mail (NMO_MAIL_FROM); it or its domain is verified in SES.
+    mail_from: str = ""
     log_retention_days: int = 90
     monthly_budget_usd: int = 50
     backup_copy_region: str = "eu-west-1"
@@ -98,6 +101,7 @@ def load_stage(stage: str, path: Path | None = None) -> StageConfig:
         certificate_arn=data.get("certificate_arn", ""),
         alarm_email=data.get("alarm_email", ""),
         esia_signer_url=data.get("esia_signer_url", ""),
+        mail_from=data.get("mail_from", ""),
         log_retention_days=int(data.get("log_retention_days", 90)),
         monthly_budget_usd=int(data.get("monthly_budget_usd", 50)),
         backup_copy_region=data.get("backup_copy_region", "eu-west-1"),
@@ -113,6 +117,12 @@ def load_stage(stage: str, path: Path | None = None) -> StageConfig:
 PLACEHOLDER = "ЗАМЕНИТЬ"
 LOG_RETENTION_DAYS = (30, 60, 90, 180, 365)
 LAMBDA_TASK_ROOT = "/var/task/"
+# The MailFrom parameter of infra/api.yaml accepts the same.
+MAIL_FROM = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# Tables whose streams feed the notify-changes function (infra/api.yaml parameters
+# <Name>StreamArn ← outputs <Name>TableStreamArn of the tables stack); those marked False may
+# still lack a stream (the mapping is then left out).
+NOTIFY_STREAMS = {"Registrations": True, "Catalog": True, "Credits": True, "Applications": False}
 
 
 def is_placeholder(value: str) -> bool:
@@ -127,6 +137,7 @@ def placeholders(config: StageConfig) -> list[str]:
         for key, value in (
             ("alarm_email", config.alarm_email),
             ("esia_signer_url", config.esia_signer_url),
+            ("mail_from", config.mail_from),
             ("domain_name", config.domain_name),
             ("certificate_arn", config.certificate_arn),
         )
@@ -168,6 +179,14 @@ def stage_problems(config: StageConfig) -> list[str]:
         )
     elif not is_placeholder(email) and ("@" not in email or " " in email):
         problems.append(f"{stage_file}: alarm_email «{email}» не похож на адрес почты")
+    sender = config.mail_from
+    if not sender:
+        problems.append(
+            f"{stage_file}: не задан mail_from — адрес отправителя писем портала; он сам или "
+            "его домен должен быть подтверждён в SES (Amazon SES → Identities) в регионе стадии"
+        )
+    elif not is_placeholder(sender) and not MAIL_FROM.fullmatch(sender):
+        problems.append(f"{stage_file}: mail_from «{sender}» не похож на адрес почты")
     if config.esia_signer == "remote":
         url = config.esia_signer_url
         if not url:
@@ -450,7 +469,10 @@ def template_url(bucket: str, key: str, region: str) -> str:
 
 def stage_api_template(built: api_package.Package, bucket: str, code_key: str, out: Path) -> Path:
     template = json.loads(built.template.read_text("utf-8"))
-    template["Resources"]["APIHandler"]["Properties"]["CodeUri"] = f"s3://{bucket}/{code_key}"
+    # Every function of the package (API, jobs, notification handlers) runs the same zip.
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = f"s3://{bucket}/{code_key}"
     out.write_text(json.dumps(template, ensure_ascii=False), encoding="utf-8")
     return out
 
@@ -472,6 +494,49 @@ def require_signer_token(session: Any, config: StageConfig) -> None:
             f"  aws ssm put-parameter --type SecureString --name {config.signer_token_parameter} "
             "--value '<токен>'"
         ) from exc
+
+
+def streamed_notify_tables() -> list[str]:
+    """Tables of NOTIFY_STREAMS whose stream the committed tables.json exports."""
+    outputs = json.loads(generate_tables.OUTPUT.read_text("utf-8")).get("Outputs", {})
+    return [n.lower() for n in NOTIFY_STREAMS if f"{n}TableStreamArn" in outputs]
+
+
+def notify_stream_parameters(tables: dict[str, str]) -> dict[str, str]:
+    """The API stack's <Name>StreamArn parameters from the tables stack's outputs."""
+    values = {}
+    for name, required in NOTIFY_STREAMS.items():
+        arn = tables.get(f"{name}TableStreamArn", "")
+        if required and not arn:
+            raise DeployError(
+                f"У стека таблиц нет выхода {name}TableStreamArn: таблица должна вести поток "
+                "(stream_view_type в модели, python infra/generate_tables.py)."
+            )
+        values[f"{name}StreamArn"] = arn
+    return values
+
+
+def require_mail_identity(session: Any, config: StageConfig) -> None:
+    """SES must know the sender (the address or its domain) as verified before mail can go."""
+    from botocore.exceptions import ClientError
+
+    ses = session.client("sesv2")
+    domain = config.mail_from.rsplit("@", 1)[-1]
+    for identity in (config.mail_from, domain):
+        try:
+            answer = ses.get_email_identity(EmailIdentity=identity)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "NotFoundException":
+                continue
+            raise
+        if answer.get("VerifiedForSendingStatus"):
+            return
+    raise DeployError(
+        f"В SES (регион {config.region}) не подтверждён ни адрес {config.mail_from}, ни домен "
+        f"{domain} (mail_from стадии). Подтвердите домен (записи DKIM в DNS) или адрес:\n"
+        f"  aws sesv2 create-email-identity --email-identity {domain}\n"
+        "и повторите make deploy."
+    )
 
 
 def _upload_origins(api: dict[str, str]) -> tuple[str, ...]:
@@ -550,7 +615,9 @@ def plan(config: StageConfig, built: api_package.Package) -> Plan:
         f"{c.stack('backup-copy')} ({c.backup_copy_region}) и {c.stack('backup')} ← "
         "infra/backup.yaml (AWS Backup: ежедневно, 35 дней, копия во второй регион)",
         f"{c.stack('api')} ← {built.template.name} + пакет в бакете артефактов "
-        f"(TablePrefix={c.table_prefix}, PublicUrl={url})",
+        f"(TablePrefix={c.table_prefix}, PublicUrl={url}, MailFrom={c.mail_from or '—'}; "
+        "потоки " + ", ".join(streamed_notify_tables()) + " → notify-changes, "
+        "SES: набор конфигурации → тема SNS → mail-events)",
         f"nmo site build → сборка сайта из опубликованного каталога ({c.table_prefix}*)",
         f"{c.stack('edge')} (us-east-1) ← infra/edge.yaml (WAF, ограничения по IP, страница 404)",
         f"{c.stack('site')} ← infra/site.yaml (ApiStageName={c.api_stage_name}, "
@@ -561,6 +628,10 @@ def plan(config: StageConfig, built: api_package.Package) -> Plan:
     ]
     if c.esia_signer == "remote":
         p.steps.insert(3, f"проверка параметра {c.signer_token_parameter} (токен сервиса подписи)")
+    p.steps.insert(
+        4 if c.esia_signer == "remote" else 3,
+        f"проверка отправителя {c.mail_from or '—'} в SES (адрес или домен подтверждён)",
+    )
     return p
 
 
@@ -611,6 +682,8 @@ def deploy(config: StageConfig, *, skip_site: bool = False) -> dict[str, str]:
         capabilities=("CAPABILITY_IAM",),
     )
     require_signer_token(session, config)
+    require_mail_identity(session, config)
+    streams = notify_stream_parameters(tables)
 
     def deploy_api(public_url: str) -> dict[str, str]:
         code_key = upload(s3, bucket, built.zip, f"{config.name}/api")
@@ -627,6 +700,8 @@ def deploy(config: StageConfig, *, skip_site: bool = False) -> dict[str, str]:
                 "PublicUrl": public_url,
                 "EsiaSignerUrl": config.esia_signer_url,
                 "LogRetentionDays": config.log_retention_days,
+                "MailFrom": config.mail_from,
+                **streams,
             },
             capabilities=("CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"),
         )

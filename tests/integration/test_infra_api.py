@@ -125,6 +125,8 @@ def test_lambda_role_has_no_wildcards_and_no_scan(template):
 def test_lambda_role_names_only_its_own_tables_and_indexes(template):
     arns = set()
     for statement in _statements(template):
+        if statement.get("Sid") == "NotificationStreams":
+            continue  # stream reads on the stream ARNs (test_deploy_notifications.py)
         if any(a.startswith("dynamodb:") for a in _as_list(statement["Action"])):
             arns |= {r["Fn::Sub"].split(":table/", 1)[1] for r in statement["Resource"]}
     expected = {"${TablePrefix}" + m.table for m in ALL_MODELS} | {
@@ -172,15 +174,18 @@ def test_function_logs_expire_and_the_role_writes_only_its_own_group(template):
     function_name = resources["APIHandler"]["Properties"]["FunctionName"]["Fn::Sub"]
     assert group["LogGroupName"]["Fn::Sub"] == "/aws/lambda/" + function_name
     log_statements = [s for s in _statements(template) if s.get("Sid") == "OwnLogGroup"]
-    # its own two groups: the API's and the hourly finish-events job's
+    # its own groups: the API's, the hourly finish-events job's and the notification Lambdas'
     groups = [r["Fn::Sub"] for r in log_statements[0]["Resource"]]
-    job = resources["FinishEvents"]["Properties"]["FunctionName"]["Fn::Sub"]
-    assert resources["FinishEventsLogGroup"]["Properties"]["LogGroupName"]["Fn::Sub"] == (
-        "/aws/lambda/" + job
-    )
+    others = []
+    for logical in ("FinishEvents", "DailyNotifications", "NotifyChanges", "MailEvents"):
+        job = resources[logical]["Properties"]["FunctionName"]["Fn::Sub"]
+        own = resources[logical + "LogGroup"]["Properties"]
+        assert own["LogGroupName"]["Fn::Sub"] == "/aws/lambda/" + job
+        assert own["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+        others.append("/aws/lambda/" + job + ":*")
     assert [g.rsplit("log-group:", 1)[1] for g in groups] == [
         "/aws/lambda/" + function_name + ":*",
-        "/aws/lambda/" + job + ":*",
+        *others,
     ]
     assert "logs:CreateLogGroup" not in _as_list(log_statements[0]["Action"])
 

@@ -27,6 +27,7 @@ def _stage_file(tmp_path: Path, **values: object) -> Path:
         "region": REGION,
         "esia_signer_url": "https://signer.example.ru/sign",
         "alarm_email": "duty@example.ru",
+        "mail_from": "noreply@nmo.example.ru",
         **values,
     }
     path = tmp_path / "stage.json"
@@ -99,7 +100,13 @@ def test_a_real_deploy_of_the_committed_stage_refuses_its_placeholders_before_an
     result = _run(["--stage", "pilot"], _env_without_credentials(tmp_path))
     assert result.returncode == 2
     assert "Нет учётных данных" not in result.stderr  # stopped before looking for credentials
-    for where in ("alarm_email", "esia_signer_url", "NMO_ESIA_CLIENT_ID", "NMO_ESIA_CERT_FILE"):
+    for where in (
+        "alarm_email",
+        "esia_signer_url",
+        "mail_from",
+        "NMO_ESIA_CLIENT_ID",
+        "NMO_ESIA_CERT_FILE",
+    ):
         assert where in result.stderr
     assert "замените значение-заглушку" in result.stderr
 
