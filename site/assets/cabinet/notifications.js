@@ -48,7 +48,11 @@
     return request("GET", "/api/me/notifications").then(function (r) {
       var list = $(".nmo-notify__feed");
       clear(list);
-      var items = (r.status === 200 && r.body && r.body.items) || [];
+      // The confirmation mail's link proves the new address is the person's: it stays in that
+      // mailbox and is not shown here.
+      var items = ((r.status === 200 && r.body && r.body.items) || []).filter(function (n) {
+        return n.kind !== "email_confirm";
+      });
       $(".nmo-notify__empty").hidden = items.length > 0;
       items.forEach(function (n) {
         var when = new Date(n.created_at);
@@ -65,9 +69,19 @@
   $(".nmo-notify__email-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var input = $("#nmo-notify-email");
+    var button = $(".nmo-notify__email-form button[type=submit]");
+    if (button.disabled) { return; }  // a second mail would make the first link useless
+    button.disabled = true;
     request("PUT", "/api/me/email", { email: input.value }).then(function (r) {
+      button.disabled = false;
       var out = $(".nmo-notify__email-result");
-      if (r.status !== 202) { say(out, errorMessage(r.body, "Не удалось изменить адрес."), false); return; }
+      if (r.status !== 202) {
+        input.setAttribute("aria-invalid", "true");
+        say(out, errorMessage(r.body, "Не удалось изменить адрес."), false);
+        input.focus();
+        return;
+      }
+      input.removeAttribute("aria-invalid");
       say(out, "Ссылка подтверждения отправлена на " + r.body.confirmation_sent_to + ".", true);
       showSettings(r.body);
     });
