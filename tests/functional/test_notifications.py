@@ -52,6 +52,10 @@ def test_a_new_address_is_used_only_after_its_link_is_clicked_and_the_link_works
     assert mail.to == ["new.address@example.ru"]  # the link goes to the new address only
     link = next(u for u in mail.links if "/email/confirm" in u)
     path = urlsplit(link).path + "?" + urlsplit(link).query
+    # Only the mailbox holds the one-use link: no unsubscribe offer, nothing in the feed.
+    assert "List-Unsubscribe" not in mail.headers and "Отписаться" not in mail.text
+    feed_items = client.http.get("/api/me/notifications", headers=me).json_body["items"]
+    assert all(_token_of(link) not in json.dumps(i) for i in feed_items)
     # A GET (a mail scanner following links) changes nothing.
     page = client.http.get(path)
     assert page.status_code == 200 and "Подтвердить" in page.body.decode()

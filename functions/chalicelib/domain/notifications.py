@@ -47,8 +47,11 @@ KINDS: dict[str, Kind] = {
         Kind("email_confirm", AUDIENCE_SPECIALIST, "Подтверждение адреса", default_on=True),
     )
 }
-# Kinds a person may switch off (the address confirmation is not a notification about the portal).
-OPTIONAL_KINDS = tuple(k for k in KINDS if k != "email_confirm")
+# The address confirmation is not a notification about the portal: never switched off, never
+# offers an unsubscribe, and its one-use link stays out of the cabinet's feed.
+CONFIRMATION_KIND = "email_confirm"
+# Kinds a person may switch off.
+OPTIONAL_KINDS = tuple(k for k in KINDS if k != CONFIRMATION_KIND)
 
 # Months before the document's expiry at which a reminder goes while something is missing.
 EXPIRY_REMINDER_MONTHS = (6, 3, 1)

@@ -61,6 +61,9 @@ def _page(title: str, text: str, status: int, form_action: str | None = None) ->
     )
     body = (
         '<!doctype html><html lang="ru"><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<style>body{font:1.05rem/1.5 system-ui,sans-serif;max-width:36rem;margin:2rem auto;"
+        "padding:0 1rem}button{font:inherit;padding:.6rem 1.4rem}</style>"
         f"<title>{html.escape(title)}</title><h1>{html.escape(title)}</h1>"
         f"<p>{html.escape(text)}</p>{button}</html>"
     )

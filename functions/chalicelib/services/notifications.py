@@ -26,7 +26,7 @@ from typing import Any
 from ..db import notifications_repo
 from ..db.models import Contact, Notification
 from ..domain.dates import utcnow
-from ..domain.notifications import notification_id, wants
+from ..domain.notifications import CONFIRMATION_KIND, OPTIONAL_KINDS, notification_id, wants
 from ..mail.mailer import Mailer, SendFailed, get_mailer
 from ..mail.message import Attachment, Outgoing, build
 from ..mail.render import render
@@ -78,7 +78,9 @@ def _base_context(kind_name: str, oid: str, link: str, link_label: str) -> dict[
         "link": _absolute(link),
         "link_label": link_label,
         "preferences_url": f"{public}/cabinet/#notifications",
-        "unsubscribe_url": unsubscribe_url(oid, kind_name),
+        # Not in the address confirmation: it goes to an address not yet proven the person's,
+        # and is never subject to preferences.
+        "unsubscribe_url": unsubscribe_url(oid, kind_name) if kind_name in OPTIONAL_KINDS else "",
     }
 
 
@@ -249,5 +251,7 @@ def feed_view(oid: str) -> dict[str, Any]:
                 "created_at": n.created_at.isoformat() if n.created_at else None,
             }
             for n in notifications_repo.feed(oid)
+            # The address confirmation carries its one-use link: only the mailbox may see it.
+            if n.kind != CONFIRMATION_KIND
         ]
     }

@@ -48,11 +48,8 @@
     return request("GET", "/api/me/notifications").then(function (r) {
       var list = $(".nmo-notify__feed");
       clear(list);
-      // The confirmation mail's link proves the new address is the person's: it stays in that
-      // mailbox and is not shown here.
-      var items = ((r.status === 200 && r.body && r.body.items) || []).filter(function (n) {
-        return n.kind !== "email_confirm";
-      });
+      // The API leaves the address confirmation (and its one-use link) out of the feed.
+      var items = (r.status === 200 && r.body && r.body.items) || [];
       $(".nmo-notify__empty").hidden = items.length > 0;
       items.forEach(function (n) {
         var when = new Date(n.created_at);
