@@ -16,6 +16,7 @@ INFRA = Path(__file__).resolve().parent
 sys.path.insert(0, str(INFRA.parent / "functions"))
 
 from chalicelib.db.models import ALL_MODELS, PortalModel  # noqa: E402
+from chalicelib.db.models.schema import schema_of  # noqa: E402
 
 OUTPUT = INFRA / "tables.json"
 _TYPES = {"S": "S", "N": "N", "B": "B"}
@@ -32,40 +33,22 @@ def _key_schema(hash_key: str, range_key: str | None) -> list[dict[str, str]]:
     return schema
 
 
-def _keys_of(attributes: dict[str, Any]) -> tuple[str, str | None]:
-    hash_key = next(name for name, attr in attributes.items() if attr.is_hash_key)
-    range_key = next((name for name, attr in attributes.items() if attr.is_range_key), None)
-    return hash_key, range_key
-
-
 def table_properties(model: type[PortalModel]) -> dict[str, Any]:
     """The CloudFormation properties of one model's table (keys, indexes, TTL, safety switches)."""
-    attributes = model.get_attributes()
-    hash_key, range_key = _keys_of(attributes)
-    key_types = {hash_key: attributes[hash_key].attr_type}
-    if range_key:
-        key_types[range_key] = attributes[range_key].attr_type
+    schema = schema_of(model)
     indexes = []
-    for index in sorted(model._indexes.values(), key=lambda i: i.Meta.index_name):
-        index_attrs = {
-            name: attr
-            for name, attr in vars(type(index)).items()
-            if getattr(attr, "is_hash_key", False) or getattr(attr, "is_range_key", False)
-        }
-        index_hash, index_range = _keys_of(index_attrs)
-        for name in filter(None, (index_hash, index_range)):
-            key_types[name] = index_attrs[name].attr_type
-        projection: dict[str, Any] = {"ProjectionType": index.Meta.projection.projection_type}
-        non_key = getattr(index.Meta.projection, "non_key_attributes", None)
-        if non_key:
-            projection["NonKeyAttributes"] = sorted(non_key)
+    for index in schema.indexes:
+        projection: dict[str, Any] = {"ProjectionType": index.projection_type}
+        if index.non_key_attributes:
+            projection["NonKeyAttributes"] = list(index.non_key_attributes)
         indexes.append(
             {
-                "IndexName": index.Meta.index_name,
-                "KeySchema": _key_schema(index_hash, index_range),
+                "IndexName": index.name,
+                "KeySchema": _key_schema(index.hash_key, index.range_key),
                 "Projection": projection,
             }
         )
+    hash_key, range_key, key_types = schema.hash_key, schema.range_key, schema.key_types
     properties: dict[str, Any] = {
         "TableName": {"Fn::Sub": "${Prefix}" + model.table},
         "BillingMode": "PAY_PER_REQUEST",

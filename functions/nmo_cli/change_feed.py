@@ -8,12 +8,7 @@ does not replay old changes; a record seen twice would send nothing twice anyway
 
 from __future__ import annotations
 
-import logging
-import threading
 from typing import Any
-
-log = logging.getLogger("nmo.serve")
-PERIOD_SECONDS = 1.0
 
 
 class ChangeFeed:
@@ -77,28 +72,3 @@ class ChangeFeed:
 
         records = self.poll()
         return handle_records(records) if records else 0
-
-
-class ChangeFeedThread:
-    """The poller in a background thread of `nmo serve`."""
-
-    def __init__(self, period: float = PERIOD_SECONDS) -> None:
-        self._feed = ChangeFeed()
-        self._period = period
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="change-feed", daemon=True)
-
-    def start(self) -> None:
-        self._feed.start()
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self._feed.deliver()
-            except Exception:  # keep polling: the next second tries again
-                log.exception("change notices failed")
-            self._stop.wait(self._period)

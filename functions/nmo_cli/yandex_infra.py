@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.db.models import ALL_MODELS, PortalModel
+from chalicelib.db.models.schema import schema_of
 
 REPO = Path(__file__).resolve().parents[2]
 OUT_DIR = REPO / "infra" / "yandex"
@@ -38,41 +39,23 @@ APP_SECRETS = {
 # Tables ------------------------------------------------------------------------------------
 
 
-def _keys_of(attributes: dict[str, Any]) -> tuple[str, str | None]:
-    hash_key = next(name for name, attr in attributes.items() if attr.is_hash_key)
-    range_key = next((name for name, attr in attributes.items() if attr.is_range_key), None)
-    return hash_key, range_key
-
-
 def table_resource(model: type[PortalModel]) -> dict[str, Any]:
     """One document table (YDB Document API) as Terraform's aws_dynamodb_table, which YDB's
     documentation uses with the AWS provider pointed at the database's Document API endpoint."""
-    attributes = model.get_attributes()
-    hash_key, range_key = _keys_of(attributes)
-    key_types = {hash_key: attributes[hash_key].attr_type}
-    if range_key:
-        key_types[range_key] = attributes[range_key].attr_type
+    schema = schema_of(model)
     indexes = []
-    for index in sorted(model._indexes.values(), key=lambda i: i.Meta.index_name):
-        index_attrs = {
-            name: attr
-            for name, attr in vars(type(index)).items()
-            if getattr(attr, "is_hash_key", False) or getattr(attr, "is_range_key", False)
-        }
-        index_hash, index_range = _keys_of(index_attrs)
-        for name in filter(None, (index_hash, index_range)):
-            key_types[name] = index_attrs[name].attr_type
+    for index in schema.indexes:
         gsi: dict[str, Any] = {
-            "name": index.Meta.index_name,
-            "hash_key": index_hash,
-            "projection_type": index.Meta.projection.projection_type,
+            "name": index.name,
+            "hash_key": index.hash_key,
+            "projection_type": index.projection_type,
         }
-        if index_range:
-            gsi["range_key"] = index_range
-        non_key = getattr(index.Meta.projection, "non_key_attributes", None)
-        if non_key:
-            gsi["non_key_attributes"] = sorted(non_key)
+        if index.range_key:
+            gsi["range_key"] = index.range_key
+        if index.non_key_attributes:
+            gsi["non_key_attributes"] = list(index.non_key_attributes)
         indexes.append(gsi)
+    hash_key, range_key, key_types = schema.hash_key, schema.range_key, schema.key_types
     table: dict[str, Any] = {
         "provider": "aws.ydb",
         "name": "${var.table_prefix}" + model.table,

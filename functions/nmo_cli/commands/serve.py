@@ -286,22 +286,16 @@ def run_serve(args: argparse.Namespace) -> int:
             csp=_csp(site_dir, s3_url) or DEFAULT_CSP,
         )
         servers.append(origin_socket_server)
-        # Events whose last day is over become `finished`, as the cloud's schedule does.
-        from nmo_cli.event_finisher import EventFinisher
+        # The cloud's schedules and stream consumers, as background timers (local_schedule).
+        from nmo_cli import local_schedule
 
-        finisher = EventFinisher()
-        finisher.start()
-        servers.append(_Stoppable(finisher.stop))
-        # Change notices from the store's streams, and the daily job, as the cloud runs them.
-        from nmo_cli.change_feed import ChangeFeedThread
-        from nmo_cli.notify_timer import DailyNotifications
-
-        changes = ChangeFeedThread()
-        changes.start()
-        servers.append(_Stoppable(changes.stop))
-        daily = DailyNotifications()
-        daily.start()
-        servers.append(_Stoppable(daily.stop))
+        for timer in (
+            local_schedule.event_finisher(),
+            local_schedule.change_notices(),
+            local_schedule.daily_notifications(),
+        ):
+            timer.start()
+            servers.append(_Stoppable(timer.stop))
         if built_from is not None:
             # Moderators' decisions reach the static catalog within seconds, as the publishing
             # job does in a deployment.
