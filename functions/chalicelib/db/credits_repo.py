@@ -28,7 +28,11 @@ SUMMARY = "summary"
 BUCKET_PREFIX = "cycle#"
 PLAN_PREFIX = "plan#"
 PAGE_SIZE = 50
-MAX_REBUILD_ATTEMPTS = 5
+# A rebuild commits only if no credit was written meanwhile (the summary's `seq`); each failed
+# round means at least one write landed, so a burst of writes for one person (codes redeemed at
+# once while the specialties change) needs as many rounds as writes. Bursts beyond this are
+# answered «busy» and the caller retries.
+MAX_REBUILD_ATTEMPTS = 16
 
 
 def _now() -> dt.datetime:
