@@ -152,6 +152,47 @@ def test_filtering_by_specialty_shows_only_its_elements(page: Any, site_url: str
     assert page.console_errors == []
 
 
+def test_choices_made_while_the_index_loads_render_once_and_nothing_rewrites_later(
+    page: Any, site_url: str
+) -> None:
+    """Each choice asks for a render; while the index loads they pile up. Only the newest renders,
+    and no late render or address rewrite follows: either would land under a visitor's click on a
+    result (a rebuilt list moves the link, and Chromium drops a pending navigation when the page
+    rewrites its own address). The clock is fake, so "later" is exact, not a wait."""
+    FakeApi(page)
+    page.clock.install()
+    held: list[Any] = []
+    page.route("**/catalog/index.json", lambda route: held.append(route))
+    page.goto(site_url + "/catalog/")
+    page.evaluate(
+        """() => {
+        window.nmoRenders = 0; window.nmoRewrites = 0;
+        const replace = history.replaceState.bind(history);
+        history.replaceState = (...args) => { window.nmoRewrites += 1; return replace(...args); };
+        new MutationObserver((records) => {
+          records.forEach((r) => r.addedNodes.forEach((node) => {
+            if (/^Найдено/.test(node.textContent)) window.nmoRenders += 1;
+          }));
+        }).observe(document.getElementById("nmo-results-status"), {childList: true});
+      }"""
+    )
+    page.fill("input[name=q]", "кардиолог")  # typing: waits for a pause
+    page.select_option("select[name=specialty]", label="Кардиология")
+    page.select_option("select[name=kind]", value="event")
+    page.fill("input[name=from]", "2026-01-01")
+    page.wait_for_function("() => true")  # let the route handler see the request
+    assert len(held) == 1  # one index load for all the choices
+    held[0].continue_()
+    status = page.locator("#nmo-results-status")
+    status.filter(has_text="Найдено: 1.").wait_for()
+    page.locator("#nmo-results .nmo-item").first.evaluate("li => li.dataset.seen = '1'")
+    page.clock.run_for(5000)  # any render still waiting would run now
+    assert page.evaluate("[window.nmoRenders, window.nmoRewrites]") == [1, 1]
+    assert page.locator("#nmo-results .nmo-item[data-seen='1']").count() == 1
+    assert "from=2026-01-01" in page.url and "kind=event" in page.url
+    assert page.console_errors == []
+
+
 def test_filters_by_format_city_and_dates(page: Any, site_url: str) -> None:
     FakeApi(page)
     page.goto(site_url + "/catalog/?format=online")

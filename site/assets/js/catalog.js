@@ -162,9 +162,16 @@
       more.hidden = shown >= found.length;
     }
 
+    // Only the newest request renders: several filters changed while the index loads each ask
+    // for a render, and a late one must not rebuild the list under the visitor's pointer.
+    var generation = 0;
+
     function apply() {
+      clearTimeout(timer);
+      var mine = ++generation;
       status.textContent = "Загрузка каталога…";
       return loadIndex(form.getAttribute("data-index")).then(function (index) {
+        if (mine !== generation) { return; }
         var c = criteria();
         var matching = index.elements.filter(function (e) { return keep(c, e); });
         // What is still ahead (or undated) first, by start; what has ended only on request,
@@ -183,18 +190,27 @@
         var clean = new URLSearchParams();
         query.forEach(function (v, k) { if (v) { clean.append(k, v); } });
         var qs = clean.toString();
-        history.replaceState(null, "", location.pathname + (qs ? "?" + qs : ""));
+        var url = location.pathname + (qs ? "?" + qs : "");
+        // Rewriting the address when nothing changed is not free: Chromium drops a link's
+        // navigation that is still pending when the page rewrites its own address.
+        if (url !== location.pathname + location.search) { history.replaceState(null, "", url); }
       }, function () {
-        status.textContent = "Не удалось загрузить каталог. Обновите страницу.";
+        if (mine === generation) { status.textContent = "Не удалось загрузить каталог. Обновите страницу."; }
       });
     }
 
+    // Typing waits for a pause; a choice (a list, a date, a checkbox) applies at once and
+    // replaces any render still waiting for typing to pause.
     var timer = null;
-    form.addEventListener("input", function () {
+    var TYPED = { text: true, search: true, number: true };
+    form.addEventListener("input", function (ev) {
+      if (!TYPED[ev.target.type]) { return; }
       clearTimeout(timer);
       timer = setTimeout(apply, 150);
     });
     form.addEventListener("change", apply);
+    // Leaving the page (a result clicked) cancels a render still waiting.
+    window.addEventListener("pagehide", function () { clearTimeout(timer); generation += 1; });
     form.addEventListener("submit", function (ev) { ev.preventDefault(); apply(); });
     form.addEventListener("reset", function () { setTimeout(apply, 0); });
     more.querySelector("button").addEventListener("click", showMore);
