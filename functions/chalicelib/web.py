@@ -33,6 +33,23 @@ def json_response(
     return Response(body=dumps(data), status_code=status, headers=merged)
 
 
+def file_response(
+    body: bytes | str, content_type: str, filename: str, *, cache: str = "no-store"
+) -> Response:
+    """A download — every file the API answers with (exports, lists, calendars) has this shape.
+    `filename` is ASCII the caller built; `cache` is "no-cache" for public files that may be
+    kept but must be revalidated."""
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": content_type,
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": cache,
+        "X-Content-Type-Options": "nosniff",
+    }
+    if isinstance(body, bytes) and content_type.startswith(("text/", "application/json")):
+        body = body.decode("utf-8")  # Chalice sends bytes only for its binary media types
+    return Response(body=body, status_code=200, headers=headers)
+
+
 def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "field": field}}
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice import Blueprint
 
 from ..services import applications
-from ..web import json_body, json_response, query_params
+from ..web import file_response, json_body, json_response, query_params
 from .session import authenticated
 
 bp = Blueprint(__name__)
@@ -84,13 +84,7 @@ def review_export() -> Any:
     request = bp.current_request
     person = authenticated(request)
     body, content_type, name = applications.export(person, query_params(request))
-    headers: dict[str, str | list[str]] = {
-        "Content-Type": content_type,
-        "Content-Disposition": f'attachment; filename="{name}"',
-        "Cache-Control": "no-store",
-        "X-Content-Type-Options": "nosniff",
-    }
-    return Response(body=body, status_code=200, headers=headers)
+    return file_response(body, content_type, name)
 
 
 @bp.route("/api/review/applications/{application_id}", methods=["GET"])

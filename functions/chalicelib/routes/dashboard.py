@@ -7,29 +7,17 @@ import base64
 import binascii
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice import Blueprint
 
 from ..errors import InvalidInput
 from ..services import dashboard, events_dashboard, sharing, staff_list
-from ..web import json_body, json_response, query_params
+from ..web import file_response, json_body, json_response, query_params
 from . import session
 
 bp = Blueprint(__name__)
 
 ANALYST = "analyst"
 EMPLOYER = "employer"
-
-
-def _file(body: bytes, content_type: str, filename: str) -> Response:
-    return Response(
-        body=body,
-        status_code=200,
-        headers={
-            "Content-Type": content_type,
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
 
 
 # --- ministry -----------------------------------------------------------------------------------
@@ -70,7 +58,7 @@ def export() -> Any:
     request = bp.current_request
     session.authenticated(request, role=ANALYST)
     params = query_params(request)
-    return _file(*dashboard.export(params.get("view", "region"), params.get("org_id")))
+    return file_response(*dashboard.export(params.get("view", "region"), params.get("org_id")))
 
 
 # --- employer -----------------------------------------------------------------------------------
@@ -125,7 +113,7 @@ def employer_summary() -> Any:
 @bp.route("/api/stats/employer/staff/export", methods=["GET"])
 def export_staff() -> Any:
     """XLSX списка сотрудников с их статусами."""
-    return _file(*staff_list.export(_employer_org()))
+    return file_response(*staff_list.export(_employer_org()))
 
 
 # --- the person ---------------------------------------------------------------------------------

@@ -8,11 +8,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
-from chalice import Blueprint, Response
+from chalice import Blueprint
 
 from ..domain.rules import pace_choices, rule_set_choices
 from ..services import cabinet, codes, credits, plan
-from ..web import json_body, json_response, query_params
+from ..web import file_response, json_body, json_response, query_params
 from .session import authenticated
 
 bp = Blueprint(__name__)
@@ -49,18 +49,7 @@ def export_credits() -> Any:
     from ..services import credit_export  # exports load in their own routes, not at cold start
 
     body, content_type, filename = credit_export.export(person, query_params(request).get("format"))
-    return _file(body, content_type, filename)
-
-
-def _file(body: bytes, content_type: str, filename: str) -> Response:
-    headers: dict[str, str | list[str]] = {
-        "Content-Type": content_type,
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "no-store",
-    }
-    if content_type.startswith(("text/", "application/json")):
-        return Response(body=body.decode("utf-8"), status_code=200, headers=headers)
-    return Response(body=body, status_code=200, headers=headers)
+    return file_response(body, content_type, filename)
 
 
 @bp.route("/api/me/history", methods=["GET"])
@@ -149,4 +138,4 @@ def export_my_plan() -> Any:
     from ..services import plan_export  # exports load in their own routes, not at cold start
 
     body, content_type, filename = plan_export.export(person, query_params(request).get("format"))
-    return _file(body, content_type, filename)
+    return file_response(body, content_type, filename)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice import Blueprint
 
 from ..services import organizer_events
-from ..web import json_body, json_response, query_params
+from ..web import file_response, json_body, json_response, query_params
 from . import session
 
 bp = Blueprint(__name__)
@@ -71,13 +71,7 @@ def participants(event_id: str) -> Any:
     body, content_type, name = _attendance().participants(person, event_id, fmt)
     if fmt == "json":
         return json_response(body)
-    headers: dict[str, str | list[str]] = {
-        "Content-Type": content_type,
-        "Content-Disposition": f'attachment; filename="{name}"',
-        "Cache-Control": "no-store",
-        "X-Content-Type-Options": "nosniff",
-    }
-    return Response(body=body, status_code=200, headers=headers)
+    return file_response(body, content_type, name)
 
 
 @bp.route("/api/organizer/events/{event_id}/attendance", methods=["POST"])

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint, Response
+from chalice import Blueprint
 
 from ..services import event_calendars, registration
-from ..web import json_body, json_response, query_params
+from ..web import file_response, json_body, json_response, query_params
 from . import session
 
 bp = Blueprint(__name__)
@@ -50,12 +50,6 @@ def my_registrations() -> Any:
 def calendar_file(event_id: str) -> Any:
     """Файл календаря (.ics) с днями опубликованного мероприятия."""
     body = event_calendars.event_calendar(event_id)
-    return Response(
-        body=body,
-        status_code=200,
-        headers={
-            "Content-Type": "text/calendar; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="event-{event_id}.ics"',
-            "Cache-Control": "no-cache",
-        },
+    return file_response(
+        body, "text/calendar; charset=utf-8", f"event-{event_id}.ics", cache="no-cache"
     )
