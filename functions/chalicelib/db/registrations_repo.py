@@ -197,16 +197,38 @@ def waitlist_heads(event_id: str, count: int) -> list[Registration]:
     return list(Registration.waitlist.query(event_id, limit=count))
 
 
-def position(event: CatalogElement, wait_seq: int) -> int:
-    """1-based rank among those still waiting, from the event item alone (no Query).
+def rank(event: CatalogElement, wait_seq: int) -> int:
+    """The rank of a ticket still in line, from the event item alone (no Query): ≥ 1 for a
+    ticket that waits, ≤ 0 for one already promoted.
 
     Tickets below `wait_seq` were each promoted, left the line, or still wait. Promotion takes
     the line strictly from the head and never while a ticket is in flight, so every promoted
-    ticket is below any waiting one: rank = ticket − promoted − (left tickets below it).
+    ticket is below any waiting one: rank = ticket − promoted − (left tickets below it). For a
+    promoted ticket everything below it was promoted or left, which makes the same sum ≤ 0.
     """
     left = event.waitlist_left or set()
     below = sum(1 for t in left if int(t) < wait_seq)
-    return max(1, int(wait_seq) - int(event.waitlist_promoted or 0) - below)
+    return int(wait_seq) - int(event.waitlist_promoted or 0) - below
+
+
+def position(event: CatalogElement, wait_seq: int) -> int:
+    """1-based position among those still waiting (`rank`), for a ticket known to wait."""
+    return max(1, rank(event, wait_seq))
+
+
+def still_first(line: list[Registration], event: CatalogElement, count: int) -> list[Registration]:
+    """The first `count` still waiting, taken from `line` — the head of the line as queried
+    earlier — when the event's counters show it still covers them (their ranks run 1…count);
+    else [] (query again). A line once read stays a prefix of the waiting: joining adds only
+    higher tickets, so nobody who waits below one of these can be missing from it. Any read of
+    the event will do: each head's own condition (still waiting with that ticket) guards the
+    promotion that uses them."""
+    left = event.waitlist_left or set()
+    waiting = [h for h in line if int(h.wait_seq) not in left and rank(event, h.wait_seq) >= 1]
+    heads = waiting[:count]
+    if len(heads) < count or any(rank(event, h.wait_seq) != i for i, h in enumerate(heads, 1)):
+        return []
+    return heads
 
 
 def _promote_actions(now: dt.datetime) -> list[Any]:

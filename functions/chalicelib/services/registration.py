@@ -28,6 +28,9 @@ CANCEL_ATTEMPTS = 3
 PROMOTE_BATCH = MAX_ACTIONS - 2
 # Promotion rounds one call may run; whoever changes the line next runs it again.
 FILL_BUDGET = 20
+# Heads read beyond a promotion's need: a round that lost a race to another cancel's promotion
+# usually finds its next heads among them (registrations_repo.still_first), one Query fewer.
+SPARE_HEADS = 8
 PAGE_SIZE = 50
 
 
@@ -265,6 +268,7 @@ def fill_free_seats(
     # Our `release` number: "predicted" (with `event`), "unsure" once a prediction failed (the
     # next real read's counter, at least our number, stands in), or "known".
     release_is = "predicted" if release is not None and event is not None else "known"
+    line: list[Registration] = []  # the head of the line as last queried
     for _ in range(budget):
         if event is None:
             event = events_repo.get_event(event_id)
@@ -276,7 +280,10 @@ def fill_free_seats(
         if release is not None and int(event.releases_answered or 0) >= release:
             break  # a promotion that saw our freed seat filled every free seat
         count = min(_seats_free(event), int(event.waitlist_length or 0), PROMOTE_BATCH)
-        heads = registrations_repo.waitlist_heads(event_id, count)
+        heads = registrations_repo.still_first(line, event, count)
+        if not heads:
+            line = registrations_repo.waitlist_heads(event_id, count + SPARE_HEADS)
+            heads = line[:count]
         if not heads:
             break  # the index lags the counter; the next trigger finishes the job
         audits = [_promotion_audit(event_id, heads)]
