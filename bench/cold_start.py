@@ -17,14 +17,12 @@ client built at init as on Lambda.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +30,6 @@ for _path in (ROOT, ROOT / "functions", ROOT / "infra", ROOT / "bench"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-LAMBDA_RUNTIME = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3")
 HEAVY = (
     "gostcrypto",
     "jwt",
@@ -99,17 +96,7 @@ def package_layout(tmp: Path) -> tuple[Path, Path]:
     import package as api_package
 
     built = api_package.package("pilot", tmp / "out", offline=True)
-    task, runtime = tmp / "task", tmp / "runtime"
-    runtime.mkdir()
-    with zipfile.ZipFile(built.zip) as archive:
-        archive.extractall(task)
-    for name in LAMBDA_RUNTIME:
-        spec = importlib.util.find_spec(name)
-        assert spec is not None and spec.origin is not None
-        origin = Path(spec.origin)
-        source = origin.parent if origin.name == "__init__.py" else origin
-        (runtime / source.name).symlink_to(source)
-    return task, runtime
+    return api_package.runtime_layout(built.zip, tmp)
 
 
 def fresh(script: str, task: Path, runtime: Path, env: dict[str, str], *extra: str) -> str:

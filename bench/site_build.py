@@ -67,6 +67,20 @@ def element_page_sizes(site: Path) -> list[int]:
     return sorted(p.stat().st_size for p in (site / "catalog" / "e").glob("*/index.html"))
 
 
+ARTICLE = re.compile(rb'<article class="nmo-element">.*?</article>', re.S)
+
+
+def element_frames(site: Path) -> list[int]:
+    """Each element page's bytes outside its own <article> (the header, navigation, footer and
+    scripts every page carries): what the template costs, whatever the element says."""
+    frames = []
+    for page in (site / "catalog" / "e").glob("*/index.html"):
+        html = page.read_bytes()
+        found = ARTICLE.search(html)
+        frames.append(len(html) - (len(found.group(0)) if found else 0))
+    return sorted(frames)
+
+
 def print_biggest(label: str, biggest: list[tuple[int, str]]) -> None:
     print(f"{label} biggest files:")
     for size, rel in biggest:
@@ -147,6 +161,7 @@ def run(n: int) -> None:
         catalog_seconds, catalog_cpu = in_fresh_process(timed_catalog_build, site, jsonl)
         catalog_size, catalog_files, catalog_biggest = tree_stats(site)
         pages = element_page_sizes(site)
+        frames = element_frames(site)
         # What the browser fetches to filter or search: the head and every part it names.
         head = (site / "catalog" / "index.json").read_bytes()
         names = json.loads(head)["parts"]
@@ -178,6 +193,11 @@ def run(n: int) -> None:
         f"element page : median {pages[len(pages) // 2]} B, mean {sum(pages) // len(pages)} B, "
         f"max {pages[-1]} B, {over} of {len(pages)} over {TARGET_ELEMENT_PAGE} B "
         f"(bare page median {bare_pages[len(bare_pages) // 2]} B)"
+    )
+    print(
+        f"page frame   : median {frames[len(frames) // 2]} B, max {frames[-1]} B outside the "
+        f"element's own <article>; a page over {TARGET_ELEMENT_PAGE} B is one whose element "
+        f"says more than {TARGET_ELEMENT_PAGE - frames[-1]} B"
     )
     print_biggest("catalog", catalog_biggest)
     print_biggest("bare   ", bare_biggest)

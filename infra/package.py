@@ -43,6 +43,8 @@ LAMBDA_ACTIONS = INFRA / "lambda_dynamodb_actions.json"
 # the package is pure Python, so the architecture only matters for a future native wheel.
 LAMBDA_RUNTIME = "python3.13"
 LAMBDA_ARCHITECTURE = "arm64"
+# What the Lambda Python runtime itself provides: the package must need nothing else.
+RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3")
 _PIP_PLATFORM = "manylinux2014_aarch64"  # glibc 2.17: loads on Amazon Linux 2023 (glibc 2.34)
 # chalice/ itself is needed: it is the runtime part of the framework (app.py imports it).
 # gostcrypto's wheel ships its test suite as a top-level `tests` package.
@@ -347,6 +349,26 @@ def check_zip(path: Path) -> None:
         raise RuntimeError(f"the Lambda package must be pure Python, found {', '.join(native)}")
 
 
+def runtime_layout(zip_path: Path, into: Path) -> tuple[Path, Path]:
+    """The package as the Lambda runtime sees it: (the task root — the zip unpacked, a directory
+    holding only the runtime's own modules, linked from this environment). Imported with
+    `python -S` and these two on the path, a module the package forgot fails as in the cloud."""
+    import importlib.util
+
+    task, runtime = into / "task", into / "runtime"
+    runtime.mkdir(parents=True)
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extractall(task)
+    for name in RUNTIME_MODULES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            raise RuntimeError(f"{name} (part of the Lambda runtime) is not installed here")
+        origin = Path(spec.origin)
+        source = origin.parent if origin.name == "__init__.py" else origin
+        (runtime / source.name).symlink_to(source)
+    return task, runtime
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Сборка пакета Lambda и шаблона SAM для API")
     parser.add_argument("--stage", default="pilot", help="стадия из functions/.chalice/config.json")
@@ -365,3 +387,4 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+

@@ -5,7 +5,6 @@ runtime's Python with nothing but the zip and boto3 on sys.path."""
 from __future__ import annotations
 
 import glob
-import importlib.util
 import json
 import os
 import shutil
@@ -24,7 +23,6 @@ import package as api_package  # noqa: E402
 MAX_ZIP_BYTES = 1024 * 1024  # 0.57 MB measured; botocore alone is 17 MB
 RUNTIME_TOPS = {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3"}
 # Top-level modules the Lambda runtime gives besides the standard library.
-LAMBDA_RUNTIME = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3")
 
 
 @pytest.fixture(scope="module")
@@ -121,16 +119,7 @@ sys.exit(1 if failed else 0)
 def test_online_package_imports_in_a_fresh_interpreter_with_only_the_zip_and_boto3(
     online, tmp_path, capsys
 ):
-    task, runtime = tmp_path / "task", tmp_path / "runtime"
-    runtime.mkdir()
-    with zipfile.ZipFile(online.zip) as archive:
-        archive.extractall(task)
-    for name in LAMBDA_RUNTIME:
-        spec = importlib.util.find_spec(name)
-        assert spec is not None and spec.origin is not None
-        origin = Path(spec.origin)
-        source = origin.parent if origin.name == "__init__.py" else origin
-        (runtime / source.name).symlink_to(source)
+    task, runtime = api_package.runtime_layout(online.zip, tmp_path)
     python = runtime_python()
     result = subprocess.run(
         [python, "-S", "-c", _IMPORT_EVERYTHING, str(task), str(runtime)],

@@ -60,7 +60,6 @@ def test_lambda_package_builds_offline_with_the_app_and_without_boto3(built, cap
 
 
 # Top-level modules of what the Lambda Python runtime ships besides the standard library.
-LAMBDA_RUNTIME = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3")
 _IMPORT_EVERYTHING = """
 import importlib, pkgutil, sys
 sys.path[:0] = sys.argv[1:3]
@@ -80,18 +79,7 @@ sys.exit(1 if failed else 0)
 def test_packaged_lambda_imports_every_module_with_only_what_the_runtime_provides(built, tmp_path):
     """A dependency missing from functions/requirements.txt would only show up as 500s in the
     cloud; here the package is imported with nothing but the stdlib and the runtime's boto3."""
-    import importlib.util
-
-    task, runtime = tmp_path / "task", tmp_path / "runtime"
-    runtime.mkdir()
-    with zipfile.ZipFile(built.zip) as archive:
-        archive.extractall(task)
-    for name in LAMBDA_RUNTIME:
-        spec = importlib.util.find_spec(name)
-        assert spec is not None and spec.origin is not None
-        origin = Path(spec.origin)
-        source = origin.parent if origin.name == "__init__.py" else origin
-        (runtime / source.name).symlink_to(source)
+    task, runtime = api_package.runtime_layout(built.zip, tmp_path)
     result = subprocess.run(
         [sys.executable, "-S", "-c", _IMPORT_EVERYTHING, str(task), str(runtime)],
         capture_output=True,
