@@ -92,6 +92,10 @@ def test_employer_checks_then_confirms_a_staff_list_and_analyst_sees_the_heat_ma
     assert "<5" in table.inner_text()
     assert page.locator(".nmo-dash__heat span").count() > 24
     page.locator(".nmo-dash__events-org thead").wait_for(state="attached")
+    # One sharing employee: the organization's total is «<5», its bar hatched, not empty.
+    bar = page.locator(".nmo-dash__bar", has_text="Городская больница № 7")
+    assert bar.inner_text().strip().endswith("<5")
+    assert bar.locator(".nmo-dash__bar-track--hidden").count() == 1
     page.locator(".nmo-dash__bar button", has_text="Городская больница № 7").click()
     page.locator(".nmo-dash__detail-table tr", has_text="Терапия").wait_for()
     # Nothing is wider than the phone's screen but the tables' own scrolling boxes.
