@@ -107,3 +107,22 @@ def test_the_drill_down_hides_its_totals_row_as_the_organizations_view_hides_tha
     # And the drill-down's own cells cannot be had from that row: 6 alone in month 0 is hidden.
     cells = {r["id"]: r["months"][months[0]]["specialists"] for r in detail["specialties"]}
     assert cells["76"] == "<5"
+
+
+def test_the_employers_own_summary_does_not_hide_by_other_organizations_numbers(
+    client: Any,
+) -> None:
+    headers = _analyst(client)
+    months = _table(dashboard_repo.BY_ORG, {ORG_A: [6, 12, 40], ORG_B: [3, 20, 50]})
+    _table(dashboard_repo.org_scope(ORG_A), {"76": [6, 5, 20], "49": [0, 7, 20]})
+    employer = make_person("3000000051", roles=["specialist", "employer"], organization_id=ORG_A)
+    mine = json.loads(
+        client.http.get("/api/stats/employer/summary", headers=login_headers(employer)).body
+    )
+    ministry = json.loads(
+        client.http.get(f"/api/stats/organizations/{ORG_A}", headers=headers).body
+    )
+    # ORG_B's 3 hides ORG_A's month in the ministry's tables; the employer's own summary says
+    # nothing of ORG_B, so its 6 stays.
+    assert ministry["totals"]["months"][months[0]]["specialists"] == "<5"
+    assert mine["totals"]["months"][months[0]]["specialists"] == 6

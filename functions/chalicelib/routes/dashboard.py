@@ -123,7 +123,7 @@ def upload_staff() -> Any:
 @bp.route("/api/stats/employer/summary", methods=["GET"])
 def employer_summary() -> Any:
     """Моя организация: специальности × месяцы истечения (сотрудники, открывшие данные)."""
-    return json_response(dashboard.organization_view(_employer_org()))
+    return json_response(dashboard.organization_view(_employer_org(), beside_others=False))
 
 
 @bp.route("/api/stats/employer/staff/export", methods=["GET"])

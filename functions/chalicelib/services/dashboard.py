@@ -3,8 +3,8 @@
 organization (employer), with its XLSX export.
 
 Every view reads counter cells only (db/dashboard_repo.cells): one Query for the heat map, one
-for the organizations, two for an organization drilled into (its cells, and the organizations'
-cells its totals row must be suppressed like), plus a BatchGetItem of organization names —
+for the organizations, two for an organization the ministry drills into (its cells, and the
+organizations' cells its totals row must be suppressed like; one for the employer's own), plus a BatchGetItem of organization names —
 whatever the number of specialists. Statuses are derived for the viewing date
 (domain/dashboard.py). Counts of 1–4 people are shown as «<5», and so are the hours of such
 cells; so are the counts that would give one of those away by subtraction from a published
@@ -155,8 +155,13 @@ def organizations_view(today: dt.date | None = None) -> dict[str, Any]:
     return {"as_of": today.isoformat(), "months": months, "organizations": rows, "totals": totals}
 
 
-def organization_view(org_id: str, today: dt.date | None = None) -> dict[str, Any]:
-    """One organization drilled into: specialty × month, as the heat map."""
+def organization_view(
+    org_id: str, today: dt.date | None = None, *, beside_others: bool = True
+) -> dict[str, Any]:
+    """One organization drilled into: specialty × month, as the heat map. `beside_others`: the
+    ministry's drill-down, suppressed in step with the organizations view; the employer's own
+    summary is not (it would tell the employer where other organizations have few people, and
+    the employer sees each of its sharing employees anyway)."""
     org_id = (org_id or "").strip()
     if not org_id.startswith("org-") or len(org_id) > 40:
         raise InvalidInput("Неверный идентификатор организации.", field="org_id")
@@ -166,13 +171,15 @@ def organization_view(org_id: str, today: dt.date | None = None) -> dict[str, An
     today = today or today_msk()
     months = horizon(today)
     grid = _grid(dashboard_repo.org_scope(org_id), months, today)
-    # The drill-down's totals row is this organization's row of the organizations view: it
-    # shows and hides exactly what that row does, or one of the two would undo the other.
-    parent = _hidden(_grid(dashboard_repo.BY_ORG, months, today), months)
-    pinned: dict[str, dict[Position, bool]] = {
-        measure: {(TOTAL, month): (org_id, month) in cells for month in [*months, TOTAL]}
-        for measure, cells in parent.items()
-    }
+    pinned: dict[str, dict[Position, bool]] | None = None
+    if beside_others:
+        # The drill-down's totals row is this organization's row of the organizations view: it
+        # shows and hides exactly what that row does, or one of the two would undo the other.
+        parent = _hidden(_grid(dashboard_repo.BY_ORG, months, today), months)
+        pinned = {
+            measure: {(TOTAL, month): (org_id, month) in cells for month in [*months, TOTAL]}
+            for measure, cells in parent.items()
+        }
     names = {code: specialty_name(code) for code in grid}
     rows, totals = _rows(grid, months, names, _hidden(grid, months, pinned))
     return {
