@@ -1,7 +1,8 @@
 /* The regional dashboard (role analyst): the heat map specialty × month of expiry, a bar per
    organization, one organization drilled into; each with its table under it and an XLSX export.
    Values from the API go into the page as text, never as HTML. Counts of 1–4 people arrive as
-   «<5» and stay so. */
+   «<5» and stay so, as do the counts the API hides so that such a count cannot be computed from
+   a total (secondary suppression: decided by the API, never recomputed here). */
 (function () {
   "use strict";
 
@@ -87,6 +88,12 @@
     data.organizations.forEach(function (o) {
       var total = num(o.total.specialists), win = num(o.total.window_open), behind = num(o.total.behind);
       var track = el("span", { "class": "nmo-dash__bar-track", "aria-hidden": "true" });
+      // A hidden total («<5»: few people, or hidden so that a small one cannot be computed) has
+      // no length to draw: the track is hatched instead of looking like an empty organization.
+      if (typeof o.total.specialists !== "number") {
+        track.className += " nmo-dash__bar-track--hidden";
+        track.setAttribute("title", "Число скрыто для защиты данных");
+      }
       [["window", win], ["behind", behind], ["rest", Math.max(0, total - win - behind)]].forEach(function (p) {
         var part = el("span", { "class": "nmo-dash__bar-part nmo-dash__bar-part--" + p[0] });
         part.style.width = (100 * p[1] / top) + "%";

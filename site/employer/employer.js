@@ -1,5 +1,6 @@
 /* The employer's page: the staff list upload (check first, then confirm) and each employee's
-   status per cycle — never their ledger. Values from the API go into the page as text only. */
+   status per cycle — never their ledger — a page at a time («Показать ещё» asks for the next with
+   the cursor the last page gave). Values from the API go into the page as text only. */
 (function () {
   "use strict";
 
@@ -12,17 +13,29 @@
   function $(selector) { return root.querySelector(selector); }
   function show(selector, on) { $(selector).hidden = !on; }
 
-  function staff() {
-    return request("GET", "/api/stats/employer/staff").then(function (r) {
+  var PAGE = 50, nextCursor = null;
+
+  // One page of the staff list; `append` adds the next page under the rows already shown.
+  function staff(append) {
+    var url = "/api/stats/employer/staff?limit=" + PAGE;
+    if (append && nextCursor) { url += "&cursor=" + encodeURIComponent(nextCursor); }
+    var more = $(".nmo-emp__more");
+    more.disabled = true;
+    return request("GET", url).then(function (r) {
+      more.disabled = false;
       if (r.status !== 200) { fatal(errorOf(r, "Не удалось загрузить список.").message); return; }
       var node = $(".nmo-emp__staff");
-      clear(node);
-      show(".nmo-emp__empty", r.body.items.length === 0);
-      if (!r.body.items.length) { return; }
-      node.appendChild(el("thead", {}, [el("tr", {}, ["СНИЛС", "ФИО", "Данные", "Специальность", "Действует до", "Статус", "Не хватает ДПП ПК, ч", "Не хватает прочих, ч"].map(function (h) {
-        return el("th", { scope: "col", text: h });
-      }))]));
-      var body = el("tbody");
+      if (!append) {
+        clear(node);
+        show(".nmo-emp__empty", r.body.items.length === 0);
+        if (r.body.items.length) {
+          node.appendChild(el("thead", {}, [el("tr", {}, ["СНИЛС", "ФИО", "Данные", "Специальность", "Действует до", "Статус", "Не хватает ДПП ПК, ч", "Не хватает прочих, ч"].map(function (h) {
+            return el("th", { scope: "col", text: h });
+          }))]));
+          node.appendChild(el("tbody"));
+        }
+      }
+      var body = node.querySelector("tbody");
       r.body.items.forEach(function (row) {
         var cycles = row.cycles.length ? row.cycles : [null];
         cycles.forEach(function (c) {
@@ -35,9 +48,12 @@
           ]));
         });
       });
-      node.appendChild(body);
+      nextCursor = r.body.cursor || null;
+      show(".nmo-emp__more-box", Boolean(nextCursor));
     });
   }
+
+  $(".nmo-emp__more").addEventListener("click", function () { staff(true); });
 
   function send(apply) {
     return request("POST", "/api/stats/employer/staff", { filename: pending.name, content: pending.content, apply: apply });
@@ -75,7 +91,7 @@
 
   $(".nmo-emp__confirm").addEventListener("click", function () {
     if (!pending) { return; }
-    send(true).then(function (r) { report(r); if (r.status === 200) { pending = null; return staff(); } return null; });
+    send(true).then(function (r) { report(r); if (r.status === 200) { pending = null; return staff(false); } return null; });
   });
 
   function fatal(message) { var n = $(".nmo-emp__fatal"); n.textContent = message; n.hidden = false; }
@@ -86,6 +102,6 @@
     if (r.status !== 200) { fatal("Сервер портала недоступен. Попробуйте обновить страницу позже."); return; }
     if ((r.body.roles || []).indexOf("employer") < 0) { show(".nmo-emp__denied", true); return; }
     show(".nmo-emp__content", true);
-    staff();
+    staff(false);
   }).catch(function () { fatal("Сервер портала недоступен. Попробуйте обновить страницу позже."); });
 }());

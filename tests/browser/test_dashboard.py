@@ -92,6 +92,10 @@ def test_employer_checks_then_confirms_a_staff_list_and_analyst_sees_the_heat_ma
     assert "<5" in table.inner_text()
     assert page.locator(".nmo-dash__heat span").count() > 24
     page.locator(".nmo-dash__events-org thead").wait_for(state="attached")
+    # One sharing employee: the organization's total is «<5», its bar hatched, not empty.
+    bar = page.locator(".nmo-dash__bar", has_text="Городская больница № 7")
+    assert bar.inner_text().strip().endswith("<5")
+    assert bar.locator(".nmo-dash__bar-track--hidden").count() == 1
     page.locator(".nmo-dash__bar button", has_text="Городская больница № 7").click()
     page.locator(".nmo-dash__detail-table tr", has_text="Терапия").wait_for()
     # Nothing is wider than the phone's screen but the tables' own scrolling boxes.
@@ -115,3 +119,32 @@ def test_specialist_switches_sharing_off_in_the_cabinet(
     page.reload()
     page.locator("#nmo-cab-sharing").wait_for(state="visible")
     assert not page.locator(".nmo-cab__sharing").is_checked()
+
+
+def test_employer_sees_the_first_page_of_a_long_staff_list_and_asks_for_the_rest(
+    portal: Stack, page: Any, people: Any
+) -> None:
+    from chalicelib.db import dashboard_repo
+    from chalicelib.db.models import Organization
+
+    from tests.people import valid_snils
+
+    make_person, sign_in = people
+    page.set_viewport_size({"width": 390, "height": 800})
+    org = "org-7728168971"  # its own organization: the stack is shared with the test above
+    Organization(org_id=org, name="Областная больница", created_at=dt.datetime.now(dt.UTC)).save()
+    for i in range(57):
+        dashboard_repo.staff_member(org, valid_snils(5000 + i), f"Сотрудник {i:02d}", None).save()
+    employer = make_person("4100000020", roles=["specialist", "employer"], organization_id=org)
+    sign_in(page.context, employer)
+    page.goto(portal.url + "/employer/")
+    rows = page.locator(".nmo-emp__staff tbody tr")
+    more = page.locator(".nmo-emp__more")
+    more.wait_for(state="visible")  # shown once the first page says there is a next one
+    assert rows.count() == 50
+    more.click()
+    more.wait_for(state="hidden")
+    assert rows.count() == 57
+    names = [rows.nth(i).locator("th").inner_text() for i in range(57)]
+    assert sorted(names) == sorted(f"Сотрудник {i:02d}" for i in range(57))  # each once
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400

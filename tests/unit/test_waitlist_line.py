@@ -61,7 +61,9 @@ def test_a_line_too_short_or_not_at_the_head_asks_for_a_new_query() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["join", "promote", "leave", "read"]), st.integers(0, 9))))
+@given(
+    st.lists(st.tuples(st.sampled_from(["join", "promote", "leave", "read"]), st.integers(0, 9)))
+)
 def test_reused_heads_are_always_the_first_still_waiting(steps: list[tuple[str, int]]) -> None:
     line = Line()
     reads: list[list[Registration]] = []

@@ -16,6 +16,7 @@ from pynamodb.expressions.operand import Path
 
 from ..domain.dashboard import Contribution
 from ..domain.dates import utcnow
+from . import cursors
 from .connection import ensure_bound
 from .models import DashboardCounter, Organization, SnilsOwner, StaffMember
 from .transactions import Transaction
@@ -214,18 +215,41 @@ def employers_of(snils: str | None) -> list[str]:
 
 
 def staff_of(org_id: str) -> Iterator[StaffMember]:
-    """An organization's whole staff list (the employer's own page and export; uploads)."""
+    """An organization's whole staff list in СНИЛС order, read by DynamoDB's pages (uploads
+    compare against it; the export goes through it in slices, `staff_view` pages it)."""
     ensure_bound()
     return iter(StaffMember.query(org_id))
+
+
+STAFF_PAGE_MAX = 100  # one BatchGetItem of owners and one of placements per page
 
 
 def staff_page(
     org_id: str, *, cursor: dict[str, Any] | None, limit: int
 ) -> tuple[list[StaffMember], dict[str, Any] | None]:
+    """A page of the staff list in СНИЛС order: exactly one Query. One line more than the page is
+    asked for, so the start key of the next page is given only when there is a next page."""
     ensure_bound()
-    result = StaffMember.query(org_id, last_evaluated_key=cursor, limit=limit)
-    items = list(result)
-    return items, result.last_evaluated_key
+    result = StaffMember.query(org_id, last_evaluated_key=cursor, page_size=limit + 1)
+    try:
+        raw = next(result.page_iter)
+    except StopIteration:
+        return [], None
+    members = [StaffMember.from_raw_data(item) for item in raw.get("Items", [])]
+    if len(members) <= limit:
+        return members, None
+    members = members[:limit]
+    return members, {"org_id": {"S": org_id}, "snils": {"S": str(members[-1].snils)}}
+
+
+def encode_staff_cursor(last_key: dict[str, Any] | None, seal: bytes) -> str | None:
+    return cursors.encode(last_key, seal=seal)
+
+
+def decode_staff_cursor(cursor: str | None, org_id: str, seal: bytes) -> dict[str, Any] | None:
+    """A start key of this organization's own staff list (sealed: its keys are СНИЛС), or
+    ValueError (forged, of another listing, of another organization)."""
+    return cursors.decode(cursor, keys={"org_id", "snils"}, fixed={"org_id": org_id}, seal=seal)
 
 
 def owners_of(snils_list: Iterable[str]) -> dict[str, str]:

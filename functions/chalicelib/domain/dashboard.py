@@ -15,7 +15,7 @@ the calendar and the rule set, not by the number of people.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -214,6 +214,101 @@ def cell_view(attributes: Mapping[str, float], day: dt.date) -> CellView:
     return view
 
 
-def shown(n: int) -> int | str:
-    """A count as the ministry sees it: fewer than 5 people (but some) become «<5»."""
-    return SMALL_TEXT if 0 < n < SMALL_CELL else n
+def shown(n: int, hidden: bool = False) -> int | str:
+    """A count as the ministry sees it: fewer than 5 people (but some), or a count hidden so that
+    such a one cannot be computed from the totals (`suppressed`), become «<5»."""
+    return SMALL_TEXT if hidden or 0 < n < SMALL_CELL else n
+
+
+# --- secondary suppression -------------------------------------------------------------------
+
+TOTAL = "total"  # the label of the totals row and of the totals column in `suppressed`
+Position = tuple[Hashable, Hashable]
+
+
+def suppressed(
+    rows: Sequence[Hashable],
+    columns: Sequence[Hashable],
+    value: Mapping[Position, int],
+    fixed: Mapping[Position, bool] | None = None,
+) -> set[Position]:
+    """Which cells of a published table to show as «<5»: the table `rows` × `columns` (missing
+    cells are 0) with its row totals (column `TOTAL`), column totals (row `TOTAL`) and the grand
+    total `(TOTAL, TOTAL)`, all published.
+
+    Every cell of 1–4 is hidden (primary). A total is the sum of its line, so a line (a row with
+    its total, a column with its total, the totals row with the grand total, the totals column
+    with the grand total) with exactly one hidden member gives that member away by subtraction;
+    such a line also hides its smallest non-zero visible member (secondary), repeated until every
+    line has none or at least two hidden. Such a member always exists: the one hidden member is
+    non-zero, so either the total or another cell is.
+
+    Zero stays visible, and in a table of its own is never picked (a non-zero member is always
+    there): a zero says only that nobody is in the cell, hiding it protects nobody the non-zero
+    partner would not, and it would only blur the table. A hidden cell that is not small shows
+    «<5» too: a different mark would tell which hidden cell of a line is the big one and so
+    narrow the small one.
+
+    `fixed` pins members another published table already shows or hides (a drill-down's totals
+    row is the parent table's row): they keep that state. Then a pick that would leave another
+    line fixable only through a pinned member is avoided, and where the pins leave nothing else
+    a zero is hidden: the one case a zero is worth hiding, since the pinned total minus the
+    visible zeros would give the hidden cell.
+    """
+    fixed = fixed or {}
+    all_rows, all_columns = [*rows, TOTAL], [*columns, TOTAL]
+    cells: dict[Position, int] = {}
+    for r in rows:
+        for c in columns:
+            n = int(value.get((r, c), 0))
+            cells[(r, c)] = n
+            cells[(r, TOTAL)] = cells.get((r, TOTAL), 0) + n
+            cells[(TOTAL, c)] = cells.get((TOTAL, c), 0) + n
+            cells[(TOTAL, TOTAL)] = cells.get((TOTAL, TOTAL), 0) + n
+    for r in all_rows:
+        for c in all_columns:
+            cells.setdefault((r, c), 0)
+    lines = [[(r, c) for c in all_columns] for r in all_rows] + [
+        [(r, c) for r in all_rows] for c in all_columns
+    ]
+    lines_of: dict[Position, list[list[Position]]] = {}
+    for line in lines:
+        for member in line:
+            lines_of.setdefault(member, []).append(line)
+    hidden = {p for p, n in cells.items() if 0 < n < SMALL_CELL or fixed.get(p)}
+    order = {p: i for i, p in enumerate(cells)}
+
+    def free(p: Position) -> bool:
+        return p not in hidden and p not in fixed
+
+    def can_follow(p: Position, line: list[Position]) -> bool:
+        """Hiding `p` leaves each of its other lines fixable without a pinned member."""
+        for other in lines_of[p]:
+            if other is line or any(q in hidden for q in other):
+                continue
+            if not any(free(q) for q in other if q != p):
+                return False
+        return True
+
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            if sum(1 for p in line if p in hidden) != 1:
+                continue
+            options = [p for p in line if free(p)]
+            if not options:
+                continue  # only where `fixed` contradicts this table's own numbers
+            pick = min(
+                options,
+                key=lambda p: (
+                    not can_follow(p, line),
+                    cells[p] == 0,
+                    cells[p],
+                    TOTAL in (p[0], p[1]),
+                    order[p],
+                ),
+            )
+            hidden.add(pick)
+            changed = True
+    return hidden

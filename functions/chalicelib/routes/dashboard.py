@@ -70,8 +70,12 @@ def _employer_org() -> str:
 
 @bp.route("/api/stats/employer/staff", methods=["GET"])
 def staff() -> Any:
-    """Сотрудники моей организации: статус, срок документа, недостающие часы по видам."""
-    return json_response(staff_list.staff_view(_employer_org()))
+    """Сотрудники моей организации по страницам: limit (до 100), cursor из прошлого ответа.
+
+    По каждому: статус, срок документа, недостающие часы по видам; в ответе cursor следующей
+    страницы (null на последней)."""
+    org_id = _employer_org()
+    return json_response(staff_list.staff_view(org_id, params=query_params(bp.current_request)))
 
 
 @bp.route("/api/stats/employer/staff", methods=["POST"])
@@ -107,12 +111,12 @@ def upload_staff() -> Any:
 @bp.route("/api/stats/employer/summary", methods=["GET"])
 def employer_summary() -> Any:
     """Моя организация: специальности × месяцы истечения (сотрудники, открывшие данные)."""
-    return json_response(dashboard.organization_view(_employer_org()))
+    return json_response(dashboard.organization_view(_employer_org(), beside_others=False))
 
 
 @bp.route("/api/stats/employer/staff/export", methods=["GET"])
 def export_staff() -> Any:
-    """XLSX списка сотрудников с их статусами."""
+    """XLSX всего списка сотрудников с их статусами."""
     return file_response(*staff_list.export(_employer_org()))
 
 

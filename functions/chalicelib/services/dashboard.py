@@ -3,21 +3,32 @@
 organization (employer), with its XLSX export.
 
 Every view reads counter cells only (db/dashboard_repo.cells): one Query for the heat map, one
-for the organizations, one per organization drilled into, plus a BatchGetItem of organization
-names — whatever the number of specialists. Statuses are derived for the viewing date
+for the organizations, two for an organization the ministry drills into (its cells, and the
+organizations' cells its totals row must be suppressed like; one for the employer's own), plus a BatchGetItem of organization names —
+whatever the number of specialists. Statuses are derived for the viewing date
 (domain/dashboard.py). Counts of 1–4 people are shown as «<5», and so are the hours of such
-cells.
+cells; so are the counts that would give one of those away by subtraction from a published
+total (domain/dashboard.suppressed, applied here once for the API, the page and the XLSX).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..db import dashboard_repo, people_repo
-from ..domain.cycles import STATUS_BEHIND, STATUS_MET, STATUS_WINDOW_OPEN
-from ..domain.dashboard import CellView, cell_view, horizon, shown
+from ..domain.cycles import STATUS_WINDOW_OPEN
+from ..domain.dashboard import (
+    SMALL_CELL,
+    TOTAL,
+    CellView,
+    Position,
+    cell_view,
+    horizon,
+    shown,
+    suppressed,
+)
 from ..domain.dates import ru_date, today_msk
 from ..domain.numbers import plain_number
 from ..domain.specialties import specialty_name
@@ -26,35 +37,75 @@ from ..errors import InvalidInput, NotFound
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def cell_json(view: CellView) -> dict[str, Any]:
-    window = view.counts[STATUS_WINDOW_OPEN]
-    hidden_hours = 0 < window < 5
+MEASURES = ("specialists", "met", "behind", "window_open")
+Hidden = dict[str, set[Position]]  # measure → cells shown as «<5» (domain `suppressed`)
+
+
+def _count(view: CellView, measure: str) -> int:
+    return view.specialists if measure == "specialists" else view.counts[measure]
+
+
+def cell_json(view: CellView, hidden: Callable[[str], bool] = lambda _: False) -> dict[str, Any]:
+    """One published cell; `hidden(measure)` says whether suppression hides that count. The
+    hours go with the count of people whose hours they are (the window open): hidden with it."""
+    hide_hours = hidden(STATUS_WINDOW_OPEN) or 0 < view.counts[STATUS_WINDOW_OPEN] < SMALL_CELL
     return {
-        "specialists": shown(view.specialists),
-        "met": shown(view.counts[STATUS_MET]),
-        "behind": shown(view.counts[STATUS_BEHIND]),
-        "window_open": shown(window),
+        **{m: shown(_count(view, m), hidden(m)) for m in MEASURES},
         "window_missing_dpp_pk": None
-        if hidden_hours
+        if hide_hours
         else plain_number(view.window_missing_dpp_pk, digits=1),
         "window_missing_any": None
-        if hidden_hours
+        if hide_hours
         else plain_number(view.window_missing_any, digits=1),
     }
 
 
 def _grid(scope: str, months: list[str], today: dt.date) -> dict[str, dict[str, CellView]]:
-    """member → month → view, for every stored cell of the scope in the horizon."""
+    """member → month → view, for every stored cell of the scope in the horizon (members with
+    nobody in the horizon left out: their lines are all zero)."""
     grid: dict[str, dict[str, CellView]] = {}
     for key, attributes in dashboard_repo.cells(scope, months[0], months[-1]):
         month, member = dashboard_repo.cell_member(key)
         grid.setdefault(member, {})[month] = cell_view(attributes, today)
-    return grid
+    return {
+        member: cells
+        for member, cells in grid.items()
+        if any(view.specialists for view in cells.values())
+    }
+
+
+def _hidden(
+    grid: dict[str, dict[str, CellView]],
+    months: list[str],
+    pinned: dict[str, dict[Position, bool]] | None = None,
+) -> Hidden:
+    """Per measure, the cells (and totals) suppression hides. Members in id order, so that the
+    same table always gives the same pattern, whatever order its rows are shown in."""
+    members = sorted(grid)
+    return {
+        measure: suppressed(
+            members,
+            months,
+            {
+                (member, month): _count(view, measure)
+                for member in members
+                for month, view in grid[member].items()
+            },
+            (pinned or {}).get(measure),
+        )
+        for measure in MEASURES
+    }
 
 
 def _rows(
-    grid: dict[str, dict[str, CellView]], months: list[str], names: dict[str, str]
+    grid: dict[str, dict[str, CellView]],
+    months: list[str],
+    names: dict[str, str],
+    hidden: Hidden,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    def hides(member: str, month: str) -> Callable[[str], bool]:
+        return lambda measure: (member, month) in hidden[measure]
+
     rows = []
     per_month = {m: CellView() for m in months}
     for member in sorted(grid, key=lambda m: (names.get(m, m), m)):
@@ -64,21 +115,22 @@ def _rows(
             view = grid[member].get(month, CellView())
             total.merge(view)
             per_month[month].merge(view)
-            cells[month] = cell_json(view)
-        if total.specialists == 0:
-            continue
+            cells[month] = cell_json(view, hides(member, month))
         rows.append(
             {
                 "id": member,
                 "name": names.get(member, member),
-                "total": cell_json(total),
+                "total": cell_json(total, hides(member, TOTAL)),
                 "months": cells,
             }
         )
     grand = CellView()
     for view in per_month.values():
         grand.merge(view)
-    totals = {"months": {m: cell_json(v) for m, v in per_month.items()}, "total": cell_json(grand)}
+    totals = {
+        "months": {m: cell_json(v, hides(TOTAL, m)) for m, v in per_month.items()},
+        "total": cell_json(grand, hides(TOTAL, TOTAL)),
+    }
     return rows, totals
 
 
@@ -87,7 +139,8 @@ def region_view(today: dt.date | None = None) -> dict[str, Any]:
     today = today or today_msk()
     months = horizon(today)
     grid = _grid(dashboard_repo.REGION, months, today)
-    rows, totals = _rows(grid, months, {code: specialty_name(code) for code in grid})
+    names = {code: specialty_name(code) for code in grid}
+    rows, totals = _rows(grid, months, names, _hidden(grid, months))
     return {"as_of": today.isoformat(), "months": months, "specialties": rows, "totals": totals}
 
 
@@ -96,12 +149,19 @@ def organizations_view(today: dt.date | None = None) -> dict[str, Any]:
     today = today or today_msk()
     months = horizon(today)
     grid = _grid(dashboard_repo.BY_ORG, months, today)
-    rows, totals = _rows(grid, months, dashboard_repo.organization_names(grid))
+    rows, totals = _rows(
+        grid, months, dashboard_repo.organization_names(grid), _hidden(grid, months)
+    )
     return {"as_of": today.isoformat(), "months": months, "organizations": rows, "totals": totals}
 
 
-def organization_view(org_id: str, today: dt.date | None = None) -> dict[str, Any]:
-    """One organization drilled into: specialty × month, as the heat map."""
+def organization_view(
+    org_id: str, today: dt.date | None = None, *, beside_others: bool = True
+) -> dict[str, Any]:
+    """One organization drilled into: specialty × month, as the heat map. `beside_others`: the
+    ministry's drill-down, suppressed in step with the organizations view; the employer's own
+    summary is not (it would tell the employer where other organizations have few people, and
+    the employer sees each of its sharing employees anyway)."""
     org_id = (org_id or "").strip()
     if not org_id.startswith("org-") or len(org_id) > 40:
         raise InvalidInput("Неверный идентификатор организации.", field="org_id")
@@ -111,7 +171,17 @@ def organization_view(org_id: str, today: dt.date | None = None) -> dict[str, An
     today = today or today_msk()
     months = horizon(today)
     grid = _grid(dashboard_repo.org_scope(org_id), months, today)
-    rows, totals = _rows(grid, months, {code: specialty_name(code) for code in grid})
+    pinned: dict[str, dict[Position, bool]] | None = None
+    if beside_others:
+        # The drill-down's totals row is this organization's row of the organizations view: it
+        # shows and hides exactly what that row does, or one of the two would undo the other.
+        parent = _hidden(_grid(dashboard_repo.BY_ORG, months, today), months)
+        pinned = {
+            measure: {(TOTAL, month): (org_id, month) in cells for month in [*months, TOTAL]}
+            for measure, cells in parent.items()
+        }
+    names = {code: specialty_name(code) for code in grid}
+    rows, totals = _rows(grid, months, names, _hidden(grid, months, pinned))
     return {
         "as_of": today.isoformat(),
         "organization": {"id": org_id, "name": organization.name},
@@ -220,7 +290,11 @@ def export(
         [
             ["Дата, на которую рассчитаны статусы", ru_date(today)],
             ["Горизонт", "24 месяца от текущего"],
-            ["Защита данных", "ячейки, где меньше 5 человек, показаны как «<5»"],
+            [
+                "Защита данных",
+                "«<5» — в ячейке меньше 5 человек или число скрыто, чтобы такую ячейку "
+                "нельзя было вычислить из итогов строки или столбца",
+            ],
         ],
     )
     return workbook_bytes(book), XLSX, f"nmo-dashboard-{view}-{today.isoformat()}.xlsx"

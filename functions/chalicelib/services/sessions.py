@@ -56,6 +56,12 @@ def _sign(payload: bytes, purpose: str) -> str:
     return _b64(hmac.new(_key(), purpose.encode() + b"\x00" + payload, hashlib.sha256).digest())
 
 
+def cursor_seal() -> bytes:
+    """The key page cursors of personal listings are sealed with (db/cursors.py): derived from
+    the session key for that purpose alone."""
+    return hmac.new(_key(), b"page-cursor\x00", hashlib.sha256).digest()
+
+
 def encode_cookie_value(claims: SessionClaims) -> str:
     payload = json.dumps(
         {"oid": claims.oid, "sid": claims.sid, "exp": claims.expires_at}, separators=(",", ":")

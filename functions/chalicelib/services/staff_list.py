@@ -6,7 +6,8 @@ confirms (`apply=True`: the CLI's `--apply`, the page's confirm step); a file wi
 refused as a whole with row-numbered Russian messages. Each added or removed person is one
 transaction: the staff line and, for a person on the portal who shares with employers, the
 counter moves of their placement (services/dashboard_counters.py). An employee's status comes
-from their stored placement (BatchGetItem), so a page of staff costs a bounded number of calls.
+from their stored placement (BatchGetItem), so a page of staff costs a bounded number of calls;
+its cursor is sealed (db/cursors.py), since the list's keys are СНИЛС.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ..domain.specialties import specialty_name
 from ..domain.text import clean_text
 from ..errors import Conflict, InvalidInput
 from . import dashboard_counters
+from .sessions import cursor_seal
 
 MAX_ROWS = 5000
 MAX_ERRORS = 50
@@ -231,15 +233,48 @@ def _change(org_id: str, snils: str, oid: str | None, *, add: Any) -> None:
 # --- the employer's view -----------------------------------------------------------------------
 
 
-def staff_view(org_id: str, today: dt.date | None = None) -> dict[str, Any]:
-    """Every employee of the list: on the portal or not, and for those who share with the
-    employer each cycle's status, expiry and missing hours by kind."""
+PAGE_SIZE = 50
+
+
+def staff_view(
+    org_id: str, today: dt.date | None = None, params: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """A page of the staff list (`limit`, `cursor`; СНИЛС order): each employee on the portal or
+    not, and for those who share with the employer each cycle's status, expiry and missing hours
+    by kind. A page costs one Query and at most two BatchGetItem, whatever the list's size."""
+    params = params or {}
+    try:
+        limit = int(params.get("limit") or PAGE_SIZE)
+    except ValueError as exc:
+        raise InvalidInput(_LIMIT_TEXT, field="limit") from exc
+    if not 1 <= limit <= dashboard_repo.STAFF_PAGE_MAX:
+        raise InvalidInput(_LIMIT_TEXT, field="limit")
+    seal = cursor_seal()
+    try:
+        cursor = dashboard_repo.decode_staff_cursor(params.get("cursor"), org_id, seal)
+    except ValueError as exc:
+        raise InvalidInput("Неверный курсор страницы.", field="cursor") from exc
     today = today or today_msk()
-    members = list(dashboard_repo.staff_of(org_id))
+    members, last = dashboard_repo.staff_page(org_id, cursor=cursor, limit=limit)
+    return {
+        "organization_id": org_id,
+        "as_of": today.isoformat(),
+        "items": staff_rows(org_id, members, today),
+        "cursor": dashboard_repo.encode_staff_cursor(last, seal),
+    }
+
+
+_LIMIT_TEXT = f"Параметр limit — целое число от 1 до {dashboard_repo.STAFF_PAGE_MAX}."
+
+
+def staff_rows(org_id: str, members: list[Any], today: dt.date) -> list[dict[str, Any]]:
+    """The lines of these staff members (at most 100: one BatchGetItem of owners, one of their
+    placements). Whoever switched sharing off, or is not counted for this employer, shows
+    nothing of theirs."""
     owners = dashboard_repo.owners_of([m.snils for m in members]) if members else {}
-    placements = dashboard_repo.placements_of(list(owners.values()))
+    placements = dashboard_repo.placements_of(list(owners.values())) if owners else {}
     items = []
-    for member in sorted(members, key=lambda m: (m.full_name, m.snils)):
+    for member in members:
         oid = owners.get(member.snils)
         placement = placements.get(oid) if oid else None
         row: dict[str, Any] = {
@@ -261,7 +296,7 @@ def staff_view(org_id: str, today: dt.date | None = None) -> dict[str, Any]:
                 cycles=[_cycle_row(c, today) for c in placement.items],
             )
         items.append(row)
-    return {"organization_id": org_id, "as_of": today.isoformat(), "items": items}
+    return items
 
 
 def _cycle_row(item: Any, today: dt.date) -> dict[str, Any]:
@@ -286,13 +321,21 @@ def employer_of(person: Specialist) -> str:
 
 
 def export(org_id: str, today: dt.date | None = None) -> tuple[bytes, str, str]:
-    """The employer's staff view as XLSX: one line per employee and cycle."""
+    """The employer's whole staff view as XLSX: one line per employee and cycle, read in slices
+    of `STAFF_PAGE_MAX` (bounded calls per slice, memory for the rows only)."""
+    from itertools import islice
+
     from .spreadsheet import add_table, new_workbook, workbook_bytes
 
-    view = staff_view(org_id, today)
+    today = today or today_msk()
+
+    def rows() -> Any:
+        members = dashboard_repo.staff_of(org_id)
+        while chunk := list(islice(members, dashboard_repo.STAFF_PAGE_MAX)):
+            yield from staff_rows(org_id, chunk, today)
 
     def lines() -> Any:
-        for row in view["items"]:
+        for row in rows():
             if not row["cycles"]:
                 yield [row["snils"], row["full_name"], row["position"], row["state_text"]]
                 continue
@@ -324,4 +367,4 @@ def export(org_id: str, today: dt.date | None = None) -> tuple[bytes, str, str]:
     padded = ([*line, *([None] * (len(columns) - len(line)))] for line in lines())
     add_table(book, "Сотрудники", columns, padded)
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return workbook_bytes(book), xlsx, f"nmo-staff-{view['as_of']}.xlsx"
+    return workbook_bytes(book), xlsx, f"nmo-staff-{today.isoformat()}.xlsx"
