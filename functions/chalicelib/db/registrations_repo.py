@@ -224,9 +224,9 @@ def still_first(line: list[Registration], event: CatalogElement, count: int) -> 
     the event will do: each head's own condition (still waiting with that ticket) guards the
     promotion that uses them."""
     left = event.waitlist_left or set()
-    waiting = [h for h in line if int(h.wait_seq) not in left and rank(event, h.wait_seq) >= 1]
+    waiting = [h for h in line if int(h.wait_seq) not in left and rank(event, int(h.wait_seq)) >= 1]
     heads = waiting[:count]
-    if len(heads) < count or any(rank(event, h.wait_seq) != i for i, h in enumerate(heads, 1)):
+    if len(heads) < count or any(rank(event, int(h.wait_seq)) != i for i, h in enumerate(heads, 1)):
         return []
     return heads
 
