@@ -15,6 +15,8 @@
 
   var PAGE = 50, nextCursor = null;
 
+  var COLUMNS = ["СНИЛС", "ФИО", "Данные", "Специальность", "Действует до", "Статус", "Не хватает ДПП ПК, ч", "Не хватает прочих, ч"];
+
   // One page of the staff list; `append` adds the next page under the rows already shown.
   function staff(append) {
     var url = "/api/stats/employer/staff?limit=" + PAGE;
@@ -29,7 +31,7 @@
         clear(node);
         show(".nmo-emp__empty", r.body.items.length === 0);
         if (r.body.items.length) {
-          node.appendChild(el("thead", {}, [el("tr", {}, ["СНИЛС", "ФИО", "Данные", "Специальность", "Действует до", "Статус", "Не хватает ДПП ПК, ч", "Не хватает прочих, ч"].map(function (h) {
+          node.appendChild(el("thead", {}, [el("tr", {}, COLUMNS.map(function (h) {
             return el("th", { scope: "col", text: h });
           }))]));
           node.appendChild(el("tbody"));
@@ -39,13 +41,16 @@
       r.body.items.forEach(function (row) {
         var cycles = row.cycles.length ? row.cycles : [null];
         cycles.forEach(function (c) {
-          body.appendChild(el("tr", {}, [
+          var cells = [
             el("td", { text: row.snils }), el("th", { scope: "row", text: row.full_name || "—" }),
             el("td", { text: row.state_text }),
             el("td", { text: c ? c.specialty_name : "" }), el("td", { text: c ? ruDate(c.expires) : "" }),
             el("td", { text: c ? c.status_text : "" }),
             el("td", { text: c ? String(c.missing.dpp_pk) : "" }), el("td", { text: c ? String(c.missing.any) : "" })
-          ]));
+          ];
+          // On a phone each row becomes a card and each cell says what it is (dashboard.css).
+          cells.forEach(function (cell, i) { cell.setAttribute("data-label", COLUMNS[i]); });
+          body.appendChild(el("tr", {}, cells));
         });
       });
       nextCursor = r.body.cursor || null;
@@ -71,8 +76,10 @@
       return;
     }
     var b = r.body;
-    result.textContent = (b.applied ? "Записано. " : "Проверено: ") + "строк " + b.rows + ", добавится " + b.added +
-      ", уйдёт из списка " + b.removed + ", без изменений " + b.kept + (b.applied ? "." : ". Подтвердите, чтобы записать.");
+    result.textContent = b.applied
+      ? "Список записан: строк " + b.rows + ", добавлено " + b.added + ", ушло из списка " + b.removed + ", без изменений " + b.kept + "."
+      : "Проверено: строк " + b.rows + ", добавится " + b.added + ", уйдёт из списка " + b.removed + ", без изменений " + b.kept +
+        ". Ничего ещё не записано: подтвердите, чтобы записать.";
     show(".nmo-emp__confirm-box", !b.applied);
   }
 

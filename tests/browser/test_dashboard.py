@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser.conftest import artifact
 from tests.stack import Stack
 
 ORG = "org-7707083893"
@@ -78,8 +79,14 @@ def test_employer_checks_then_confirms_a_staff_list_and_analyst_sees_the_heat_ma
     page.locator(".nmo-emp__confirm").click()
     row = page.locator(".nmo-emp__staff tr", has_text="Петрова")
     row.wait_for()
+    assert "Список записан: строк 2, добавлено 2" in page.locator(".nmo-emp__result").inner_text()
     assert "01.06.2027" in row.inner_text()
     assert "ещё не входил" in page.locator(".nmo-emp__staff tr", has_text="Новикова").inner_text()
+    page.screenshot(path=str(artifact("employer-phone.png")), full_page=True)
+    # On the phone each employee is a card: status and expiry in view, nothing scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400
+    status = row.locator("td[data-label='Статус']")
+    assert status.is_visible() and status.bounding_box()["x"] + status.bounding_box()["width"] <= 390
 
     analyst = make_person("4100000003", roles=["specialist", "analyst"])
     context = page.context
@@ -98,6 +105,7 @@ def test_employer_checks_then_confirms_a_staff_list_and_analyst_sees_the_heat_ma
     assert bar.locator(".nmo-dash__bar-track--hidden").count() == 1
     page.locator(".nmo-dash__bar button", has_text="Городская больница № 7").click()
     page.locator(".nmo-dash__detail-table tr", has_text="Терапия").wait_for()
+    page.screenshot(path=str(artifact("dashboard-phone.png")), full_page=True)
     # Nothing is wider than the phone's screen but the tables' own scrolling boxes.
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400
@@ -145,6 +153,7 @@ def test_employer_sees_the_first_page_of_a_long_staff_list_and_asks_for_the_rest
     more.click()
     more.wait_for(state="hidden")
     assert rows.count() == 57
+    page.screenshot(path=str(artifact("employer-staff-pages-phone.png")))
     names = [rows.nth(i).locator("th").inner_text() for i in range(57)]
     assert sorted(names) == sorted(f"Сотрудник {i:02d}" for i in range(57))  # each once
     assert page.evaluate("document.documentElement.scrollWidth") <= 400
