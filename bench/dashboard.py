@@ -1,6 +1,6 @@
 """Benchmark: the regional dashboard's requests stay flat as the region grows.
 
-Run: `.venv/bin/python bench/dashboard.py [--sizes 30000,300000 --repeat 20 --rebuild 10000]`
+Run: `.venv/bin/python bench/dashboard.py [--sizes 30000,300000 --repeat 5 --rebuild 10000]`
 
 For each size, that many synthetic specialists (random specialty among 40, admission date over
 the last 5 years, random hours by kind, one of 300 employers) are placed the way a write places
@@ -209,7 +209,11 @@ def run(sizes: list[int], repeat: int, rebuild_people: int) -> None:
 
     dashboard.today_msk = lambda: TODAY  # type: ignore[attr-defined]
     staff_list.today_msk = lambda: TODAY  # type: ignore[attr-defined]
-    rows = []
+    print(
+        f"{'people':>7} | {'route':<42} | {'calls':>5} | {'median ms':>9} | {'GetItem ms':>10} | "
+        f"{'÷ Get':>6} | {'Query ms':>8} | calls by operation"
+    )
+    print("-" * 120, flush=True)
     for size in sizes:
         with mock_aws():
             connection.unbind()
@@ -238,23 +242,17 @@ def run(sizes: list[int], repeat: int, rebuild_people: int) -> None:
                     response = client.http.get(path, headers=headers[role])
                     if response.status_code != 200:
                         raise SystemExit(f"{path}: HTTP {response.status_code}")
-                    calls = dict(connection.call_counter)
+                    by_op = dict(connection.call_counter)
                     ms = _median_ms(
                         lambda path=path, h=headers[role]: client.http.get(path, headers=h),
                         repeat,
                     )
-                    rows.append((size, path, sum(calls.values()), ms, bare, query, calls))
-    print(
-        f"{'people':>7} | {'route':<42} | {'calls':>5} | {'median ms':>9} | {'GetItem ms':>10} | "
-        f"{'÷ Get':>6} | {'Query ms':>8} | calls by operation"
-    )
-    print("-" * 120)
-    for size, path, calls, ms, bare, query, by_op in rows:
-        ops = ", ".join(f"{k} {v}" for k, v in sorted(by_op.items()))
-        print(
-            f"{size:>7} | {path:<42} | {calls:>5} | {ms:>9.1f} | {bare:>10.2f} | "
-            f"{ms / bare:>6.0f} | {query:>8.1f} | {ops}"
-        )
+                    ops = ", ".join(f"{k} {v}" for k, v in sorted(by_op.items()))
+                    print(
+                        f"{size:>7} | {path:<42} | {sum(by_op.values()):>5} | {ms:>9.1f} | "
+                        f"{bare:>10.2f} | {ms / bare:>6.0f} | {query:>8.1f} | {ops}",
+                        flush=True,
+                    )
     if rebuild_people:
         with mock_aws():
             connection.unbind()
@@ -266,7 +264,7 @@ def run(sizes: list[int], repeat: int, rebuild_people: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="30000,300000")
-    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--rebuild", type=int, default=10000)
     args = parser.parse_args()
     run([int(s) for s in args.sizes.split(",")], args.repeat, args.rebuild)

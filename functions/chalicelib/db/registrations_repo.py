@@ -319,12 +319,21 @@ def promote_heads(
         CatalogElement.waitlist_length.add(-count),
         CatalogElement.waitlist_promoted.add(count),
     ]
-    released = int(event.seats_released or 0)
-    condition = _no_ticket_in_flight() & (
-        (CatalogElement.seats_released == released)
-        if released
-        else (CatalogElement.seats_released.does_not_exist() | (CatalogElement.seats_released == 0))
-    )
+    condition = _no_ticket_in_flight()
+    if predicted:
+        # A prediction names the caller's own release only if nothing was released between its
+        # read and its cancel. A real read needs no such check: every seat free at that read is
+        # filled (each head's condition and the seat count guard the rest), and releases after
+        # it have numbers above `answers`, so their cancellers go on promoting.
+        released = int(event.seats_released or 0)
+        condition = condition & (
+            (CatalogElement.seats_released == released)
+            if released
+            else (
+                CatalogElement.seats_released.does_not_exist()
+                | (CatalogElement.seats_released == 0)
+            )
+        )
     if answers is not None:
         actions.append(CatalogElement.releases_answered.set(answers))
         condition = condition & (
