@@ -86,7 +86,8 @@ def test_employer_checks_then_confirms_a_staff_list_and_analyst_sees_the_heat_ma
     # On the phone each employee is a card: status and expiry in view, nothing scrolls sideways.
     assert page.evaluate("document.documentElement.scrollWidth") <= 400
     status = row.locator("td[data-label='Статус']")
-    assert status.is_visible() and status.bounding_box()["x"] + status.bounding_box()["width"] <= 390
+    box = status.bounding_box()
+    assert status.is_visible() and box["x"] + box["width"] <= 390
 
     analyst = make_person("4100000003", roles=["specialist", "analyst"])
     context = page.context
