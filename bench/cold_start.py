@@ -43,6 +43,7 @@ HEAVY = (
     "chalicelib.services.credit_export",
     "chalicelib.services.plan_export",
     "chalicelib.services.attendance",
+    "jinja2",
     "moto",
     "nmo_cli",
 )

@@ -6,11 +6,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from typing import TYPE_CHECKING, Any
 
 from ..domain.notifications import header_text, kind
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 TEMPLATES = Path(__file__).parent / "templates"
 _lock = threading.Lock()
@@ -28,6 +29,10 @@ def _environment() -> Environment:
     global _env
     with _lock:
         if _env is None:
+            # Loaded on the first message, not with the app: jinja2 is ~40 ms of a cold start
+            # that most requests (a catalog page, a registration) never need.
+            from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
             _env = Environment(
                 loader=FileSystemLoader(str(TEMPLATES)),
                 autoescape=select_autoescape(["html"]),
