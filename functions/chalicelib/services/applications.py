@@ -30,7 +30,6 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _DOCUMENT_ID = re.compile(r"^doc-[0-9a-f]{24}$")
 _NOT_FOUND = "Заявление не найдено."
 _REVIEWER_ROLES = ("organizer", "moderator")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # Notifications: each step reaches the applicant from the applications table's stream
@@ -700,7 +699,7 @@ def export(person: Specialist, params: dict[str, str]) -> tuple[bytes, str, str]
     """The report of every application for the chosen filters as XLSX («Экспорт в Excel»)."""
     if "moderator" not in (person.roles or []):
         raise Forbidden("Отчёт по заявлениям доступен модераторам.")
-    from .spreadsheet import add_table, new_workbook, workbook_bytes
+    from .spreadsheet import XLSX_TYPE, add_table, new_workbook, workbook_bytes
 
     rows = [
         [
@@ -735,4 +734,4 @@ def export(person: Specialist, params: dict[str, str]) -> tuple[bytes, str, str]
         ],
         rows,
     )
-    return workbook_bytes(book), XLSX, f"zayavleniya-{today_msk().isoformat()}.xlsx"
+    return workbook_bytes(book), XLSX_TYPE, f"zayavleniya-{today_msk().isoformat()}.xlsx"

@@ -16,7 +16,7 @@ from ..domain.events import code_expires_on, day_is_over, earns_code, required_m
 from ..domain.specialties import specialty_name
 from ..errors import Conflict, InvalidInput
 from .organizer_events import own_event
-from .spreadsheet import csv_safe
+from .spreadsheet import XLSX_TYPE, csv_safe
 
 STATUS_NAMES = {
     "confirmed": "подтверждена",
@@ -116,7 +116,7 @@ def participants(person: Specialist, event_id: str, fmt: str) -> tuple[Any, str,
     )
     return (
         workbook_bytes(book),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        XLSX_TYPE,
         name + ".xlsx",
     )
 

@@ -19,12 +19,12 @@ from ..domain.text import full_name
 from ..errors import InvalidInput
 from ..jsontext import dumps
 from . import credits
-from .spreadsheet import csv_safe
+from .spreadsheet import XLSX_TYPE, csv_safe
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xlsx": XLSX_TYPE,
 }
 COLUMNS = (
     ("completed_on", "Дата завершения"),

@@ -34,9 +34,6 @@ from ..domain.numbers import plain_number
 from ..domain.specialties import specialty_name
 from ..errors import InvalidInput, NotFound
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 MEASURES = ("specialists", "met", "behind", "window_open")
 Hidden = dict[str, set[Position]]  # measure → cells shown as «<5» (domain `suppressed`)
 
@@ -236,7 +233,7 @@ def export(
     view: str, org_id: str | None = None, today: dt.date | None = None
 ) -> tuple[bytes, str, str]:
     """XLSX of one view: `region`, `organizations` or `organization` (with org_id)."""
-    from .spreadsheet import add_table, new_workbook, workbook_bytes
+    from .spreadsheet import XLSX_TYPE, add_table, new_workbook, workbook_bytes
 
     today = today or today_msk()
     book = new_workbook()
@@ -297,4 +294,4 @@ def export(
             ],
         ],
     )
-    return workbook_bytes(book), XLSX, f"nmo-dashboard-{view}-{today.isoformat()}.xlsx"
+    return workbook_bytes(book), XLSX_TYPE, f"nmo-dashboard-{view}-{today.isoformat()}.xlsx"

@@ -11,14 +11,14 @@ from ..db.models import Specialist
 from ..errors import InvalidInput
 from . import plan
 from .event_calendars import calendar_file
+from .spreadsheet import XLSX_TYPE
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ICS = "text/calendar; charset=utf-8"
 
 
 def export(person: Specialist, fmt: str | None) -> tuple[bytes, str, str]:
     if fmt == "xlsx":
-        return _xlsx(plan.plan_view(person)), XLSX, "plan-nmo.xlsx"
+        return _xlsx(plan.plan_view(person)), XLSX_TYPE, "plan-nmo.xlsx"
     if fmt == "ics":
         ids = plan.planned_events(person)
         events = registrations_repo.events_by_id(ids) if ids else {}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -323,15 +324,13 @@ def employer_of(person: Specialist) -> str:
 def export(org_id: str, today: dt.date | None = None) -> tuple[bytes, str, str]:
     """The employer's whole staff view as XLSX: one line per employee and cycle, read in slices
     of `STAFF_PAGE_MAX` (bounded calls per slice, memory for the rows only)."""
-    from itertools import islice
-
-    from .spreadsheet import add_table, new_workbook, workbook_bytes
+    from .spreadsheet import XLSX_TYPE, add_table, new_workbook, workbook_bytes
 
     today = today or today_msk()
 
     def rows() -> Any:
         members = dashboard_repo.staff_of(org_id)
-        while chunk := list(islice(members, dashboard_repo.STAFF_PAGE_MAX)):
+        while chunk := list(itertools.islice(members, dashboard_repo.STAFF_PAGE_MAX)):
             yield from staff_rows(org_id, chunk, today)
 
     def lines() -> Any:
@@ -366,5 +365,4 @@ def export(org_id: str, today: dt.date | None = None) -> tuple[bytes, str, str]:
     book = new_workbook()
     padded = ([*line, *([None] * (len(columns) - len(line)))] for line in lines())
     add_table(book, "Сотрудники", columns, padded)
-    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return workbook_bytes(book), xlsx, f"nmo-staff-{today.isoformat()}.xlsx"
+    return workbook_bytes(book), XLSX_TYPE, f"nmo-staff-{today.isoformat()}.xlsx"
