@@ -236,6 +236,15 @@ def run(sizes: list[int], repeat: int, rebuild_people: int) -> None:
                 lambda m=months: list(dashboard_repo.cells(dashboard_repo.REGION, m[0], m[-1])),
                 repeat,
             )
+            shape = sorted(
+                len(a)
+                for _, a in dashboard_repo.cells(dashboard_repo.REGION, months[0], months[-1])
+            )
+            print(
+                f"{size:>7} | region cells in the horizon: {len(shape)}, counters per cell "
+                f"median {shape[len(shape) // 2]}, max {shape[-1]}",
+                flush=True,
+            )
             with Client(app) as client:
                 for role, path in ROUTES:
                     connection.call_counter.clear()

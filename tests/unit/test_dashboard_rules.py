@@ -4,6 +4,7 @@ it must say exactly what `cycle_status` says on that date."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 from chalicelib.db.dashboard_repo import moves_between, steps
@@ -15,6 +16,9 @@ from chalicelib.domain.dashboard import (
     cell_view,
     contribution,
     horizon,
+    month_end,
+    month_of,
+    month_status,
     shown,
     status_on,
 )
@@ -35,10 +39,62 @@ def test_stored_dates_give_the_status_cycle_status_gives_on_any_day(
     now = standing(cycle.rule_set, dpp, other)
     item = contribution(cycle, now)
     assert status_on(item, day) == cycle_status(cycle, now, day)
-    # And through the encoded form a counter cell stores.
-    view = cell_view(item.amounts(), day)
-    assert view.counts[cycle_status(cycle, now, day)] == 1
     assert Contribution.decode(item.encode()) == item
+
+
+@given(admitted, hours, hours, viewing)
+def test_a_cell_counts_the_status_on_the_last_day_of_the_viewing_month(
+    admitted_on: dt.date, dpp: float, other: float, day: dt.date
+) -> None:
+    """The dashboard's month: `cycle_status` on the month's last day, or on the day of expiry
+    when it falls within the month; `expired` once the month of expiry is over."""
+    cycle = cycle_for(Admission("76", admitted_on), rule_book())
+    now = standing(cycle.rule_set, dpp, other)
+    item = contribution(cycle, now)
+    month = month_of(day)
+    if month_of(cycle.expires) < month:
+        expected = "met" if now.met else "expired"
+    else:
+        expected = cycle_status(cycle, now, min(month_end(day), cycle.expires))
+    assert month_status(item, month) == expected
+    # And through the counters a cell stores.
+    view = cell_view(item.amounts(), item.month, month)
+    assert view.counts[expected] == 1 and view.specialists == 1
+    open_window = expected == "window_open"
+    assert view.window_missing_dpp_pk == (item.missing_dpp_pk if open_window else 0)
+    assert view.window_missing_any == (item.missing_any if open_window else 0)
+
+
+@given(st.lists(st.tuples(admitted, hours, hours), min_size=1, max_size=30), viewing)
+def test_a_cell_of_many_cycles_counts_each_as_it_would_alone(
+    people: list[tuple[dt.date, float, float]], day: dt.date
+) -> None:
+    month = month_of(day)
+    by_cell: dict[str, dict[str, float]] = {}
+    expected: dict[str, Counter[str]] = {}
+    for admitted_on, dpp, other in people:
+        cycle = cycle_for(Admission("76", admitted_on), rule_book())
+        item = contribution(cycle, standing(cycle.rule_set, dpp, other))
+        cell = by_cell.setdefault(item.month, {})
+        for name, amount in item.amounts().items():
+            cell[name] = cell.get(name, 0.0) + amount
+        expected.setdefault(item.month, Counter())[month_status(item, month)] += 1
+    for cell_month, cell in by_cell.items():
+        counts = cell_view(cell, cell_month, month).counts
+        assert {s: n for s, n in counts.items() if n} == dict(expected[cell_month])
+
+
+def test_a_cell_keeps_a_few_counters_whatever_the_number_of_people() -> None:
+    """The shape is bounded by the calendar: 4 counters per window month and one per month of
+    falling behind, not one per person or per day."""
+    cell: dict[str, float] = {}
+    for n in range(3000):
+        admitted_on = dt.date(2022, 3, 1) + dt.timedelta(days=n % 31)
+        cycle = cycle_for(Admission("76", admitted_on), rule_book())
+        item = contribution(cycle, standing(cycle.rule_set, (n * 7) % 140, (n * 3) % 40))
+        for name in item.amounts():
+            cell[name] = cell.get(name, 0.0) + 1
+    assert len(cell) <= 1 + 4 + 60
 
 
 def test_a_cycle_with_no_hours_falls_behind_when_the_expectation_reaches_one_hour() -> None:

@@ -1,15 +1,23 @@
 """The regional dashboard's rules (pure): what one cycle contributes to the counters, and how a
-counter cell reads on a viewing date.
+counter cell reads for a viewing month.
 
 A cycle's status changes with time alone (the portfolio window opens, the document expires, the
 pro-rata expectation grows past the hours earned) while nothing is written. So the counters do not
-store statuses: they store, per cell (specialty × month of expiry), how many unmet cycles share
-the same three dates — expiry, window opening, and `behind_from`, the first day the cycle falls
-behind its pro-rata expectation with the hours it has now. Hours change only by a write, and the
-expectation only grows, so that day is known at write time. The view then derives each status
-for the viewing date with the same order of tests as `cycles.cycle_status`, and no daily job is
-needed. A cell holds at most (days of the month × distinct `behind_from` days) keys: bounded by
-the calendar and the rule set, not by the number of people.
+store statuses: they store the months in which each unmet cycle's status will change — the month
+its portfolio window opens and the month it falls behind with the hours it has now
+(`behind_from`: hours change only by a write, and the expectation only grows, so that day is
+known at write time). No daily job is needed.
+
+The dashboard counts by month, as it is laid out: a cell (specialty × month of expiry) gives each
+status *for the viewing month* — as on the last day of that month, or on the day of expiry when
+the document expires within it (`month_status`): whoever falls behind this month, or whose
+window opens this month, is counted so from the 1st. Counting by day instead would make a cell
+keep one counter per distinct day, and a cell of a big region would grow with its people (30
+attributes at 30,000 specialists, 162 at 300,000, up to thousands: days of expiry × days of
+falling behind). By month, a cell keeps at most 4 counters per window month (one, for a rule
+set's fixed window) plus one per month someone falls behind (at most the cycle's 60): bounded
+by the calendar, whatever the region's size. The cabinet and the employer's staff list show each
+person's status for the day (`status_on`).
 """
 
 from __future__ import annotations
@@ -34,23 +42,34 @@ from .cycles import (
 HORIZON_MONTHS = 24
 SMALL_CELL = 5  # cells of fewer people are shown as «<5» to the ministry (re-identification)
 SMALL_TEXT = "<5"
+# Counter attributes (names are data: `<prefix><YYYYMM>`; see `Contribution.amounts`).
 MET_KEY = "met"
-UNMET_PREFIX = "u_"
-MISSING_DPP_PREFIX = "md_"
-MISSING_ANY_PREFIX = "ma_"
-_NEVER = "x"
-
-
-def _day(value: dt.date) -> str:
-    return value.strftime("%Y%m%d")
-
-
-def _parse_day(value: str) -> dt.date:
-    return dt.datetime.strptime(value, "%Y%m%d").date()
+WINDOW_PREFIX = "w_"  # unmet cycles, by the month their portfolio window opens
+WINDOW_PACED_PREFIX = "wb_"  # of those, the ones that fall behind before it opens
+BEHIND_PREFIX = "b_"  # unmet cycles, by the month they fall behind
+MISSING_DPP_PREFIX = "wd_"  # hours of ДПП ПК missing, by window month
+MISSING_ANY_PREFIX = "wa_"  # hours of any kind missing, by window month
+_PREFIXES = (
+    WINDOW_PREFIX,
+    WINDOW_PACED_PREFIX,
+    BEHIND_PREFIX,
+    MISSING_DPP_PREFIX,
+    MISSING_ANY_PREFIX,
+)
 
 
 def month_of(day: dt.date) -> str:
     return day.strftime("%Y-%m")
+
+
+def month_end(day: dt.date) -> dt.date:
+    """The last day of `day`'s month: the day a viewing month's statuses are counted for."""
+    return add_months(day.replace(day=1), 1) - dt.timedelta(days=1)
+
+
+def _month_code(day: dt.date) -> str:
+    """The month in a counter attribute's name: `YYYYMM` (sorts as the month does)."""
+    return f"{day.year:04d}{day.month:02d}"
 
 
 def horizon(today: dt.date, months: int = HORIZON_MONTHS) -> list[str]:
@@ -93,20 +112,20 @@ class Contribution:
     def month(self) -> str:
         return month_of(self.expires)
 
-    @property
-    def dates_key(self) -> str:
-        return f"{_day(self.expires)}_{_day(self.window_opens)}"
-
     def amounts(self) -> dict[str, float]:
         """The counter attributes this cycle adds to (names are data: see `cell_view`)."""
         if self.met:
             return {MET_KEY: 1}
-        behind = _day(self.behind_from) if self.behind_from else _NEVER
-        return {
-            f"{UNMET_PREFIX}{self.dates_key}_{behind}": 1,
-            f"{MISSING_DPP_PREFIX}{self.dates_key}": self.missing_dpp_pk,
-            f"{MISSING_ANY_PREFIX}{self.dates_key}": self.missing_any,
+        window = _month_code(self.window_opens)
+        added = {
+            WINDOW_PREFIX + window: 1.0,
+            MISSING_DPP_PREFIX + window: self.missing_dpp_pk,
+            MISSING_ANY_PREFIX + window: self.missing_any,
         }
+        if self.behind_from is not None:
+            added[WINDOW_PACED_PREFIX + window] = 1.0
+            added[BEHIND_PREFIX + _month_code(self.behind_from)] = 1.0
+        return added
 
     def encode(self) -> list[Any]:
         return [
@@ -158,6 +177,21 @@ def status_on(item: Contribution, day: dt.date) -> str:
     return STATUS_ON_TRACK
 
 
+def month_status(item: Contribution, month: str) -> str:
+    """The status a contribution is counted under for the viewing month `month` (`YYYY-MM`):
+    `cycle_status` on the month's last day, or on the day of expiry if it falls within the
+    month (`expired` once the month of expiry has passed)."""
+    if item.met:
+        return STATUS_MET
+    if item.month < month:
+        return STATUS_EXPIRED
+    if month_of(item.window_opens) <= month:
+        return STATUS_WINDOW_OPEN
+    if item.behind_from is not None and month_of(item.behind_from) <= month:
+        return STATUS_BEHIND
+    return STATUS_ON_TRACK
+
+
 # --- reading cells ---------------------------------------------------------------------------
 
 
@@ -185,32 +219,41 @@ class CellView:
         self.window_missing_any += other.window_missing_any
 
 
-def cell_view(attributes: Mapping[str, float], day: dt.date) -> CellView:
-    """Counts of a stored counter cell on `day` (attributes as numbers, names as `amounts`)."""
+def cell_view(attributes: Mapping[str, float], cell_month: str, month: str) -> CellView:
+    """A stored counter cell of the month of expiry `cell_month`, read for the viewing month
+    `month` (both `YYYY-MM`): counts by `month_status`, summed from the attributes `amounts`
+    names. Names of another shape (cells written before a change of shape, until `nmo stats
+    rebuild`) are not read."""
     view = CellView()
-    window_keys: set[str] = set()
+    view.counts[STATUS_MET] = int(attributes.get(MET_KEY, 0))
+    until = month.replace("-", "")
+    unmet = window = behind = 0
     for name, value in attributes.items():
-        n = int(value)
-        if name == MET_KEY:
-            view.counts[STATUS_MET] += n
-        elif name.startswith(UNMET_PREFIX) and n:
-            expires, window, behind = name[len(UNMET_PREFIX) :].split("_")
-            item = Contribution(
-                "",
-                _parse_day(expires),
-                _parse_day(window),
-                None if behind == _NEVER else _parse_day(behind),
-                False,
-                0.0,
-                0.0,
-            )
-            status = status_on(item, day)
-            view.counts[status] += n
-            if status == STATUS_WINDOW_OPEN:
-                window_keys.add(f"{expires}_{window}")
-    for key in window_keys:
-        view.window_missing_dpp_pk += float(attributes.get(MISSING_DPP_PREFIX + key, 0))
-        view.window_missing_any += float(attributes.get(MISSING_ANY_PREFIX + key, 0))
+        prefix, _, code = name.partition("_")
+        prefix += "_"
+        if prefix not in _PREFIXES or len(code) != 6 or not code.isdigit():
+            continue
+        if prefix == WINDOW_PREFIX:
+            unmet += int(value)
+        if code > until:
+            continue
+        if prefix == WINDOW_PREFIX:
+            window += int(value)
+        elif prefix == BEHIND_PREFIX:
+            behind += int(value)
+        elif prefix == WINDOW_PACED_PREFIX:
+            behind -= int(value)  # fell behind, but the window has opened since
+        elif prefix == MISSING_DPP_PREFIX:
+            view.window_missing_dpp_pk += float(value)
+        else:
+            view.window_missing_any += float(value)
+    if cell_month < month:
+        view.counts[STATUS_EXPIRED] = unmet
+        view.window_missing_dpp_pk = view.window_missing_any = 0.0
+        return view
+    view.counts[STATUS_WINDOW_OPEN] = window
+    view.counts[STATUS_BEHIND] = behind
+    view.counts[STATUS_ON_TRACK] = unmet - window - behind
     return view
 
 

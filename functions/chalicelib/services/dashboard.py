@@ -4,11 +4,12 @@ organization (employer), with its XLSX export.
 
 Every view reads counter cells only (db/dashboard_repo.cells): one Query for the heat map, one
 for the organizations, two for an organization the ministry drills into (its cells, and the
-organizations' cells its totals row must be suppressed like; one for the employer's own), plus a BatchGetItem of organization names —
-whatever the number of specialists. Statuses are derived for the viewing date
-(domain/dashboard.py). Counts of 1–4 people are shown as «<5», and so are the hours of such
-cells; so are the counts that would give one of those away by subtraction from a published
-total (domain/dashboard.suppressed, applied here once for the API, the page and the XLSX).
+organizations' cells its totals row must be suppressed like; one for the employer's own), plus a
+BatchGetItem of organization names — whatever the number of specialists. Statuses are those of
+the viewing month (domain/dashboard.py `month_status`: as on its last day). Counts of 1–4
+people are shown as «<5», and so are the hours of such cells; so are the counts that would give
+one of those away by subtraction from a published total (domain/dashboard.suppressed, applied
+here once for the API, the page and the XLSX).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ..domain.dashboard import (
     Position,
     cell_view,
     horizon,
+    month_end,
     shown,
     suppressed,
 )
@@ -57,13 +59,13 @@ def cell_json(view: CellView, hidden: Callable[[str], bool] = lambda _: False) -
     }
 
 
-def _grid(scope: str, months: list[str], today: dt.date) -> dict[str, dict[str, CellView]]:
+def _grid(scope: str, months: list[str]) -> dict[str, dict[str, CellView]]:
     """member → month → view, for every stored cell of the scope in the horizon (members with
     nobody in the horizon left out: their lines are all zero)."""
     grid: dict[str, dict[str, CellView]] = {}
     for key, attributes in dashboard_repo.cells(scope, months[0], months[-1]):
         month, member = dashboard_repo.cell_member(key)
-        grid.setdefault(member, {})[month] = cell_view(attributes, today)
+        grid.setdefault(member, {})[month] = cell_view(attributes, month, months[0])
     return {
         member: cells
         for member, cells in grid.items()
@@ -135,7 +137,7 @@ def region_view(today: dt.date | None = None) -> dict[str, Any]:
     """The heat map: specialty × month of expiry."""
     today = today or today_msk()
     months = horizon(today)
-    grid = _grid(dashboard_repo.REGION, months, today)
+    grid = _grid(dashboard_repo.REGION, months)
     names = {code: specialty_name(code) for code in grid}
     rows, totals = _rows(grid, months, names, _hidden(grid, months))
     return {"as_of": today.isoformat(), "months": months, "specialties": rows, "totals": totals}
@@ -145,7 +147,7 @@ def organizations_view(today: dt.date | None = None) -> dict[str, Any]:
     """A bar per organization: its employees (who share with it) by month of expiry."""
     today = today or today_msk()
     months = horizon(today)
-    grid = _grid(dashboard_repo.BY_ORG, months, today)
+    grid = _grid(dashboard_repo.BY_ORG, months)
     rows, totals = _rows(
         grid, months, dashboard_repo.organization_names(grid), _hidden(grid, months)
     )
@@ -167,12 +169,12 @@ def organization_view(
         raise NotFound("Организация не найдена.", field="org_id")
     today = today or today_msk()
     months = horizon(today)
-    grid = _grid(dashboard_repo.org_scope(org_id), months, today)
+    grid = _grid(dashboard_repo.org_scope(org_id), months)
     pinned: dict[str, dict[Position, bool]] | None = None
     if beside_others:
         # The drill-down's totals row is this organization's row of the organizations view: it
         # shows and hides exactly what that row does, or one of the two would undo the other.
-        parent = _hidden(_grid(dashboard_repo.BY_ORG, months, today), months)
+        parent = _hidden(_grid(dashboard_repo.BY_ORG, months), months)
         pinned = {
             measure: {(TOTAL, month): (org_id, month) in cells for month in [*months, TOTAL]}
             for measure, cells in parent.items()
@@ -285,7 +287,12 @@ def export(
         "О выгрузке",
         [("Показатель", 40, "text"), ("Значение", 40, "text")],
         [
-            ["Дата, на которую рассчитаны статусы", ru_date(today)],
+            ["Дата выгрузки", ru_date(today)],
+            [
+                "Статусы",
+                f"на конец месяца, {ru_date(month_end(today))} (у тех, чей документ истекает "
+                "в этом месяце, — на день истечения)",
+            ],
             ["Горизонт", "24 месяца от текущего"],
             [
                 "Защита данных",
