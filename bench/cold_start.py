@@ -54,6 +54,10 @@ HEAVY = (
     "email.headerregistry",
     "chalicelib.domain.rules",
     "chalicelib.lockbox",
+    # The dashboard's services and the cycle arithmetic under them.
+    "chalicelib.services.dashboard",
+    "chalicelib.services.staff_list",
+    "chalicelib.domain.cycles",
     "jinja2",
     "moto",
     "nmo_cli",
