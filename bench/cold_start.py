@@ -8,10 +8,10 @@ OFFLINE=1` does) and unzipped; every measurement is a fresh `python -S` with not
 but the package and the modules the Lambda runtime provides (boto3, botocore, …), as on Lambda.
 Printed (medians, ms): importing `pynamodb.models`; that plus creating a `botocore.session` (the
 baseline); `import app`; their ratio (target ≤ 1.3); the heavy modules loaded by `import app`
-(none expected: the login stack, the spreadsheet code and the exports load in their routes);
-and, with the embedded DynamoDB of this process as the endpoint, time from process start to the
-first answer of `GET /api/catalog/elements` and of `GET /api/me/cycles`, with the DynamoDB
-client built at init as on Lambda.
+(none expected: the login stack, the spreadsheet code, the exports, the mail stack and the
+routes' services load in their routes); and, with the embedded DynamoDB of this process as the
+endpoint, time from process start to the first answer of `GET /api/catalog/elements` and of
+`GET /api/me/cycles`, with the DynamoDB client built at init as on Lambda.
 """
 
 from __future__ import annotations
@@ -39,10 +39,25 @@ HEAVY = (
     "chalicelib.esia.tokens",
     "chalicelib.esia.gost",
     "chalicelib.esia.signer",
+    "chalicelib.esia.person",
+    "chalicelib.services.auth",
     "chalicelib.services.spreadsheet",
     "chalicelib.services.credit_export",
     "chalicelib.services.plan_export",
     "chalicelib.services.attendance",
+    # The services of the routes (routes/__init__.py): the largest, and what the rest drags in —
+    # the mail stack (email's header policy, SMTP), the rule book, the Lockbox client.
+    "chalicelib.services.applications",
+    "chalicelib.services.notifications",
+    "chalicelib.mail",
+    "smtplib",
+    "email.headerregistry",
+    "chalicelib.domain.rules",
+    "chalicelib.lockbox",
+    # The dashboard's services and the cycle arithmetic under them.
+    "chalicelib.services.dashboard",
+    "chalicelib.services.staff_list",
+    "chalicelib.domain.cycles",
     "jinja2",
     "moto",
     "nmo_cli",

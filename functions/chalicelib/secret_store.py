@@ -16,7 +16,6 @@ import tempfile
 import threading
 from typing import Any
 
-from . import lockbox
 from .settings import Settings, get_settings
 
 _SECRETS_MANAGER_PREFIX = "secretsmanager:"
@@ -45,6 +44,8 @@ def _is_secrets_manager(reference: str) -> bool:
 
 def _fetch(reference: str, settings: Settings) -> str:
     from botocore.exceptions import BotoCoreError, ClientError
+
+    from . import lockbox  # Yandex Cloud only: loads on the first secret read, not at import
 
     if lockbox.is_lockbox(reference):
         try:

@@ -18,6 +18,9 @@ _current: Settings | None = None
 
 @dataclass(frozen=True)
 class Settings:
+    """The portal's configuration: `load_from_environment` fills it from NMO_* (and AWS_*)
+    variables; these defaults are the local stage's."""
+
     stage: str = "local"
     region: str = "eu-central-1"
     table_prefix: str = "nmo-local-"

@@ -28,10 +28,10 @@ from chalicelib.db.models import (
     SpecialtyRecord,
     StaffMember,
 )
+from chalicelib.domain.catalog import CREDIT_KINDS
 from chalicelib.domain.cycles import Tally, standing_of
 from chalicelib.domain.dashboard import contribution
 from chalicelib.domain.identifiers import inn_check_digits, snils_control
-from chalicelib.domain.rules import CREDIT_KINDS
 from chalicelib.services.credits import bucket_for, person_cycles
 from chalicelib.services.roles import organization_id_for_inn
 

@@ -1,5 +1,6 @@
 """A cold start loads only what every request needs: the login stack (GOST, JWT, the ЕСИА
-client), the spreadsheet code and the exports load in the routes that use them."""
+client), the spreadsheet code, the exports, the mail stack and the routes' services load in the
+routes that use them."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from chalicelib.domain.catalog import CREDIT_KINDS
 from chalicelib.domain.cycles import (
     Admission,
     Credit,
@@ -18,7 +19,7 @@ from chalicelib.domain.cycles import (
     standing,
     tally,
 )
-from chalicelib.domain.rules import CREDIT_KINDS, rule_book
+from chalicelib.domain.rules import rule_book
 from hypothesis import given
 from hypothesis import strategies as st
 

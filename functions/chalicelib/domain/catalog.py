@@ -12,6 +12,11 @@ KINDS = {
     "event": "Образовательное мероприятие",
 }
 KINDS_SHORT = {"dpp_pk": "ДПП ПК", "iom": "ИОМ", "event": "Мероприятие"}
+# The kinds a cycle's hours are counted in (domain/rules.py, domain/cycles.py): ДПП ПК apart from
+# the others.
+DPP_PK = "dpp_pk"
+OTHER_KINDS = ("iom", "event")
+CREDIT_KINDS = (DPP_PK, *OTHER_KINDS)
 FORMATS = {"in_person": "очно", "online": "онлайн"}
 STATUSES = {
     "draft": "черновик",

@@ -23,12 +23,16 @@ import hashlib
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .catalog import CREDIT_KINDS, DPP_PK, OTHER_KINDS
 from .dates import ru_date
 from .numbers import plain_number
-from .rules import CREDIT_KINDS, DPP_PK, OTHER_KINDS, Pace, RuleBook, RuleSet
 from .specialties import specialty_name
+
+if TYPE_CHECKING:
+    # Rule sets arrive as arguments: the rule book itself loads where it is read (rule_book()).
+    from .rules import Pace, RuleBook, RuleSet
 
 STATUS_MET = "met"
 STATUS_ON_TRACK = "on_track"

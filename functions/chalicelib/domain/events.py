@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 from ..errors import InvalidInput
 from .catalog import FORMATS
 from .dates import parse_iso_datetime, today_msk
-from .rules import rule_book
 from .specialties import is_known_specialty
 from .text import clean_text
 
@@ -122,6 +121,9 @@ def _https_url(value: Any) -> str:
 
 
 def _days(value: Any) -> list[EventDayInput]:
+    # Only validation reads the rule book: the catalog's pages use this module without loading it.
+    from .rules import rule_book
+
     bounds = rules()["days"]
     # Hours of one accredited day: the event kind's bounds in the credit rule data.
     event_hours = rule_book().hours_of("event")

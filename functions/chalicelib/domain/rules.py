@@ -18,12 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-_JSON = Path(__file__).resolve().parent.parent / "reference" / "rule_sets.json"
+from .catalog import CREDIT_KINDS
 
-# Kinds of educational element (domain/catalog.KINDS); ДПП ПК is counted apart from the others.
-DPP_PK = "dpp_pk"
-OTHER_KINDS = ("iom", "event")
-CREDIT_KINDS = (DPP_PK, *OTHER_KINDS)
+_JSON = Path(__file__).resolve().parent.parent / "reference" / "rule_sets.json"
 
 
 @dataclass(frozen=True)

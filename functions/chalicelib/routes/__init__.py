@@ -1,4 +1,11 @@
-"""HTTP routes, one Blueprint per area; `register_all` joins them in one place."""
+"""HTTP routes, one Blueprint per area; `register_all` joins them in one place.
+
+One Lambda serves every route, and its cold start imports every route module: a route module
+therefore imports its services inside the handlers that call them (the session helpers of
+routes/session.py too), so a cold start loads the routing table and little else, and a request
+loads only the services of its own route (bench/cold_start.py measures it;
+tests/unit/test_cold_start.py guards it).
+"""
 
 from __future__ import annotations
 

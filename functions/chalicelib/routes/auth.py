@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 
-from ..services import auth
 from ..web import json_response, query_params
 from . import session
 
+if TYPE_CHECKING:
+    from ..services.auth import Redirect
+
+# Each handler imports the services it calls: a cold start loads none (see routes/__init__.py).
 bp = Blueprint(__name__)
 
 
-def _redirect(target: auth.Redirect) -> Response:
+def _redirect(target: Redirect) -> Response:
     headers: dict[str, Any] = {"Location": target.location, "Cache-Control": "no-store"}
     if target.cookies:
         headers["Set-Cookie"] = list(target.cookies)
@@ -23,6 +26,8 @@ def _redirect(target: auth.Redirect) -> Response:
 @bp.route("/api/auth/esia/login", methods=["GET"])
 def esia_login() -> Any:
     """Вход через Госуслуги: перенаправление в ЕСИА; next — путь на этом сайте для возврата."""
+    from ..services import auth
+
     request = bp.current_request
     params = query_params(request)
     nonce = session.cookie(request, auth.LOGIN_COOKIE)
@@ -32,6 +37,8 @@ def esia_login() -> Any:
 @bp.route("/api/auth/esia/callback", methods=["GET"])
 def esia_callback() -> Any:
     """Возврат из ЕСИА: проверка state, обмен кода на маркеры, вход; иначе — страница помощи."""
+    from ..services import auth
+
     request = bp.current_request
     nonce = session.cookie(request, auth.LOGIN_COOKIE)
     return _redirect(auth.finish_login(query_params(request), nonce))
@@ -40,6 +47,8 @@ def esia_callback() -> Any:
 @bp.route("/api/auth/logout", methods=["POST"])
 def logout() -> Any:
     """Выход: завершает сеанс на портале и возвращает адрес выхода из ЕСИА."""
+    from ..services import auth
+
     request = bp.current_request
     session.require_csrf(request)
     logout_url, cookie = auth.logout(session.session_cookie(request))
@@ -49,6 +58,8 @@ def logout() -> Any:
 @bp.route("/api/me", methods=["GET"])
 def me() -> Any:
     """Кто вошёл: ФИО, маскированный СНИЛС, специальности, роли, CSRF-токен, согласия."""
+    from ..services import auth
+
     request = bp.current_request
     person = session.authenticated(request)
     return json_response(auth.me(person, session.csrf_for_request(request)))

@@ -10,10 +10,10 @@ from typing import Any
 from chalice import Blueprint
 
 from ..errors import InvalidInput
-from ..services import dashboard, events_dashboard, sharing, staff_list
 from ..web import file_response, json_body, json_response, query_params
 from . import session
 
+# Each handler imports the services it calls: a cold start loads none (see routes/__init__.py).
 bp = Blueprint(__name__)
 
 ANALYST = "analyst"
@@ -26,6 +26,8 @@ EMPLOYER = "employer"
 @bp.route("/api/stats/region", methods=["GET"])
 def region() -> Any:
     """Специалисты региона по специальностям и месяцам истечения документа (24 месяца)."""
+    from ..services import dashboard
+
     session.authenticated(bp.current_request, role=ANALYST)
     return json_response(dashboard.region_view())
 
@@ -33,6 +35,8 @@ def region() -> Any:
 @bp.route("/api/stats/organizations", methods=["GET"])
 def organizations() -> Any:
     """Те же показатели по организациям-работодателям (сотрудники, открывшие данные)."""
+    from ..services import dashboard
+
     session.authenticated(bp.current_request, role=ANALYST)
     return json_response(dashboard.organizations_view())
 
@@ -40,6 +44,8 @@ def organizations() -> Any:
 @bp.route("/api/stats/organizations/{org_id}", methods=["GET"])
 def organization(org_id: str) -> Any:
     """Одна организация: специальности × месяцы истечения."""
+    from ..services import dashboard
+
     session.authenticated(bp.current_request, role=ANALYST)
     return json_response(dashboard.organization_view(org_id))
 
@@ -48,6 +54,8 @@ def organization(org_id: str) -> Any:
 def events() -> Any:
     """Мероприятия по организаторам и специальностям: опубликовано, записи, лист ожидания,
     посещаемость, коды выданы и введены."""
+    from ..services import events_dashboard
+
     session.authenticated(bp.current_request, role=ANALYST)
     return json_response(events_dashboard.events_view())
 
@@ -55,6 +63,8 @@ def events() -> Any:
 @bp.route("/api/stats/export", methods=["GET"])
 def export() -> Any:
     """XLSX представления: view=region, organizations или organization (с org_id)."""
+    from ..services import dashboard
+
     request = bp.current_request
     session.authenticated(request, role=ANALYST)
     params = query_params(request)
@@ -65,6 +75,8 @@ def export() -> Any:
 
 
 def _employer_org() -> str:
+    from ..services import staff_list
+
     return staff_list.employer_of(session.authenticated(bp.current_request, role=EMPLOYER))
 
 
@@ -74,6 +86,8 @@ def staff() -> Any:
 
     По каждому: статус, срок документа, недостающие часы по видам; в ответе cursor следующей
     страницы (null на последней)."""
+    from ..services import staff_list
+
     org_id = _employer_org()
     return json_response(staff_list.staff_view(org_id, params=query_params(bp.current_request)))
 
@@ -82,6 +96,8 @@ def staff() -> Any:
 def upload_staff() -> Any:
     """Загрузить список сотрудников (CSV/XLSX по СНИЛС): {filename, content (base64), apply}.
     Без apply=true только проверка: что добавится и что уйдёт."""
+    from ..services import staff_list
+
     request = bp.current_request
     org_id = _employer_org()
     person = session.authenticated(request, role=EMPLOYER)
@@ -111,12 +127,16 @@ def upload_staff() -> Any:
 @bp.route("/api/stats/employer/summary", methods=["GET"])
 def employer_summary() -> Any:
     """Моя организация: специальности × месяцы истечения (сотрудники, открывшие данные)."""
+    from ..services import dashboard
+
     return json_response(dashboard.organization_view(_employer_org(), beside_others=False))
 
 
 @bp.route("/api/stats/employer/staff/export", methods=["GET"])
 def export_staff() -> Any:
     """XLSX всего списка сотрудников с их статусами."""
+    from ..services import staff_list
+
     return file_response(*staff_list.export(_employer_org()))
 
 
@@ -126,12 +146,16 @@ def export_staff() -> Any:
 @bp.route("/api/me/sharing", methods=["GET"])
 def my_sharing() -> Any:
     """Видит ли мой работодатель мой статус по циклам (не список элементов)."""
+    from ..services import sharing
+
     return json_response(sharing.sharing_view(session.authenticated(bp.current_request)))
 
 
 @bp.route("/api/me/sharing", methods=["PUT"])
 def set_my_sharing() -> Any:
     """Включить или отключить показ моего статуса работодателю: {shares_with_employer}."""
+    from ..services import sharing
+
     request = bp.current_request
     person = session.authenticated(request)
     return json_response(sharing.set_sharing(person, json_body(request)))

@@ -14,10 +14,10 @@ from urllib.parse import quote
 from chalice import Blueprint, Response
 
 from ..errors import DomainError
-from ..services import contacts, notifications
 from ..web import json_body, json_response, query_params
 from .session import authenticated
 
+# Each handler imports the services it calls: a cold start loads none (see routes/__init__.py).
 bp = Blueprint(__name__)
 _FORM_TYPES = ["application/x-www-form-urlencoded", "application/json", "text/plain"]
 
@@ -25,6 +25,8 @@ _FORM_TYPES = ["application/x-www-form-urlencoded", "application/json", "text/pl
 @bp.route("/api/me/notifications", methods=["GET"])
 def my_notifications() -> Any:
     """Лента уведомлений: что портал сообщил мне, новые сверху."""
+    from ..services import notifications
+
     person = authenticated(bp.current_request)
     return json_response(notifications.feed_view(person.oid))
 
@@ -32,6 +34,8 @@ def my_notifications() -> Any:
 @bp.route("/api/me/notifications/preferences", methods=["GET"])
 def my_notification_preferences() -> Any:
     """Адрес для уведомлений и какие виды писем включены."""
+    from ..services import contacts
+
     person = authenticated(bp.current_request)
     return json_response(contacts.settings_view(person))
 
@@ -39,6 +43,8 @@ def my_notification_preferences() -> Any:
 @bp.route("/api/me/notifications/preferences", methods=["PUT"])
 def update_my_notification_preferences() -> Any:
     """Включить или выключить виды уведомлений: {kinds: {вид: true|false}}."""
+    from ..services import contacts
+
     request = bp.current_request
     person = authenticated(request)
     return json_response(contacts.update_preferences(person, json_body(request)))
@@ -47,6 +53,8 @@ def update_my_notification_preferences() -> Any:
 @bp.route("/api/me/email", methods=["PUT"])
 def change_my_email() -> Any:
     """Указать новый адрес: он заработает после перехода по ссылке из письма на него."""
+    from ..services import contacts
+
     request = bp.current_request
     person = authenticated(request)
     return json_response(contacts.request_email_change(person, json_body(request)), status=202)
@@ -95,6 +103,8 @@ def confirm_email_page() -> Any:
 @bp.route("/api/notifications/email/confirm", methods=["POST"], content_types=_FORM_TYPES)
 def confirm_email() -> Any:
     """Подтвердить адрес по ссылке из письма (срабатывает один раз)."""
+    from ..services import contacts
+
     try:
         contacts.confirm_email(_token())
     except DomainError as err:
@@ -118,6 +128,8 @@ def unsubscribe_page() -> Any:
 @bp.route("/api/notifications/unsubscribe", methods=["POST"], content_types=_FORM_TYPES)
 def unsubscribe() -> Any:
     """Отписка в один клик (RFC 8058: почтовая программа шлёт List-Unsubscribe=One-Click)."""
+    from ..services import contacts
+
     try:
         done = contacts.unsubscribe(_token())
     except DomainError as err:

@@ -6,16 +6,18 @@ from typing import Any
 
 from chalice import Blueprint
 
-from ..services import event_calendars, registration
 from ..web import file_response, json_body, json_response, query_params
 from . import session
 
+# Each handler imports the services it calls: a cold start loads none (see routes/__init__.py).
 bp = Blueprint(__name__)
 
 
 @bp.route("/api/events/{event_id}/registrations", methods=["POST"])
 def register(event_id: str) -> Any:
     """Записаться на мероприятие: место или лист ожидания; повтор возвращает ту же запись."""
+    from ..services import registration
+
     request = bp.current_request
     person = session.authenticated(request)
     raw = request.raw_body or b""
@@ -27,6 +29,8 @@ def register(event_id: str) -> Any:
 @bp.route("/api/events/{event_id}/registrations/me", methods=["GET"])
 def my_registration(event_id: str) -> Any:
     """Моя запись на это мероприятие: статус и место в листе ожидания (null, если записи нет)."""
+    from ..services import registration
+
     person = session.authenticated(bp.current_request)
     return json_response(registration.my_registration(person, event_id))
 
@@ -34,6 +38,8 @@ def my_registration(event_id: str) -> Any:
 @bp.route("/api/events/{event_id}/registrations/me", methods=["DELETE"])
 def cancel(event_id: str) -> Any:
     """Отменить свою запись; место переходит первому в листе ожидания."""
+    from ..services import registration
+
     person = session.authenticated(bp.current_request)
     return json_response(registration.cancel(person, event_id))
 
@@ -41,6 +47,8 @@ def cancel(event_id: str) -> Any:
 @bp.route("/api/me/registrations", methods=["GET"])
 def my_registrations() -> Any:
     """Мои записи на мероприятия: статус и место в листе ожидания."""
+    from ..services import registration
+
     request = bp.current_request
     person = session.authenticated(request)
     return json_response(registration.my_registrations(person, query_params(request)))
@@ -49,6 +57,8 @@ def my_registrations() -> Any:
 @bp.route("/api/events/{event_id}/calendar.ics", methods=["GET"])
 def calendar_file(event_id: str) -> Any:
     """Файл календаря (.ics) с днями опубликованного мероприятия."""
+    from ..services import event_calendars
+
     body = event_calendars.event_calendar(event_id)
     return file_response(
         body, "text/calendar; charset=utf-8", f"event-{event_id}.ics", cache="no-cache"

@@ -1,12 +1,15 @@
 """The HTTP side of sessions: reading the cookie and the CSRF header of a request and handing
-plain values to services/sessions.py (services never see a Chalice request)."""
+plain values to services/sessions.py (services never see a Chalice request).
+
+services/sessions.py (and the people repository under it) is imported on a request's first use:
+the public routes (catalog, events, health) never load it, and a cold start does not either.
+"""
 
 from __future__ import annotations
 
 from chalice.app import Request
 
 from ..db.models import Specialist
-from ..services import sessions
 
 
 def cookie(request: Request, name: str) -> str | None:
@@ -19,11 +22,15 @@ def cookie(request: Request, name: str) -> str | None:
 
 
 def session_cookie(request: Request) -> str | None:
+    from ..services import sessions
+
     return cookie(request, sessions.COOKIE_NAME)
 
 
 def authenticated(request: Request, *, role: str | None = None) -> Specialist:
     """The person behind a request (401 without a session, 403 on CSRF or a missing role)."""
+    from ..services import sessions
+
     return sessions.authenticate(
         method=request.method,
         cookie=session_cookie(request),
@@ -33,10 +40,14 @@ def authenticated(request: Request, *, role: str | None = None) -> Specialist:
 
 
 def require_csrf(request: Request) -> None:
+    from ..services import sessions
+
     sessions.require_csrf(
         request.method, session_cookie(request), request.headers.get(sessions.CSRF_HEADER.lower())
     )
 
 
 def csrf_for_request(request: Request) -> str | None:
+    from ..services import sessions
+
     return sessions.csrf_for(session_cookie(request))

@@ -19,7 +19,7 @@ from ..db import credits_repo, dashboard_repo
 from ..db.audit_repo import history as audit_history
 from ..db.models import CreditRecord, PendingCredit, Specialist
 from ..db.transactions import Transaction
-from ..domain.catalog import KINDS_SHORT
+from ..domain.catalog import CREDIT_KINDS, KINDS_SHORT
 from ..domain.cycles import (
     Admission,
     Credit,
@@ -36,7 +36,7 @@ from ..domain.cycles import (
     tally_from_totals,
 )
 from ..domain.dates import ru_date, today_msk, utcnow
-from ..domain.rules import CREDIT_KINDS, rule_book
+from ..domain.rules import rule_book
 from ..domain.specialties import specialty_name
 from ..errors import Conflict, DomainError, InvalidInput, NotFound
 

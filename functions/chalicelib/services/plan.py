@@ -16,7 +16,7 @@ from typing import Any
 
 from ..db import catalog_repo, credits_repo, registrations_repo
 from ..db.models import CreditTotal, Specialist
-from ..domain.catalog import KINDS_SHORT, UNDATED
+from ..domain.catalog import DPP_PK, KINDS_SHORT, UNDATED
 from ..domain.cycles import (
     Cycle,
     Standing,
@@ -28,7 +28,7 @@ from ..domain.cycles import (
 )
 from ..domain.dates import ru_date, today_msk, utcnow
 from ..domain.numbers import plain_number
-from ..domain.rules import DPP_PK, rule_book
+from ..domain.rules import rule_book
 from ..domain.specialties import specialty_name
 from ..errors import Conflict, InvalidInput, NotFound
 from . import credits

@@ -21,8 +21,8 @@ from ..db import dashboard_repo
 from ..db.connection import ensure_bound
 from ..db.dashboard_repo import Placement
 from ..db.models import CreditRecord, DashboardCounter, Specialist, StaffMember
+from ..domain.catalog import CREDIT_KINDS
 from ..domain.cycles import Tally
-from ..domain.rules import CREDIT_KINDS
 from . import credits
 from .dashboard_counters import placement
 
