@@ -62,13 +62,14 @@ def _write_cells(size: int) -> list[tuple[str, Any]]:
     from chalicelib.db.connection import ensure_bound
     from chalicelib.db.dashboard_repo import Placement
     from chalicelib.db.models import DashboardCounter
+    from chalicelib.domain.dashboard import month_of
 
     rng = random.Random(size)
     empty = Placement([], [])
     cells: dict[tuple[str, str], dict[str, float]] = {}
     staff: list[tuple[str, Any]] = []
     for i, placed in _synthetic_placements(size, rng):
-        for target, amounts in dashboard_repo.moves_between(empty, placed).items():
+        for target, amounts in dashboard_repo.moves_between(empty, placed, month_of(TODAY)).items():
             cell = cells.setdefault(target, {})
             for name, amount in amounts.items():
                 cell[name] = round(cell.get(name, 0.0) + amount, 2)

@@ -30,7 +30,7 @@ from chalicelib.db.models import (
 )
 from chalicelib.domain.catalog import CREDIT_KINDS
 from chalicelib.domain.cycles import Tally, standing_of
-from chalicelib.domain.dashboard import contribution
+from chalicelib.domain.dashboard import contribution, month_of
 from chalicelib.domain.identifiers import inn_check_digits, snils_control
 from chalicelib.services.credits import bucket_for, person_cycles
 from chalicelib.services.roles import organization_id_for_inn
@@ -129,7 +129,9 @@ def seed_population(today: dt.date, now: dt.datetime, hospitals: list[str]) -> i
                     updated_at=now,
                 )
             )
-            for target, amounts in dashboard_repo.moves_between(empty, placed).items():
+            for target, amounts in dashboard_repo.moves_between(
+                empty, placed, month_of(today)
+            ).items():
                 cell = cells.setdefault(target, {})
                 for name, amount in amounts.items():
                     cell[name] = round(cell.get(name, 0.0) + amount, 2)

@@ -19,6 +19,8 @@ from chalicelib.domain.dashboard import (
     month_end,
     month_of,
     month_status,
+    passed_behind_keys,
+    read_counters,
     shown,
     status_on,
 )
@@ -29,6 +31,9 @@ from hypothesis import strategies as st
 admitted = st.dates(min_value=dt.date(2018, 1, 1), max_value=dt.date(2026, 12, 31))
 hours = st.integers(min_value=0, max_value=160).map(lambda h: h / 2)
 viewing = st.dates(min_value=dt.date(2018, 1, 1), max_value=dt.date(2033, 12, 31))
+# How long before the view the counters were written (views are of the month of the last write
+# or later).
+earlier = st.integers(min_value=0, max_value=6 * 366).map(lambda d: dt.timedelta(days=d))
 
 
 @given(admitted, hours, hours, viewing)
@@ -42,9 +47,9 @@ def test_stored_dates_give_the_status_cycle_status_gives_on_any_day(
     assert Contribution.decode(item.encode()) == item
 
 
-@given(admitted, hours, hours, viewing)
+@given(admitted, hours, hours, viewing, earlier)
 def test_a_cell_counts_the_status_on_the_last_day_of_the_viewing_month(
-    admitted_on: dt.date, dpp: float, other: float, day: dt.date
+    admitted_on: dt.date, dpp: float, other: float, day: dt.date, before: dt.timedelta
 ) -> None:
     """The dashboard's month: `cycle_status` on the month's last day, or on the day of expiry
     when it falls within the month; `expired` once the month of expiry is over."""
@@ -58,43 +63,69 @@ def test_a_cell_counts_the_status_on_the_last_day_of_the_viewing_month(
         expected = cycle_status(cycle, now, min(month_end(day), cycle.expires))
     assert month_status(item, month) == expected
     # And through the counters a cell stores.
-    view = cell_view(item.amounts(), item.month, month)
+    view = cell_view(item.amounts(month_of(day - before)), item.month, month)
     assert view.counts[expected] == 1 and view.specialists == 1
     open_window = expected == "window_open"
     assert view.window_missing_dpp_pk == (item.missing_dpp_pk if open_window else 0)
     assert view.window_missing_any == (item.missing_any if open_window else 0)
 
 
-@given(st.lists(st.tuples(admitted, hours, hours), min_size=1, max_size=30), viewing)
-def test_a_cell_of_many_cycles_counts_each_as_it_would_alone(
-    people: list[tuple[dt.date, float, float]], day: dt.date
+# A cycle written in one month and, maybe, taken out in a later one (its hours changed).
+lives = st.lists(
+    st.tuples(admitted, hours, hours, earlier, st.none() | earlier), min_size=1, max_size=30
+)
+
+
+@given(lives, viewing)
+def test_a_cell_written_over_the_months_counts_what_is_in_it_on_the_view(
+    people: list[tuple[dt.date, float, float, dt.timedelta, dt.timedelta | None]], day: dt.date
 ) -> None:
+    """Writes in the months before the view add cycles and take some out, as `add_moves` does
+    (each with the amounts of its month, each shedding the passed months of falling behind):
+    the view counts exactly the cycles still in, whatever the order of months."""
     month = month_of(day)
-    by_cell: dict[str, dict[str, float]] = {}
-    expected: dict[str, Counter[str]] = {}
-    for admitted_on, dpp, other in people:
+    writes: list[tuple[dt.date, int, Any]] = []
+    for admitted_on, dpp, other, added_before, removed_before in people:
         cycle = cycle_for(Admission("76", admitted_on), rule_book())
         item = contribution(cycle, standing(cycle.rule_set, dpp, other))
-        cell = by_cell.setdefault(item.month, {})
-        for name, amount in item.amounts().items():
-            cell[name] = cell.get(name, 0.0) + amount
-        expected.setdefault(item.month, Counter())[month_status(item, month)] += 1
-    for cell_month, cell in by_cell.items():
+        added = day - added_before
+        writes.append((added, 1, item))
+        if removed_before is not None and removed_before <= added_before:
+            writes.append((day - removed_before, -1, item))
+    cells: dict[str, dict[str, float]] = {}
+    expected: dict[str, Counter[str]] = {}
+    for written, sign, item in sorted(writes, key=lambda w: (w[0], -w[1])):
+        cell = cells.setdefault(item.month, {})
+        for name, amount in item.amounts(month_of(written)).items():
+            cell[name] = cell.get(name, 0.0) + sign * amount
+        for name in passed_behind_keys(month_of(written)):
+            cell.pop(name, None)
+        expected.setdefault(item.month, Counter())[month_status(item, month)] += sign
+    for cell_month, cell in cells.items():
         counts = cell_view(cell, cell_month, month).counts
-        assert {s: n for s, n in counts.items() if n} == dict(expected[cell_month])
+        assert {s: n for s, n in counts.items() if n} == {
+            s: n for s, n in expected[cell_month].items() if n
+        }
+        assert all(value >= 0 for value in read_counters(cell, month).values())
 
 
 def test_a_cell_keeps_a_few_counters_whatever_the_number_of_people() -> None:
     """The shape is bounded by the calendar: 4 counters per window month and one per month of
-    falling behind, not one per person or per day."""
-    cell: dict[str, float] = {}
-    for n in range(3000):
-        admitted_on = dt.date(2022, 3, 1) + dt.timedelta(days=n % 31)
-        cycle = cycle_for(Admission("76", admitted_on), rule_book())
-        item = contribution(cycle, standing(cycle.rule_set, (n * 7) % 140, (n * 3) % 40))
-        for name in item.amounts():
-            cell[name] = cell.get(name, 0.0) + 1
-    assert len(cell) <= 1 + 4 + 60
+    falling behind still ahead of the write (at most the months up to the window), not one per
+    person or per day."""
+    for written in ("2023-06", "2026-12"):
+        cell: dict[str, float] = {}
+        for n in range(3000):
+            admitted_on = dt.date(2022, 3, 1) + dt.timedelta(days=n % 31)
+            cycle = cycle_for(Admission("76", admitted_on), rule_book())
+            item = contribution(cycle, standing(cycle.rule_set, (n * 7) % 140, (n * 3) % 40))
+            for name in item.amounts(written):
+                cell[name] = cell.get(name, 0.0) + 1
+        ahead = [n for n in cell if n.startswith("b_")]
+        # Months still ahead of the write and before the window (March 2026) opens.
+        assert all("b_" + written.replace("-", "") < n < "b_202603" for n in ahead)
+        assert len(cell) <= 1 + 4 + 33
+    assert len(cell) <= 1 + 4  # the window has opened: nothing of falling behind is ahead
 
 
 def test_a_cycle_with_no_hours_falls_behind_when_the_expectation_reaches_one_hour() -> None:

@@ -14,8 +14,8 @@ from typing import Any
 
 from pynamodb.expressions.operand import Path
 
-from ..domain.dashboard import Contribution
-from ..domain.dates import utcnow
+from ..domain.dashboard import Contribution, month_of, passed_behind_keys
+from ..domain.dates import today_msk, utcnow
 from . import cursors
 from .connection import ensure_bound
 from .models import DashboardCounter, Organization, SnilsOwner, StaffMember
@@ -100,8 +100,17 @@ def placements_of(oids: list[str]) -> dict[str, Placement]:
     return found
 
 
-def moves_between(old: Placement, new: Placement) -> dict[tuple[str, str], dict[str, float]]:
-    """Per (scope, cell), how each counter attribute moves when `old` becomes `new`."""
+def write_month() -> str:
+    """The month a write moves the counters in (domain/dashboard.py `Contribution.amounts`)."""
+    return month_of(today_msk())
+
+
+def moves_between(
+    old: Placement, new: Placement, month: str | None = None
+) -> dict[tuple[str, str], dict[str, float]]:
+    """Per (scope, cell), how each counter attribute moves when `old` becomes `new` in a write
+    of `month` (this month unless given)."""
+    month = month or write_month()
     moves: dict[tuple[str, str], dict[str, float]] = {}
     for sign, placement in ((-1, old), (1, new)):
         for item in placement.items:
@@ -111,7 +120,7 @@ def moves_between(old: Placement, new: Placement) -> dict[tuple[str, str], dict[
                 targets.append((BY_ORG, cell_key(item.month, org)))
             for target in targets:
                 cell = moves.setdefault(target, {})
-                for name, amount in item.amounts().items():
+                for name, amount in item.amounts(month).items():
                     cell[name] = round(cell.get(name, 0.0) + sign * amount, 2)
     return {
         target: {k: v for k, v in amounts.items() if v}
@@ -120,7 +129,7 @@ def moves_between(old: Placement, new: Placement) -> dict[tuple[str, str], dict[
     }
 
 
-def steps(old: Placement, new: Placement, room: int) -> list[Placement]:
+def steps(old: Placement, new: Placement, room: int, month: str | None = None) -> list[Placement]:
     """Placements from `old` to `new` (the last is `new`) such that each step's moves and the
     placement item fit `room` actions: an employer dropped or a cycle replaced at a time, so
     that every intermediate placement is a real sum of cells and the invariant holds after each
@@ -146,7 +155,7 @@ def steps(old: Placement, new: Placement, room: int) -> list[Placement]:
     start = old
     for index, candidate in enumerate(path):
         following = path[index + 1] if index + 1 < len(path) else None
-        if following is not None and len(moves_between(start, following)) + 1 <= room:
+        if following is not None and len(moves_between(start, following, month)) + 1 <= room:
             continue
         merged.append(candidate)
         start = candidate
@@ -157,11 +166,14 @@ def add_moves(tx: Transaction, oid: str, old: Placement, new: Placement) -> int:
     """Inside a change's transaction: move the counters from `old` to `new` and store `new` as
     the person's contribution, guarded by the version read. Returns the items added."""
     now = utcnow()
-    moves = moves_between(old, new)
+    month = write_month()
+    moves = moves_between(old, new, month)
+    passed = passed_behind_keys(month)  # never read again: each touched cell sheds them
     for (scope, cell), amounts in sorted(moves.items()):
         tx.update(
             DashboardCounter(scope, cell),
             [Path([name]).add(amount) for name, amount in sorted(amounts.items())]
+            + [Path([name]).remove() for name in passed]
             + [DashboardCounter.updated_at.set(now)],
             name="counter",
         )

@@ -14,10 +14,17 @@ the document expires within it (`month_status`): whoever falls behind this month
 window opens this month, is counted so from the 1st. Counting by day instead would make a cell
 keep one counter per distinct day, and a cell of a big region would grow with its people (30
 attributes at 30,000 specialists, 162 at 300,000, up to thousands: days of expiry × days of
-falling behind). By month, a cell keeps at most 4 counters per window month (one, for a rule
-set's fixed window) plus one per month someone falls behind (at most the cycle's 60): bounded
-by the calendar, whatever the region's size. The cabinet and the employer's staff list show each
-person's status for the day (`status_on`).
+falling behind).
+
+Views are always of the current month, and months only pass. So a cell keeps, per window month,
+four counters (unmet; of them, those with a month of falling behind; the hours missing by kind),
+and one counter per month of falling behind that is still ahead: `behind = paced − ahead`. A
+month of falling behind that has come is never read again: a write does not add it
+(`Contribution.amounts` of the write's month), leaves it when it takes a cycle out, and removes
+such counters of the last year from every cell it touches (`passed_behind_keys`). A cell of the
+horizon so keeps at most 4 counters per window month (one, for a rule set's fixed window) and
+one per month up to its window — about 17 — whatever the region's size. The cabinet and the
+employer's staff list show each person's status for the day (`status_on`).
 """
 
 from __future__ import annotations
@@ -46,7 +53,7 @@ SMALL_TEXT = "<5"
 MET_KEY = "met"
 WINDOW_PREFIX = "w_"  # unmet cycles, by the month their portfolio window opens
 WINDOW_PACED_PREFIX = "wb_"  # of those, the ones that fall behind before it opens
-BEHIND_PREFIX = "b_"  # unmet cycles, by the month they fall behind
+BEHIND_PREFIX = "b_"  # unmet cycles, by the month they fall behind, while it is ahead
 MISSING_DPP_PREFIX = "wd_"  # hours of ДПП ПК missing, by window month
 MISSING_ANY_PREFIX = "wa_"  # hours of any kind missing, by window month
 _PREFIXES = (
@@ -112,8 +119,10 @@ class Contribution:
     def month(self) -> str:
         return month_of(self.expires)
 
-    def amounts(self) -> dict[str, float]:
-        """The counter attributes this cycle adds to (names are data: see `cell_view`)."""
+    def amounts(self, month: str) -> dict[str, float]:
+        """The counter attributes this cycle adds to, or takes from, in a write of the month
+        `month` (`YYYY-MM`; names are data: see `cell_view`). The month of falling behind
+        counts only while it is ahead: every view from now on is of `month` or later."""
         if self.met:
             return {MET_KEY: 1}
         window = _month_code(self.window_opens)
@@ -124,7 +133,8 @@ class Contribution:
         }
         if self.behind_from is not None:
             added[WINDOW_PACED_PREFIX + window] = 1.0
-            added[BEHIND_PREFIX + _month_code(self.behind_from)] = 1.0
+            if month_of(self.behind_from) > month:
+                added[BEHIND_PREFIX + _month_code(self.behind_from)] = 1.0
         return added
 
     def encode(self) -> list[Any]:
@@ -177,6 +187,25 @@ def status_on(item: Contribution, day: dt.date) -> str:
     return STATUS_ON_TRACK
 
 
+def passed_behind_keys(month: str, months: int = 12) -> list[str]:
+    """The counters of falling behind in `month` and the `months - 1` before it: no view reads
+    them any more, so a write removes them from the cells it touches (any left behind by a cell
+    untouched for a year are not read either, and `nmo stats rebuild` drops them)."""
+    first = dt.date.fromisoformat(f"{month}-01")
+    return [BEHIND_PREFIX + _month_code(add_months(first, -i)) for i in range(months)]
+
+
+def read_counters(attributes: Mapping[str, float], month: str) -> dict[str, float]:
+    """A cell's counters as views of `month` and later read them: zeros and the months of
+    falling behind that have come left out (a rebuild compares cells by this)."""
+    until = month.replace("-", "")
+    return {
+        name: value
+        for name, value in attributes.items()
+        if value and not (name.startswith(BEHIND_PREFIX) and name[len(BEHIND_PREFIX) :] <= until)
+    }
+
+
 def month_status(item: Contribution, month: str) -> str:
     """The status a contribution is counted under for the viewing month `month` (`YYYY-MM`):
     `cycle_status` on the month's last day, or on the day of expiry if it falls within the
@@ -221,36 +250,37 @@ class CellView:
 
 def cell_view(attributes: Mapping[str, float], cell_month: str, month: str) -> CellView:
     """A stored counter cell of the month of expiry `cell_month`, read for the viewing month
-    `month` (both `YYYY-MM`): counts by `month_status`, summed from the attributes `amounts`
-    names. Names of another shape (cells written before a change of shape, until `nmo stats
-    rebuild`) are not read."""
+    `month` (both `YYYY-MM`; never before a write it holds): counts by `month_status`, from the
+    attributes `amounts` names. Names of another shape (cells written before a change of
+    shape, until `nmo stats rebuild`) are not read."""
     view = CellView()
     view.counts[STATUS_MET] = int(attributes.get(MET_KEY, 0))
     until = month.replace("-", "")
-    unmet = window = behind = 0
+    unmet = window = paced_ahead = behind_ahead = 0
     for name, value in attributes.items():
         prefix, _, code = name.partition("_")
         prefix += "_"
         if prefix not in _PREFIXES or len(code) != 6 or not code.isdigit():
             continue
+        opened = code <= until
         if prefix == WINDOW_PREFIX:
             unmet += int(value)
-        if code > until:
-            continue
-        if prefix == WINDOW_PREFIX:
-            window += int(value)
-        elif prefix == BEHIND_PREFIX:
-            behind += int(value)
+            window += int(value) if opened else 0
         elif prefix == WINDOW_PACED_PREFIX:
-            behind -= int(value)  # fell behind, but the window has opened since
-        elif prefix == MISSING_DPP_PREFIX:
+            paced_ahead += 0 if opened else int(value)
+        elif prefix == BEHIND_PREFIX:
+            behind_ahead += 0 if opened else int(value)
+        elif opened and prefix == MISSING_DPP_PREFIX:
             view.window_missing_dpp_pk += float(value)
-        else:
+        elif opened:
             view.window_missing_any += float(value)
     if cell_month < month:
         view.counts[STATUS_EXPIRED] = unmet
         view.window_missing_dpp_pk = view.window_missing_any = 0.0
         return view
+    # Before its window, a cycle with a month of falling behind is behind unless that month is
+    # still ahead.
+    behind = paced_ahead - behind_ahead
     view.counts[STATUS_WINDOW_OPEN] = window
     view.counts[STATUS_BEHIND] = behind
     view.counts[STATUS_ON_TRACK] = unmet - window - behind

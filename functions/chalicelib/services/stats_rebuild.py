@@ -23,6 +23,7 @@ from ..db.dashboard_repo import Placement
 from ..db.models import CreditRecord, DashboardCounter, Specialist, StaffMember
 from ..domain.catalog import CREDIT_KINDS
 from ..domain.cycles import Tally
+from ..domain.dashboard import read_counters
 from . import credits
 from .dashboard_counters import placement
 
@@ -77,8 +78,10 @@ def placements_from_records() -> Iterator[tuple[str, Placement]]:
 
 
 def stored_cells() -> dict[tuple[str, str], dict[str, float]]:
-    """Every counter cell as stored, zero attributes and empty cells left out (Scan)."""
+    """Every counter cell as stored, as this month's views read it (`read_counters`: zeros and
+    passed months of falling behind left out), empty cells left out (Scan)."""
     ensure_bound()
+    month = dashboard_repo.write_month()
     client: Any = ensure_bound().client
     table = DashboardCounter.Meta.table_name
     found: dict[tuple[str, str], dict[str, float]] = {}
@@ -89,11 +92,14 @@ def stored_cells() -> dict[tuple[str, str], dict[str, float]]:
             scope = raw["scope"]["S"]
             if scope.startswith("person#"):
                 continue
-            values = {
-                k: float(Decimal(v["N"]))
-                for k, v in raw.items()
-                if "N" in v and k not in ("version",) and Decimal(v["N"]) != 0
-            }
+            values = read_counters(
+                {
+                    k: float(Decimal(v["N"]))
+                    for k, v in raw.items()
+                    if "N" in v and k not in ("version",)
+                },
+                month,
+            )
             if values:
                 found[(scope, raw["cell"]["S"])] = values
         if "LastEvaluatedKey" not in page:
