@@ -7,7 +7,9 @@ only there, never in the tests' in-process moto:
 - index projections without a JSON round trip (`project_index_item`);
 - Queries that read only the asked partition, in key order (`moto_query_index`);
 - UpdateItem copying an item before changing it while a snapshot reads items outside the lock
-  (`freeze_items`).
+  (`freeze_items`);
+- attribute values answered as they are rather than walked shape by shape
+  (`moto_attribute_values`; this one needs no serialisation, only the checked moto version).
 
 Transactions: moto backs up every table a transaction touches with `copy.deepcopy` before applying it, so each
 transaction costs time proportional to the size of those tables: in a registration rush the
@@ -22,7 +24,7 @@ from __future__ import annotations
 import copy
 from typing import Any, ClassVar
 
-from nmo_cli import moto_query_index
+from nmo_cli import moto_attribute_values, moto_query_index
 
 _OPERATIONS = {"ConditionCheck", "Put", "Delete", "Update"}
 
@@ -234,6 +236,7 @@ def install() -> None:
     table.copy = _QueryResultCopies  # type: ignore[assignment]
     table.SecondaryIndex.project = project_index_item  # type: ignore[method-assign]
     moto_query_index.install()
+    moto_attribute_values.install()
     if not getattr(DynamoDBBackend.update_item, "__nmo_copy_on_write__", False):
         DynamoDBBackend.update_item = _copy_on_write(  # type: ignore[method-assign]
             DynamoDBBackend.update_item
