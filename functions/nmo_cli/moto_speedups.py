@@ -9,7 +9,8 @@ only there, never in the tests' in-process moto:
 - UpdateItem copying an item before changing it while a snapshot reads items outside the lock
   (`freeze_items`);
 - attribute values answered as they are rather than walked shape by shape
-  (`moto_attribute_values`; this one needs no serialisation, only the checked moto version).
+  (`moto_attribute_values`; this one needs no serialisation, only the checked moto version);
+- a handler class's method names listed once, not on every request (`_cached_method_names`).
 
 Transactions: moto backs up every table a transaction touches with `copy.deepcopy` before applying it, so each
 transaction costs time proportional to the size of those tables: in a registration rush the
@@ -22,6 +23,7 @@ only if all hold, and keep copies of just the items it writes to undo a write th
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any, ClassVar
 
 from nmo_cli import moto_attribute_values, moto_query_index
@@ -227,6 +229,19 @@ def _replace_by_copy(backend: Any, table_name: str, key: dict[str, Any]) -> None
         table.items[hash_key] = copy.deepcopy(table.items[hash_key])
 
 
+def _cached_method_names() -> None:
+    """moto's `BaseResponse.call_action` lists the handler class's methods with
+    `inspect.getmembers` on every request (5% of the store's time in a rush) only to check that
+    the action is one of them. The speedups replace methods, never add or remove them, so each
+    class's list is taken once."""
+    from moto.core import responses
+
+    if not hasattr(responses.method_names_from_class, "cache_info"):
+        responses.method_names_from_class = functools.cache(  # type: ignore[assignment]
+            responses.method_names_from_class
+        )
+
+
 def install() -> None:
     """Use the faster transaction and query copies in this process's moto (embedded store only:
     both rely on requests being serialised)."""
@@ -237,6 +252,7 @@ def install() -> None:
     table.SecondaryIndex.project = project_index_item  # type: ignore[method-assign]
     moto_query_index.install()
     moto_attribute_values.install()
+    _cached_method_names()
     if not getattr(DynamoDBBackend.update_item, "__nmo_copy_on_write__", False):
         DynamoDBBackend.update_item = _copy_on_write(  # type: ignore[method-assign]
             DynamoDBBackend.update_item
