@@ -10,7 +10,8 @@ only there, never in the tests' in-process moto:
   (`freeze_items`);
 - attribute values answered as they are rather than walked shape by shape
   (`moto_attribute_values`; this one needs no serialisation, only the checked moto version);
-- a handler class's method names listed once, not on every request (`_cached_method_names`).
+- a handler class's method names, and moto's own module names, listed once rather than on every
+  request (`_listed_once`).
 
 Transactions: moto backs up every table a transaction touches with `copy.deepcopy` before applying it, so each
 transaction costs time proportional to the size of those tables: in a registration rush the
@@ -91,7 +92,11 @@ def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> Non
     try:
         for op_type, op, key in plan:
             table_name = op["TableName"]
-            before = copy.deepcopy(self.get_item(table_name, key))
+            # Put and Delete replace or remove the stored item, never change it: the item itself
+            # is the undo. Update changes it in place: a copy is.
+            before = self.get_item(table_name, key)
+            if op_type == "Update":
+                before = copy.deepcopy(before)
             names = op.get("ExpressionAttributeNames")
             values = op.get("ExpressionAttributeValues")
             if op_type == "Put":
@@ -229,17 +234,29 @@ def _replace_by_copy(backend: Any, table_name: str, key: dict[str, Any]) -> None
         table.items[hash_key] = copy.deepcopy(table.items[hash_key])
 
 
-def _cached_method_names() -> None:
-    """moto's `BaseResponse.call_action` lists the handler class's methods with
-    `inspect.getmembers` on every request (5% of the store's time in a rush) only to check that
-    the action is one of them. The speedups replace methods, never add or remove them, so each
-    class's list is taken once."""
+def _listed_once() -> None:
+    """Two lists moto takes again on every request, only to look a name up in them (together 8%
+    of the store's time in a rush), taken once instead:
+
+    - `BaseResponse.call_action` lists the handler class's methods with `inspect.getmembers`;
+      the speedups replace methods, never add or remove them;
+    - the server's dispatcher lists moto's package directory (`os.listdir` and an `isdir` per
+      entry) to tell a service name from a host name; the installed package does not change."""
+    from moto import backends
     from moto.core import responses
 
     if not hasattr(responses.method_names_from_class, "cache_info"):
         responses.method_names_from_class = functools.cache(  # type: ignore[assignment]
             responses.method_names_from_class
         )
+    if not hasattr(backends.list_of_moto_modules, "cache_info"):
+        listed = backends.list_of_moto_modules
+
+        @functools.cache
+        def list_of_moto_modules() -> tuple[str, ...]:
+            return tuple(listed())
+
+        backends.list_of_moto_modules = list_of_moto_modules  # type: ignore[assignment]
 
 
 def install() -> None:
@@ -252,7 +269,7 @@ def install() -> None:
     table.SecondaryIndex.project = project_index_item  # type: ignore[method-assign]
     moto_query_index.install()
     moto_attribute_values.install()
-    _cached_method_names()
+    _listed_once()
     if not getattr(DynamoDBBackend.update_item, "__nmo_copy_on_write__", False):
         DynamoDBBackend.update_item = _copy_on_write(  # type: ignore[method-assign]
             DynamoDBBackend.update_item
