@@ -24,9 +24,9 @@ import base64
 import logging
 from collections.abc import Callable
 from enum import Enum
-from typing import Any
+from typing import Any, ClassVar
 
-from moto.core.serialize import JSONSerializer
+from moto.core.serialize import AttributePickerContext, JSONSerializer, XFormedAttributePicker
 
 log = logging.getLogger("nmo.dynamodb")
 
@@ -123,9 +123,49 @@ def attribute_value(value: Any) -> dict[str, Any]:
 class AttributeValueJSONSerializer(JSONSerializer):
     """moto's JSON serializer, with attribute values and attribute maps answered directly."""
 
+    # (service, parent shape, member shape, member name) → the keys moto's picker tries, in order.
+    _candidates: ClassVar[dict[tuple[str, Any, str, str], tuple[str, ...]]] = {}
+
     def _direct(self) -> bool:
         # A response transformer on a key path inside an item would need moto's walk.
         return not getattr(self._value_picker, "response_transformers", None)
+
+    def get_value(self, value: Any, key: str, shape: Any) -> Any:
+        """moto's picker on a plain dict: the first of its candidate keys the dict holds. For a
+        dict the candidates depend on the shapes only (a dict has no `Meta`, its class name is
+        `dict`), so they are listed once per member."""
+        picker = self._value_picker
+        if (
+            type(value) is not dict
+            or type(picker) is not XFormedAttributePicker
+            or not self._direct()
+        ):
+            return super().get_value(value, key, shape)
+        parent = getattr(shape, "parent", None)
+        marker = (
+            str(self.service_model.service_name),
+            getattr(parent, "name", None),
+            shape.name,
+            key,
+        )
+        keys = self._candidates.get(marker)
+        if keys is None:
+            context = AttributePickerContext(
+                obj=value,
+                key=key,
+                shape=shape,
+                operation_model=self.operation_model,
+                service_model=self.operation_model.service_model,
+                key_path=".".join(self.path),
+            )
+            keys = tuple(picker.get_possible_keys(context))
+            if any("." in k for k in keys):  # a dotted key is a path to moto's picker
+                return super().get_value(value, key, shape)
+            self._candidates[marker] = keys
+        for candidate in keys:
+            if candidate in value:
+                return value[candidate]
+        return None
 
     def _serialize_type_structure(self, serialized: Any, value: Any, shape: Any, key: str) -> None:
         if key and value is not None and shape.name == ATTRIBUTE_VALUE and self._direct():

@@ -1,6 +1,7 @@
-"""The embedded store's direct attribute values (nmo_cli/moto_attribute_values.py) answer every
-DynamoDB and stream operation byte for byte as moto's own serializer does, errors included: each
-response below is serialised both ways and compared (status, headers, body)."""
+"""The embedded store's direct attribute values and cached member keys
+(nmo_cli/moto_attribute_values.py) answer every DynamoDB and stream operation byte for byte as
+moto's own serializer does, errors included: each response below is serialised both ways and
+compared (status, headers, body)."""
 
 from __future__ import annotations
 
@@ -295,6 +296,7 @@ def test_every_operation_answers_byte_for_byte_as_moto(clients):
     assert any("OldImage" in r["dynamodb"] and "NewImage" in r["dynamodb"] for r in records)
     streams.get_records(ShardIterator=iterator, Limit=2)
 
+    assert direct.AttributeValueJSONSerializer._candidates  # members picked from the cache too
     compared = _BothWays.compared
     for operation in (
         "PutItem:ok",
