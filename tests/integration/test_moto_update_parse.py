@@ -1,0 +1,92 @@
+"""UpdateItem's validator gets the expression parsed again instead of deep-copied
+(nmo_cli/moto_speedups.py `_parsed_again`): the fresh tree is the copy's equal, and updates on the
+embedded store come out as moto's own."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import boto3
+import pytest
+
+EXPRESSIONS = [
+    "SET a = :a, b = if_not_exists(b, :z) + :one ADD c :s REMOVE d, e.f[1] DELETE g :h",
+    "SET #n = list_append(#n, :l), m.x = :v",
+    "ADD waitlist_seq :one SET updated_at = :now",
+    "REMOVE a, b.c[2]",
+    "SET a = b - :x, #c.#d = :y",
+]
+
+
+def _same(a: Any, b: Any, seen: set[tuple[int, int]]) -> bool:
+    """Structural equality of two expression trees (they hold parent links: cycles)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(_same(x, y, seen) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k], seen) for k in a)
+    if hasattr(a, "__dict__"):
+        if (id(a), id(b)) in seen:
+            return True
+        seen.add((id(a), id(b)))
+        return _same(vars(a), vars(b), seen)
+    return bool(a == b)
+
+
+@pytest.mark.parametrize("expression", EXPRESSIONS)
+def test_a_fresh_parse_equals_the_deep_copy(expression):
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    tree = UpdateExpressionParser.make(expression)
+    assert _same(copy.deepcopy(tree), UpdateExpressionParser.make(expression), set())
+
+
+def test_updates_on_the_embedded_store_come_out_as_moto_s(embedded_tables):
+    from chalicelib.settings import get_settings
+    from moto.dynamodb.parsing import validators
+    from nmo_cli import moto_speedups
+
+    assert validators.deepcopy is moto_speedups._validator_copy
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=get_settings().dynamodb_endpoint,
+        region_name=get_settings().region,
+    )
+    table = f"{get_settings().table_prefix}parse-check"
+    client.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    key = {"k": {"S": "x"}}
+    # A new item (moto validates twice: against an empty item, then the created one).
+    new = client.update_item(
+        TableName=table,
+        Key=key,
+        UpdateExpression="SET n = if_not_exists(n, :z) + :one, l = :l ADD s :s",
+        ExpressionAttributeValues={
+            ":z": {"N": "0"},
+            ":one": {"N": "1"},
+            ":l": {"L": [{"S": "a"}]},
+            ":s": {"SS": ["p"]},
+        },
+        ReturnValues="ALL_NEW",
+    )["Attributes"]
+    assert new == {"k": {"S": "x"}, "n": {"N": "1"}, "l": {"L": [{"S": "a"}]}, "s": {"SS": ["p"]}}
+    again = client.update_item(
+        TableName=table,
+        Key=key,
+        UpdateExpression="SET n = n + :one, l = list_append(l, :l) DELETE s :s",
+        ExpressionAttributeValues={
+            ":one": {"N": "1"},
+            ":l": {"L": [{"S": "b"}]},
+            ":s": {"SS": ["p"]},
+        },
+        ReturnValues="ALL_NEW",
+    )["Attributes"]
+    assert again == {"k": {"S": "x"}, "n": {"N": "2"}, "l": {"L": [{"S": "a"}, {"S": "b"}]}}
+    with pytest.raises(client.exceptions.ClientError, match="ValidationException"):
+        client.update_item(TableName=table, Key=key, UpdateExpression="SET n = :missing")
