@@ -10,7 +10,9 @@ since every cell is the sum of the stored placements (the hypothesis test checks
 embedded store's moto (a Query reads its partition, not the table, as in DynamoDB). One
 employer gets a staff list of 500 people who are on the portal. Then every dashboard route goes
 through the Chalice test client: DynamoDB calls per request and the median latency beside a bare
-GetItem in the same run. Last, `nmo stats rebuild` runs over `--rebuild` people written as real
+GetItem in the same run, and the items the calls returned (bounded by months × specialties or
+organizations: they fill up towards that bound as the region grows, and the time per item shows
+the cost of each stays the same). Last, `nmo stats rebuild` runs over `--rebuild` people written as real
 records (specialist, СНИЛС owner, two credits each) and prints its time per 10 000 people.
 """
 
@@ -131,6 +133,18 @@ def _orgs() -> None:
             batch.save(Organization(org_id=org, name=f"Больница {org[-3:]}", created_at=now))
 
 
+ITEMS_READ: list[int] = [0]
+
+
+def _count_items(parsed: dict[str, Any] | None = None, **_: Any) -> None:
+    """botocore after-call hook: the items a DynamoDB answer carries (latency grows with them)."""
+    if not parsed:
+        return
+    found = len(parsed.get("Items", [])) + (1 if parsed.get("Item") else 0)
+    found += sum(len(items) for items in parsed.get("Responses", {}).values())
+    ITEMS_READ[0] += found
+
+
 def _median_ms(action: Callable[[], Any], repeat: int) -> float:
     samples = []
     for _ in range(repeat):
@@ -201,6 +215,7 @@ def run(sizes: list[int], repeat: int, rebuild_people: int) -> None:
     from app import app
     from chalice.test import Client
     from chalicelib.db import connection, dashboard_repo
+    from chalicelib.db.connection import ensure_bound
     from chalicelib.db.models import Specialist
     from chalicelib.domain.dashboard import horizon
     from chalicelib.services import dashboard, staff_list
@@ -212,7 +227,7 @@ def run(sizes: list[int], repeat: int, rebuild_people: int) -> None:
     staff_list.today_msk = lambda: TODAY  # type: ignore[attr-defined]
     print(
         f"{'people':>7} | {'route':<42} | {'calls':>5} | {'median ms':>9} | {'GetItem ms':>10} | "
-        f"{'÷ Get':>6} | {'Query ms':>8} | calls by operation"
+        f"{'÷ Get':>6} | {'Query ms':>8} | {'items':>5} | {'µs/item':>7} | calls by operation"
     )
     print("-" * 120, flush=True)
     for size in sizes:
@@ -229,6 +244,7 @@ def run(sizes: list[int], repeat: int, rebuild_people: int) -> None:
                 "analyst": {**login_headers(analyst), "Accept": "*/*"},
                 "employer": {**login_headers(employer), "Accept": "*/*"},
             }
+            ensure_bound().client.meta.events.register("after-call.dynamodb", _count_items)
             oid = analyst.oid
             bare = _median_ms(lambda oid=oid: Specialist.get(oid), repeat)
             months = horizon(TODAY)
@@ -249,7 +265,9 @@ def run(sizes: list[int], repeat: int, rebuild_people: int) -> None:
             with Client(app) as client:
                 for role, path in ROUTES:
                     connection.call_counter.clear()
+                    ITEMS_READ[0] = 0
                     response = client.http.get(path, headers=headers[role])
+                    items = ITEMS_READ[0]
                     if response.status_code != 200:
                         raise SystemExit(f"{path}: HTTP {response.status_code}")
                     by_op = dict(connection.call_counter)
@@ -260,7 +278,8 @@ def run(sizes: list[int], repeat: int, rebuild_people: int) -> None:
                     ops = ", ".join(f"{k} {v}" for k, v in sorted(by_op.items()))
                     print(
                         f"{size:>7} | {path:<42} | {sum(by_op.values()):>5} | {ms:>9.1f} | "
-                        f"{bare:>10.2f} | {ms / bare:>6.0f} | {query:>8.1f} | {ops}",
+                        f"{bare:>10.2f} | {ms / bare:>6.0f} | {query:>8.1f} | {items:>5} | "
+                        f"{ms * 1000 / max(items, 1):>7.0f} | {ops}",
                         flush=True,
                     )
     if rebuild_people:
