@@ -12,8 +12,9 @@ employer gets a staff list of 500 people who are on the portal. Then every dashb
 through the Chalice test client: DynamoDB calls per request and the median latency beside a bare
 GetItem in the same run, and the items the calls returned (bounded by months × specialties or
 organizations: they fill up towards that bound as the region grows, and the time per item shows
-the cost of each stays the same). Last, `nmo stats rebuild` runs over `--rebuild` people written as real
-records (specialist, СНИЛС owner, two credits each) and prints its time per 10 000 people.
+the cost of each stays the same). Last, `nmo stats rebuild` runs over `--rebuild` people written
+as real records (specialist, СНИЛС owner, two credits each) and prints its time per 10 000
+people.
 """
 
 from __future__ import annotations
