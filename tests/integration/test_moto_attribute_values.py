@@ -17,6 +17,10 @@ from moto.core.serialize import JSONSerializer
 from nmo_cli import moto_attribute_values as direct
 
 TABLE = "av-check"
+KEY_SCHEMA = [
+    {"AttributeName": "pk", "KeyType": "HASH"},
+    {"AttributeName": "sk", "KeyType": "RANGE"},
+]
 
 
 class _BothWays(direct.AttributeValueJSONSerializer):
@@ -59,10 +63,7 @@ def clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any]]:
         ddb, streams = boto3.client("dynamodb", **kw), boto3.client("dynamodbstreams", **kw)
         ddb.create_table(
             TableName=TABLE,
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
+            KeySchema=KEY_SCHEMA,
             AttributeDefinitions=[
                 {"AttributeName": "pk", "AttributeType": "S"},
                 {"AttributeName": "sk", "AttributeType": "N"},
@@ -361,10 +362,7 @@ def test_error_answers_are_the_same_as_stock_moto_s():
                 ddb = boto3.client("dynamodb", region_name="eu-central-1")
                 ddb.create_table(
                     TableName=TABLE,
-                    KeySchema=[
-                        {"AttributeName": "pk", "KeyType": "HASH"},
-                        {"AttributeName": "sk", "KeyType": "RANGE"},
-                    ],
+                    KeySchema=KEY_SCHEMA,
                     AttributeDefinitions=[
                         {"AttributeName": "pk", "AttributeType": "S"},
                         {"AttributeName": "sk", "AttributeType": "N"},
