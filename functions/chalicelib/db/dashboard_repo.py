@@ -129,7 +129,7 @@ def moves_between(
     }
 
 
-def steps(old: Placement, new: Placement, room: int, month: str | None = None) -> list[Placement]:
+def steps(old: Placement, new: Placement, room: int) -> list[Placement]:
     """Placements from `old` to `new` (the last is `new`) such that each step's moves and the
     placement item fit `room` actions: an employer dropped or a cycle replaced at a time, so
     that every intermediate placement is a real sum of cells and the invariant holds after each
@@ -155,7 +155,7 @@ def steps(old: Placement, new: Placement, room: int, month: str | None = None) -
     start = old
     for index, candidate in enumerate(path):
         following = path[index + 1] if index + 1 < len(path) else None
-        if following is not None and len(moves_between(start, following, month)) + 1 <= room:
+        if following is not None and len(moves_between(start, following)) + 1 <= room:
             continue
         merged.append(candidate)
         start = candidate
