@@ -167,23 +167,26 @@ class AttributeValueJSONSerializer(JSONSerializer):
                 return value[candidate]
         return None
 
+    def _answered(
+        self, serialized: Any, shape: Any, key: str, convert: Callable[[Any], Any], value: Any
+    ) -> bool:
+        """Write `convert(value)` under the member's name; False when it cannot (moto's own code
+        then answers, or fails, just the same)."""
+        try:
+            serialized[self.get_serialized_name(shape, key)] = convert(value)
+        except Exception:
+            return False
+        return True
+
     def _serialize_type_structure(self, serialized: Any, value: Any, shape: Any, key: str) -> None:
-        if key and value is not None and shape.name == ATTRIBUTE_VALUE and self._direct():
-            try:
-                serialized[self.get_serialized_name(shape, key)] = attribute_value(value)
-                return
-            except Exception:  # noqa: S110 - moto's own code answers (or fails) just the same
-                pass
-        super()._serialize_type_structure(serialized, value, shape, key)
+        direct = key and value is not None and shape.name == ATTRIBUTE_VALUE and self._direct()
+        if not (direct and self._answered(serialized, shape, key, attribute_value, value)):
+            super()._serialize_type_structure(serialized, value, shape, key)
 
     def _serialize_type_map(self, serialized: Any, value: Any, shape: Any, key: str) -> None:
-        if shape.value.name == ATTRIBUTE_VALUE and self._direct():
-            try:
-                serialized[self.get_serialized_name(shape, key)] = _map(value)
-                return
-            except Exception:  # noqa: S110 - moto's own code answers (or fails) just the same
-                pass
-        super()._serialize_type_map(serialized, value, shape, key)
+        direct = shape.value.name == ATTRIBUTE_VALUE and self._direct()
+        if not (direct and self._answered(serialized, shape, key, _map, value)):
+            super()._serialize_type_map(serialized, value, shape, key)
 
 
 def _shape_matches(service: str) -> bool:
