@@ -23,9 +23,9 @@ from pynamodb.attributes import MapAttribute
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from ..domain.dates import utcnow
-from . import codes_repo, cursors, dashboard_repo
+from . import codes_repo, cursors, dashboard_repo, reads
 from .connection import ensure_bound
-from .models import AuditEntry, CatalogElement, ConfirmationCode, Registration
+from .models import AuditEntry, CatalogElement, ConfirmationCode, Registration, Specialist
 from .transactions import Cancelled, Transaction
 
 
@@ -60,26 +60,36 @@ def event_and_registration(
 ) -> tuple[CatalogElement | None, Registration | None]:
     """The event and this person's registration in one consistent BatchGetItem (two tables, one
     call: registering and cancelling need both before deciding). Non-event ids give no event."""
-    client: Any = ensure_bound().client
-    events, regs = CatalogElement.Meta.table_name, Registration.Meta.table_name
-    request: dict[str, Any] = {
-        events: {"Keys": [{"element_id": {"S": event_id}}], "ConsistentRead": True},
-        regs: {
-            "Keys": [{"event_id": {"S": event_id}, "oid": {"S": oid}}],
-            "ConsistentRead": True,
-        },
-    }
-    found: dict[str, list[dict[str, Any]]] = {events: [], regs: []}
-    while request:
-        answer = client.batch_get_item(RequestItems=request)
-        for table, items in answer.get("Responses", {}).items():
-            found[table].extend(items)
-        request = answer.get("UnprocessedKeys") or {}
-    event = CatalogElement.from_raw_data(found[events][0]) if found[events] else None
-    reg = Registration.from_raw_data(found[regs][0]) if found[regs] else None
-    if event is not None and event.kind != "event":
-        event = None
-    return event, reg
+    event, reg = reads.one_each([_event_wanted(event_id), _registration_wanted(event_id, oid)])
+    return _only_event(event), reg
+
+
+def person_event_and_registration(
+    oid: str, event_id: str
+) -> tuple[Specialist | None, CatalogElement | None, Registration | None]:
+    """The same read with the person's own record besides (the session check,
+    services/sessions.person_in_session), still one BatchGetItem. The person is read as
+    `people_repo.get_specialist` reads it."""
+    person, event, reg = reads.one_each(
+        [
+            (Specialist, {"oid": oid}, False),
+            _event_wanted(event_id),
+            _registration_wanted(event_id, oid),
+        ]
+    )
+    return person, _only_event(event), reg
+
+
+def _event_wanted(event_id: str) -> reads.Wanted:
+    return (CatalogElement, {"element_id": event_id}, True)
+
+
+def _registration_wanted(event_id: str, oid: str) -> reads.Wanted:
+    return (Registration, {"event_id": event_id, "oid": oid}, True)
+
+
+def _only_event(element: CatalogElement | None) -> CatalogElement | None:
+    return element if element is not None and element.kind == "event" else None
 
 
 def _may_write_registration() -> Any:
@@ -163,19 +173,50 @@ def take_ticket(event_id: str) -> CatalogElement | None:
     return event
 
 
+def _no_seat_waits_for_the_line() -> Any:
+    """Once this ticket is in line, nobody need be promoted: no seat is free, or another ticket
+    is still in flight (its holder, joining after us, runs the promotion)."""
+    return (CatalogElement.seats_taken >= CatalogElement.capacity) | (
+        CatalogElement.waitlist_pending > 1
+    )
+
+
 def join_waitlist(registration: Registration, audit: AuditEntry) -> str:
-    """Put a registration holding a ticket (`wait_seq`) in line: 'waitlisted', 'exists' or
-    'closed' (the event stopped being published). On anything but 'waitlisted' the caller voids
-    the ticket."""
+    """Put a registration holding a ticket (`wait_seq`) in line: 'waitlisted'; 'promote' (in
+    line, but a seat is free and ours was the last ticket in flight, so the caller runs the
+    promotion); 'exists' or 'closed' (the event stopped being published). On 'exists' and
+    'closed' the caller voids the ticket.
+
+    The usual join is one transaction whose event condition also says that no seat waits for
+    the line, so the caller needs no read afterwards to know it has nothing more to do."""
+    actions = [CatalogElement.waitlist_length.add(1), CatalogElement.waitlist_pending.add(-1)]
+    tx = Transaction()
+    tx.update(
+        _event_key(registration.event_id),
+        actions,
+        condition=(CatalogElement.status == "published") & _no_seat_waits_for_the_line(),
+        name="event",
+        old_on_failure=True,
+    )
+    tx.put(registration, condition=_may_write_registration(), name="registration")
+    tx.put(audit, name="audit")
+    try:
+        tx.commit()
+    except Cancelled as cancelled:
+        if "registration" in cancelled.failed:
+            return "exists"
+        raw = cancelled.old_items.get("event")
+        if raw is None or CatalogElement.from_raw_data(raw).status != "published":
+            return "closed"
+    else:
+        return "waitlisted"
+    # A seat is free and no other ticket is in flight: join all the same, then promote.
     return _insert(
         registration,
         audit,
-        event_actions=[
-            CatalogElement.waitlist_length.add(1),
-            CatalogElement.waitlist_pending.add(-1),
-        ],
+        event_actions=actions,
         event_condition=CatalogElement.status == "published",
-        done="waitlisted",
+        done="promote",
         refused="closed",
     )
 

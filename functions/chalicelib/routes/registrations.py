@@ -19,10 +19,10 @@ def register(event_id: str) -> Any:
     from ..services import registration
 
     request = bp.current_request
-    person = session.authenticated(request)
+    claims = session.signed_in(request)
     raw = request.raw_body or b""
     body = json_body(request) if raw.strip() else {}
-    data, status = registration.register(person, event_id, body)
+    data, status = registration.register(claims, event_id, body)
     return json_response(data, status)
 
 
@@ -31,8 +31,8 @@ def my_registration(event_id: str) -> Any:
     """Моя запись на это мероприятие: статус и место в листе ожидания (null, если записи нет)."""
     from ..services import registration
 
-    person = session.authenticated(bp.current_request)
-    return json_response(registration.my_registration(person, event_id))
+    claims = session.signed_in(bp.current_request)
+    return json_response(registration.my_registration(claims, event_id))
 
 
 @bp.route("/api/events/{event_id}/registrations/me", methods=["DELETE"])
@@ -40,8 +40,8 @@ def cancel(event_id: str) -> Any:
     """Отменить свою запись; место переходит первому в листе ожидания."""
     from ..services import registration
 
-    person = session.authenticated(bp.current_request)
-    return json_response(registration.cancel(person, event_id))
+    claims = session.signed_in(bp.current_request)
+    return json_response(registration.cancel(claims, event_id))
 
 
 @bp.route("/api/me/registrations", methods=["GET"])

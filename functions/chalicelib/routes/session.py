@@ -7,9 +7,14 @@ the public routes (catalog, events, health) never load it, and a cold start does
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Request
 
 from ..db.models import Specialist
+
+if TYPE_CHECKING:
+    from ..services.sessions import SessionClaims
 
 
 def cookie(request: Request, name: str) -> str | None:
@@ -36,6 +41,19 @@ def authenticated(request: Request, *, role: str | None = None) -> Specialist:
         cookie=session_cookie(request),
         csrf=request.headers.get(sessions.CSRF_HEADER.lower()),
         role=role,
+    )
+
+
+def signed_in(request: Request) -> SessionClaims:
+    """`authenticated` short of reading the person's record (CSRF on writes, the cookie's
+    signature and expiry; 401/403): for a service that reads the record with its own first read
+    and checks it there (services/sessions.person_in_session)."""
+    from ..services import sessions
+
+    return sessions.checked_claims(
+        method=request.method,
+        cookie=session_cookie(request),
+        csrf=request.headers.get(sessions.CSRF_HEADER.lower()),
     )
 
 

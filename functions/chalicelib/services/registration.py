@@ -8,7 +8,7 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from ..db import audit_repo, events_repo, registrations_repo
+from ..db import audit_repo, events_repo, people_repo, registrations_repo
 from ..db.models import CatalogElement, Registration, Specialist
 from ..db.transactions import MAX_ACTIONS
 from ..domain.catalog import EVENT_PAGE_STATUSES
@@ -19,6 +19,8 @@ from ..domain.events import registration_open as domain_registration_open
 from ..domain.specialties import specialty_name
 from ..domain.text import full_name as person_full_name
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from . import sessions
+from .sessions import SessionClaims
 
 # Rounds of a registration whose read went stale (a seat taken or freed meanwhile).
 REGISTER_ATTEMPTS = 4
@@ -32,6 +34,8 @@ FILL_BUDGET = 20
 # usually finds its next heads among them (registrations_repo.still_first), one Query fewer.
 SPARE_HEADS = 8
 PAGE_SIZE = 50
+# Event ids are short; a longer path segment names no event and is not looked up.
+MAX_EVENT_ID = 64
 
 
 def registration_open(event: CatalogElement, now: dt.datetime | None = None) -> bool:
@@ -49,12 +53,17 @@ def _shown(event: CatalogElement | None) -> CatalogElement:
     return event
 
 
-def _event_and_mine(event_id: str, oid: str) -> tuple[CatalogElement, Registration | None]:
-    """Both reads a decision needs, in one call (registrations_repo.event_and_registration)."""
-    if len(event_id) > 64:
-        raise NotFound("Мероприятие не найдено или ещё не опубликовано.", field="id")
-    event, reg = registrations_repo.event_and_registration(event_id, oid)
-    return _shown(event), reg
+def _signed_in_read(
+    claims: SessionClaims, event_id: str
+) -> tuple[Specialist, CatalogElement | None, Registration | None]:
+    """The signed-in person (the session's check), the event and the person's registration of
+    it: one call (registrations_repo.person_event_and_registration). No event for ids no
+    event can have."""
+    if len(event_id) > MAX_EVENT_ID:
+        signed_in = sessions.person_in_session(claims, people_repo.get_specialist(claims.oid))
+        return signed_in, None, None
+    person, event, reg = registrations_repo.person_event_and_registration(claims.oid, event_id)
+    return sessions.person_in_session(claims, person), event, reg
 
 
 def _refuse_if_closed(event: CatalogElement) -> None:
@@ -177,11 +186,15 @@ def _seats_free(event: CatalogElement) -> int:
     return int(event.capacity or 0) - int(event.seats_taken or 0)
 
 
-def register(person: Specialist, event_id: str, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+def register(
+    claims: SessionClaims, event_id: str, body: dict[str, Any]
+) -> tuple[dict[str, Any], int]:
     """A seat (201 confirmed), a place in line (201 waitlisted with position), or the person's
-    existing registration (200). Calls: the session, one read of the event and the registration,
-    the seat transaction — or, for the line, a ticket, the joining transaction and one re-read."""
-    event, existing = _event_and_mine(event_id, person.oid)
+    existing registration (200). Calls: one read of the person (the session), the event and the
+    registration, then the seat transaction — or, for the line, a ticket and the joining
+    transaction."""
+    person, found, existing = _signed_in_read(claims, event_id)
+    event = _shown(found)
     _refuse_if_closed(event)
     specialty = _choose_specialty(person, event, body.get("specialty"))
     for _ in range(REGISTER_ATTEMPTS):
@@ -218,24 +231,22 @@ def _join_line(event_id: str, reg: Registration, audit: Any) -> tuple[dict[str, 
     reg.status = "waitlisted"
     reg.wait_seq = ticket
     outcome = registrations_repo.join_waitlist(reg, audit)
-    if outcome != "waitlisted":
-        registrations_repo.void_ticket(event_id, ticket)
-        if outcome == "closed":
-            raise Conflict(
-                "Запись закрыта: мероприятие снято с публикации.", code="registration_closed"
-            )
-        fill_free_seats(event_id)  # a promotion may have waited for this ticket
-        return outcome
-    # One read after joining: the position, and whether a seat freed while we took the ticket
-    # (promotion waits for tickets in flight, so the last joiner runs it).
-    now_event = events_repo.get_event(event_id)
-    if now_event is None:
-        return registration_view(reg), 201
-    if _needs_promotion(now_event):
-        fill_free_seats(event_id, event=now_event)
+    if outcome == "waitlisted":
+        # Nobody is promoted while a ticket is in flight, so the event as the ticket left it
+        # gives the position (ticket − promoted − left below), with no read after joining.
+        return _with_position(reg, ticketed), 201
+    if outcome == "promote":
+        # A seat freed while we took the ticket, and promotion waited for us.
+        fill_free_seats(event_id)
         mine = registrations_repo.get(event_id, reg.oid) or reg
         return _with_position(mine, events_repo.get_event(event_id)), 201
-    return _with_position(reg, now_event), 201
+    registrations_repo.void_ticket(event_id, ticket)
+    if outcome == "closed":
+        raise Conflict(
+            "Запись закрыта: мероприятие снято с публикации.", code="registration_closed"
+        )
+    fill_free_seats(event_id)  # a promotion may have waited for this ticket
+    return outcome
 
 
 def _needs_promotion(event: CatalogElement) -> bool:
@@ -301,11 +312,12 @@ def fill_free_seats(
     return promoted
 
 
-def cancel(person: Specialist, event_id: str) -> dict[str, Any]:
-    """Cancel one's own registration; a confirmed seat passes to the first in line. Calls: the
-    session, one read, the cancel transaction, then — if people wait — the heads and one
-    promotion transaction."""
-    event, reg = _event_and_mine(event_id, person.oid)
+def cancel(claims: SessionClaims, event_id: str) -> dict[str, Any]:
+    """Cancel one's own registration; a confirmed seat passes to the first in line. Calls: one
+    read (the session's person, the event, the registration), the cancel transaction, then — if
+    people wait — the heads and one promotion transaction."""
+    person, found, reg = _signed_in_read(claims, event_id)
+    event = _shown(found)
     if reg is None or reg.status not in ACTIVE_REGISTRATION:
         raise NotFound("Вы не записаны на это мероприятие.", field="id")
     if event.status == "cancelled":
@@ -338,12 +350,10 @@ def cancel(person: Specialist, event_id: str) -> dict[str, Any]:
     return registration_view(reg, event)
 
 
-def my_registration(person: Specialist, event_id: str) -> dict[str, Any]:
+def my_registration(claims: SessionClaims, event_id: str) -> dict[str, Any]:
     """`{"registration": …}`: the person's own registration for one event, live (status,
-    position), or null — an ordinary answer for a page that asks on every visit."""
-    if len(event_id) > 64:
-        return {"registration": None}
-    event, reg = registrations_repo.event_and_registration(event_id, person.oid)
+    position), or null — an ordinary answer for a page that asks on every visit. One call."""
+    _, event, reg = _signed_in_read(claims, event_id)
     if reg is None:
         return {"registration": None}
     return {"registration": _with_position(reg, event)}

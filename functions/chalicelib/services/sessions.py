@@ -1,8 +1,9 @@
 """Browser sessions: a signed, expiring cookie naming a session the person's record still lists.
 
 The cookie carries `oid`, a session id and an expiry, signed with HMAC-SHA256. The session id
-must still be in `Specialist.session_ids` (one GetItem, which every personal request does anyway),
-so «Выйти» really ends that session even if the cookie was copied. The CSRF token is derived from
+must still be in `Specialist.session_ids` (one GetItem, which every personal request does anyway,
+or a part of the request's first read: `checked_claims`, then `person_in_session`), so «Выйти»
+really ends that session even if the cookie was copied. The CSRF token is derived from
 the session id with the same key, so it needs no storage.
 """
 
@@ -115,11 +116,23 @@ def session_claims(cookie: str | None) -> SessionClaims | None:
 
 def current_person(cookie: str | None) -> Specialist:
     """The logged-in person, or 401. Checks signature, expiry and that the session is still open."""
+    claims = signed_claims(cookie)
+    return person_in_session(claims, people_repo.get_specialist(claims.oid))
+
+
+def signed_claims(cookie: str | None) -> SessionClaims:
+    """The claims of a well-signed, unexpired session cookie, or 401: everything about a session
+    short of reading the person's record."""
     claims = session_claims(cookie)
     if claims is None:
         raise NotLoggedIn("Войдите через Госуслуги, чтобы продолжить.")
-    person = people_repo.get_specialist(claims.oid)
-    if person is None or claims.sid not in (person.session_ids or []):
+    return claims
+
+
+def person_in_session(claims: SessionClaims, person: Specialist | None) -> Specialist:
+    """The person's record as read for this request, if it still lists the session; else 401.
+    A request may read the record together with its own first read (db/reads.py)."""
+    if person is None or person.oid != claims.oid or claims.sid not in (person.session_ids or []):
         raise NotLoggedIn("Сеанс завершён. Войдите через Госуслуги ещё раз.")
     return person
 
@@ -147,6 +160,13 @@ def authenticate(
     if role is not None and role not in (person.roles or []):
         raise Forbidden("Недостаточно прав для этого действия.", code="forbidden")
     return person
+
+
+def checked_claims(*, method: str, cookie: str | None, csrf: str | None) -> SessionClaims:
+    """`authenticate` up to reading the record: CSRF on writes, then the signed claims (401).
+    The caller reads the record with its own first read and hands it to `person_in_session`."""
+    require_csrf(method, cookie, csrf)
+    return signed_claims(cookie)
 
 
 def end_session(cookie: str | None) -> None:
