@@ -13,7 +13,9 @@ only there, never in the tests' in-process moto:
 - a handler class's method names, and moto's own module names, listed once rather than on every
   request (`_listed_once`);
 - UpdateItem's expression parsed again for its validator instead of deep-copied
-  (`_parsed_again`).
+  (`_parsed_again`);
+- each distinct condition and update expression parsed once (`moto_expression_cache`; no
+  serialisation needed either).
 
 Transactions: moto backs up every table a transaction touches with `copy.deepcopy` before applying it, so each
 transaction costs time proportional to the size of those tables: in a registration rush the
@@ -30,7 +32,7 @@ import functools
 import threading
 from typing import Any, ClassVar
 
-from nmo_cli import moto_attribute_values, moto_query_index
+from nmo_cli import moto_attribute_values, moto_expression_cache, moto_query_index
 
 _OPERATIONS = {"ConditionCheck", "Put", "Delete", "Update"}
 
@@ -316,6 +318,7 @@ def install() -> None:
     table.SecondaryIndex.project = project_index_item  # type: ignore[method-assign]
     moto_query_index.install()
     moto_attribute_values.install()
+    moto_expression_cache.install()
     _listed_once()
     if not getattr(DynamoDBBackend.update_item, "__nmo_copy_on_write__", False):
         DynamoDBBackend.update_item = _copy_on_write(  # type: ignore[method-assign]
