@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
@@ -39,8 +39,25 @@ _WATCHED = ("days", "address", "city", "url", "format", "starts_on")
 _deserializer = TypeDeserializer()
 
 
-def _plain(image: dict[str, Any] | None) -> dict[str, Any]:
-    return {k: _deserializer.deserialize(v) for k, v in (image or {}).items()}
+class _Image(Mapping[str, Any]):
+    """A stream image whose attributes are turned into plain values when first read: most
+    records change nothing anyone is told about (every registration moves the event's counters,
+    twice, with the event's full old and new images), and the checks read a few attributes."""
+
+    def __init__(self, raw: dict[str, Any] | None) -> None:
+        self._raw = raw or {}
+        self._plain: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._plain:
+            self._plain[name] = _deserializer.deserialize(self._raw[name])
+        return self._plain[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
 
 
 def table_of(event_source_arn: str) -> str:
@@ -59,7 +76,7 @@ def handle_records(records: Iterable[dict[str, Any]], *, today: dt.date | None =
     for record in records:
         change = record.get("dynamodb") or {}
         table = record.get("table") or table_of(str(record.get("eventSourceARN", "")))
-        old, new = _plain(change.get("OldImage")), _plain(change.get("NewImage"))
+        old, new = _Image(change.get("OldImage")), _Image(change.get("NewImage"))
         try:
             for outcome in _dispatch(table, old, new, day):
                 sent += int(outcome == notifications.SENT)
@@ -70,7 +87,9 @@ def handle_records(records: Iterable[dict[str, Any]], *, today: dt.date | None =
     return sent
 
 
-def _dispatch(table: str, old: dict[str, Any], new: dict[str, Any], day: dt.date) -> list[str]:
+def _dispatch(
+    table: str, old: Mapping[str, Any], new: Mapping[str, Any], day: dt.date
+) -> list[str]:
     if not new:
         return []
     if table == "registrations":
@@ -84,7 +103,7 @@ def _dispatch(table: str, old: dict[str, Any], new: dict[str, Any], day: dt.date
     return []
 
 
-def _starts(event: dict[str, Any]) -> str:
+def _starts(event: Mapping[str, Any]) -> str:
     days = event.get("days") or []
     if days:
         first = str(days[0].get("starts_at", ""))
@@ -92,7 +111,7 @@ def _starts(event: dict[str, Any]) -> str:
     return ru_date(event.get("starts_on"))
 
 
-def _registration(old: dict[str, Any], new: dict[str, Any], day: dt.date) -> list[str]:
+def _registration(old: Mapping[str, Any], new: Mapping[str, Any], day: dt.date) -> list[str]:
     oid, event_id = str(new["oid"]), str(new["event_id"])
     title = str(new.get("event_title") or "")
     starts = new.get("event_starts_at") or ""
@@ -136,7 +155,7 @@ def _registration(old: dict[str, Any], new: dict[str, Any], day: dt.date) -> lis
     return out
 
 
-def _event(old: dict[str, Any], new: dict[str, Any], day: dt.date) -> list[str]:
+def _event(old: Mapping[str, Any], new: Mapping[str, Any], day: dt.date) -> list[str]:
     event_id, title = str(new["element_id"]), str(new.get("title") or "")
     before, after = old.get("status"), new.get("status")
     if before == "on_review" and after in ("published", "rejected") and new.get("created_by"):
@@ -181,13 +200,13 @@ def _event(old: dict[str, Any], new: dict[str, Any], day: dt.date) -> list[str]:
     return []
 
 
-def _where(event: dict[str, Any]) -> str:
+def _where(event: Mapping[str, Any]) -> str:
     if event.get("format") == "online":
         return f"Онлайн: {event.get('url') or ''}".strip()
     return "Место: " + ", ".join(str(p) for p in (event.get("city"), event.get("address")) if p)
 
 
-def _credit(new: dict[str, Any], day: dt.date) -> str:
+def _credit(new: Mapping[str, Any], day: dt.date) -> str:
     record_id = str(new["record_id"])
     return notifications.notify(
         str(new["oid"]),
@@ -206,7 +225,7 @@ def _credit(new: dict[str, Any], day: dt.date) -> str:
 __all__ = ["handle_records", "notifications_repo"]
 
 
-def _application_step(new: dict[str, Any], day: dt.date) -> str:
+def _application_step(new: Mapping[str, Any], day: dt.date) -> str:
     from ..domain import applications
 
     status = str(new["status"])
