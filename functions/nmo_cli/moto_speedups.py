@@ -15,7 +15,10 @@ only there, never in the tests' in-process moto:
 - UpdateItem's expression parsed again for its validator instead of deep-copied
   (`_parsed_again`);
 - each distinct condition and update expression parsed once (`moto_expression_cache`; no
-  serialisation needed either).
+  serialisation needed either);
+- a new item's size checked once, not again after each of its attributes (`_sized_once`);
+- an update expression that reads nothing of the item validated once for the same names,
+  values and table (`_validated_once`).
 
 Transactions: moto backs up every table a transaction touches with `copy.deepcopy` before applying it, so each
 transaction costs time proportional to the size of those tables: in a registration rush the
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import pickle
 import threading
 from typing import Any, ClassVar
 
@@ -264,6 +268,33 @@ def _listed_once() -> None:
         backends.list_of_moto_modules = list_of_moto_modules  # type: ignore[assignment]
 
 
+# moto's item size limit (`LimitedSizeDict.__setitem__`, moto 5.2.5).
+ITEM_SIZE_LIMIT = 405000
+
+
+def _sized_once(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+    """Drop-in for `Item.__init__`. moto's attribute map checks the item's size on each
+    insert by summing every attribute already in it, so building an item of n attributes
+    costs n² sizes (a tenth of the store's time in a rush). Sizes only add up, so the checks
+    of all the prefixes fail exactly when the check of the whole item does: it is made once.
+    The map stays moto's, checking later inserts (UpdateItem's) as before."""
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
+    from moto.dynamodb.models.utilities import bytesize
+
+    self.hash_key = hash_key
+    self.range_key = range_key
+    values = LimitedSizeDict()
+    size = 0
+    for key, value in attrs.items():
+        typed = DynamoType(value)
+        dict.__setitem__(values, key, typed)
+        size += bytesize(key) + typed.size()
+    if size > ITEM_SIZE_LIMIT:
+        raise ItemSizeTooLarge
+    self.attrs = values
+
+
 class _Updating(threading.local):
     """The UpdateExpression of the UpdateItem this thread is in (`_parsed_again`)."""
 
@@ -308,6 +339,96 @@ def _parsed_again(stock: Any) -> Any:
     return update_item
 
 
+# Validated trees of update expressions whose validation reads nothing of the item (`_validated_once`).
+_validated: dict[str, bytes] = {}
+_reads_no_item: dict[str, bool] = {}
+
+
+def _reads_nothing_of_the_item(tree: Any) -> bool:
+    """Whether validating this update expression depends on its expression, names, values and
+    table alone: every action's target is a top-level attribute and no value reads one (no path
+    on a right-hand side, no function such as `if_not_exists`). Then the validator resolves no
+    path against the item, and its answer is the same for every item."""
+    from moto.dynamodb.parsing.ast_nodes import (  # type: ignore[attr-defined]
+        Node,
+        UpdateExpressionAddAction,
+        UpdateExpressionDeleteAction,
+        UpdateExpressionFunction,
+        UpdateExpressionPath,
+        UpdateExpressionRemoveAction,
+        UpdateExpressionSetAction,
+    )
+
+    actions = (
+        UpdateExpressionSetAction,
+        UpdateExpressionAddAction,
+        UpdateExpressionRemoveAction,
+        UpdateExpressionDeleteAction,
+    )
+    targets = paths = 0
+    pending, seen = [tree], set()
+    while pending:
+        node = pending.pop()
+        if id(node) in seen or not isinstance(node, Node):
+            continue
+        seen.add(id(node))
+        if isinstance(node, UpdateExpressionFunction):
+            return False
+        if isinstance(node, UpdateExpressionPath):
+            paths += 1
+            if len(node.children or []) != 1:
+                return False  # a nested target: its parent must exist in the item
+        if isinstance(node, actions):
+            first = (node.children or [None])[0]
+            if not isinstance(first, UpdateExpressionPath):
+                return False
+            targets += 1
+        pending.extend(node.children or [])
+    return paths == targets
+
+
+def _validated_once(stock: Any) -> Any:
+    """`UpdateExpressionValidator.validate`, remembered for expressions that read nothing of the
+    item (`_reads_nothing_of_the_item`): keyed by the expression, its names and values and the
+    table's key definitions, and handed out as a fresh tree each time (the executor moves the
+    tree's values into the item). Validation was a tenth of the store's time in a rush, spent
+    again on the same ticket and seat updates. Refusals are never remembered."""
+
+    def validate(self: Any) -> Any:
+        text = _updating.expression
+        if text is None:
+            return stock(self)
+        independent = _reads_no_item.get(text)
+        if independent is None:
+            independent = _reads_no_item[text] = _reads_nothing_of_the_item(self.node_to_validate)
+        if not independent:
+            return stock(self)
+        table = self.table
+        key = repr(
+            (
+                text,
+                self.expression_attribute_names,
+                self.expression_attribute_values,
+                table.name,
+                table.table_key_attrs,
+                table.attribute_keys,
+                table.attr,
+            )
+        )
+        known = _validated.get(key)
+        if known is not None:
+            return pickle.loads(known)  # noqa: S301 - our own pickle of our own tree
+        tree = stock(self)
+        if len(_validated) >= moto_expression_cache.MAX_ENTRIES:
+            _validated.clear()
+            _reads_no_item.clear()
+        _validated[key] = pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL)
+        return tree
+
+    validate.__nmo_validated_once__ = True  # type: ignore[attr-defined]
+    return validate
+
+
 def install() -> None:
     """Use the faster transaction and query copies in this process's moto (embedded store only:
     both rely on requests being serialised)."""
@@ -320,6 +441,9 @@ def install() -> None:
     moto_attribute_values.install()
     moto_expression_cache.install()
     _listed_once()
+    from moto.dynamodb.models.dynamo_type import Item
+
+    Item.__init__ = _sized_once  # type: ignore[method-assign]
     if not getattr(DynamoDBBackend.update_item, "__nmo_copy_on_write__", False):
         DynamoDBBackend.update_item = _copy_on_write(  # type: ignore[method-assign]
             DynamoDBBackend.update_item
@@ -331,4 +455,8 @@ def install() -> None:
         validators.deepcopy = _validator_copy  # type: ignore[assignment]
         DynamoDBBackend.update_item = _parsed_again(  # type: ignore[method-assign]
             DynamoDBBackend.update_item
+        )
+    if not getattr(validators.UpdateExpressionValidator.validate, "__nmo_validated_once__", False):
+        validators.UpdateExpressionValidator.validate = _validated_once(  # type: ignore[method-assign]
+            validators.UpdateExpressionValidator.validate
         )

@@ -205,3 +205,37 @@ def test_a_snapshot_reusing_unchanged_lines_writes_what_a_full_one_would(embedde
     assert sorted(written) == sorted(fresh)
     assert any('"s3"' in line and '"1"' in line for line in written)
     assert not any('"s6"' in line for line in written)
+
+
+@pytest.mark.parametrize("over", [0, 1])
+def test_a_new_item_s_size_is_checked_once_as_moto_checks_it_attribute_by_attribute(over):
+    """moto_speedups._sized_once refuses exactly the items moto's attribute-by-attribute check
+    refuses: one at the limit is stored, one byte more is not."""
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+    from nmo_cli import moto_speedups
+
+    fixed = {"k": {"S": "key"}, "n": {"N": "12.5"}, "m": {"M": {"x": {"SS": ["a", "б"]}}}}
+    fixed["big"] = {"S": "ж" * 1000}
+    used = sum(len(k.encode()) + DynamoType(v).size() for k, v in fixed.items())
+    pad = "x" * (moto_speedups.ITEM_SIZE_LIMIT - used - len("pad") + over)
+    attrs = {**fixed, "pad": {"S": pad}}
+
+    def moto_s_own_check() -> object:
+        stored = LimitedSizeDict()
+        for key, value in attrs.items():  # what moto's Item.__init__ does
+            stored[key] = DynamoType(value)
+        return sorted(stored)
+
+    def checked_once() -> object:
+        item = Item.__new__(Item)
+        moto_speedups._sized_once(item, DynamoType({"S": "key"}), None, attrs)
+        return sorted(item.attrs)
+
+    outcomes = []
+    for build in (moto_s_own_check, checked_once):
+        try:
+            outcomes.append(build())
+        except ItemSizeTooLarge:
+            outcomes.append("too large")
+    assert outcomes == [("too large" if over else sorted(attrs))] * 2

@@ -90,3 +90,64 @@ def test_updates_on_the_embedded_store_come_out_as_moto_s(embedded_tables):
     assert again == {"k": {"S": "x"}, "n": {"N": "2"}, "l": {"L": [{"S": "a"}, {"S": "b"}]}}
     with pytest.raises(client.exceptions.ClientError, match="ValidationException"):
         client.update_item(TableName=table, Key=key, UpdateExpression="SET n = :missing")
+
+
+def test_validated_once_updates_keep_each_item_its_own(embedded_tables):
+    """Update expressions that read nothing of the item are validated once
+    (moto_speedups._validated_once): each update still gets its own values — other values, other
+    items, the same text — and item-dependent ones are never remembered."""
+    from chalicelib.settings import get_settings
+    from nmo_cli import moto_speedups
+
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=get_settings().dynamodb_endpoint,
+        region_name=get_settings().region,
+    )
+    table = f"{get_settings().table_prefix}validated-once"
+    client.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+    def update(k: str, expression: str, values: dict[str, Any], **extra: Any) -> Any:
+        return client.update_item(
+            TableName=table,
+            Key={"k": {"S": k}},
+            UpdateExpression=expression,
+            ExpressionAttributeNames={p: p[1:] for p in ("#a", "#n") if p in expression},
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+            **extra,
+        )["Attributes"]
+
+    one = {":v": {"N": "1"}}
+    assert update("x", "ADD #n :v REMOVE #a", one)["n"] == {"N": "1"}
+    assert update("x", "ADD #n :v REMOVE #a", one)["n"] == {"N": "2"}
+    assert update("x", "ADD #n :v REMOVE #a", {":v": {"N": "5"}})["n"] == {"N": "7"}
+    assert update("y", "ADD #n :v REMOVE #a", one)["n"] == {"N": "1"}
+    assert moto_speedups._reads_no_item["ADD #n :v REMOVE #a"] is True
+    # The same value set into two items, then one of them changed: the other keeps its own.
+    tags = {":v": {"SS": ["t1"]}}
+    update("x", "SET #a = :v REMOVE #n", tags)
+    update("y", "SET #a = :v REMOVE #n", tags)
+    assert update("x", "ADD #a :v", {":v": {"SS": ["t2"]}})["a"] == {"SS": ["t1", "t2"]}
+    assert client.get_item(TableName=table, Key={"k": {"S": "y"}})["Item"]["a"] == {"SS": ["t1"]}
+    # Reading the item: never remembered, each item's own value counts.
+    update("x", "SET #n = :v REMOVE #a", {":v": {"N": "10"}})
+    grown = "SET #n = if_not_exists(#n, :v) + :v REMOVE #a"
+    assert update("x", grown, one)["n"] == {"N": "11"}
+    assert update("y", grown, one)["n"] == {"N": "2"}
+    assert moto_speedups._reads_no_item[grown] is False
+    # A refusal (the key is not updatable) every time, never a remembered success.
+    for _ in range(2):
+        with pytest.raises(client.exceptions.ClientError, match="part of the key"):
+            client.update_item(
+                TableName=table,
+                Key={"k": {"S": "x"}},
+                UpdateExpression="SET #k = :v",
+                ExpressionAttributeNames={"#k": "k"},
+                ExpressionAttributeValues={":v": {"S": "other"}},
+            )
