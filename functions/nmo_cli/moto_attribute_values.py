@@ -14,8 +14,14 @@ not of the expected form (several keys, an unknown key, an empty attribute name,
 fails) is handed back to moto's own code for that value: the answer is byte for byte moto's either
 way, which tests/integration/test_moto_attribute_values.py checks operation by operation.
 
+Requests the same way round: moto parses a request by walking the input shape, an attribute value
+member by member (ten lookups, and a base64 decode for binaries). `AttributeValueJSONParser` reads
+a one-key attribute value as moto's walk would give it, and hands anything else to that walk.
+tests/integration/test_moto_attribute_values.py compares the two parses, unusual values included.
+
 Only `install()` enables it, for the dynamodb and dynamodbstreams services, and only on the moto
-version it was checked against (VERIFIED_MOTO): on any other version moto's serializer stays.
+version it was checked against (VERIFIED_MOTO): on any other version moto's serializer and parser
+stay.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any, ClassVar
 
+from moto.core.parse import JSONParser
 from moto.core.serialize import AttributePickerContext, JSONSerializer, XFormedAttributePicker
 
 log = logging.getLogger("nmo.dynamodb")
@@ -189,6 +196,86 @@ class AttributeValueJSONSerializer(JSONSerializer):
             super()._serialize_type_map(serialized, value, shape, key)
 
 
+def _parsed_blob(value: Any) -> bytes:
+    return base64.b64decode(value)  # moto's default_blob_parser
+
+
+def _parsed_list(values: Any) -> list[Any]:
+    if type(values) is not list:
+        raise _Unusual  # moto would walk a string or a map as if it were a list
+    return list(values)
+
+
+def _parsed_blobs(values: Any) -> list[bytes]:
+    return [_parsed_blob(v) for v in _parsed_list(values)]
+
+
+def _parsed_map(values: Any) -> dict[str, Any]:
+    if type(values) is not dict:
+        raise _Unusual
+    # moto keeps a null value of a map as None.
+    return {k: None if v is None else parsed_attribute_value(v) for k, v in values.items()}
+
+
+def _parsed_elements(values: Any) -> list[Any]:
+    return [None if v is None else parsed_attribute_value(v) for v in _parsed_list(values)]
+
+
+# What moto's parser makes of each member of an AttributeValue: strings, numbers and booleans
+# stay as they came (its default handler), binaries are base64-decoded, lists and maps walked.
+_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "S": _same,
+    "N": _same,
+    "B": _parsed_blob,
+    "SS": _parsed_list,
+    "NS": _parsed_list,
+    "BS": _parsed_blobs,
+    "M": _parsed_map,
+    "L": _parsed_elements,
+    "NULL": _same,
+    "BOOL": _same,
+}
+
+
+def parsed_attribute_value(value: Any) -> dict[str, Any]:
+    """moto's parse of one AttributeValue that is a one-key DynamoDB JSON dict (a member moto
+    knows; its None is dropped, as moto drops null members)."""
+    if type(value) is not dict or len(value) != 1:
+        raise _Unusual
+    ((kind, inner),) = value.items()
+    convert = _PARSERS.get(kind)
+    if convert is None:
+        raise _Unusual
+    return {} if inner is None else {kind: convert(inner)}
+
+
+class AttributeValueJSONParser(JSONParser):
+    """moto's JSON request parser, with DynamoDB's attribute values read directly."""
+
+    def _direct(self, shape: Any) -> bool:
+        return (
+            self.MAP_TYPE is dict
+            and str(self.operation_model.service_model.service_name) in SERVICES
+            and shape.name == ATTRIBUTE_VALUE
+        )
+
+    def _parse_structure(self, shape: Any, value: Any) -> Any:
+        if value is not None and self._direct(shape):
+            try:
+                return parsed_attribute_value(value)
+            except Exception:  # noqa: S110 - moto's own walk answers (or fails) instead
+                pass
+        return super()._parse_structure(shape, value)
+
+    def _parse_map(self, shape: Any, value: Any) -> Any:
+        if self._direct(shape.value) and getattr(shape.key, "type_name", None) == "string":
+            try:
+                return _parsed_map(value)
+            except Exception:  # noqa: S110 - moto's own walk answers (or fails) instead
+                pass
+        return super()._parse_map(shape, value)
+
+
 def _shape_matches(service: str) -> bool:
     from moto.core.responses import get_service_model
 
@@ -220,13 +307,20 @@ def install() -> bool:
             VERIFIED_MOTO,
         )
         return False
+    from moto.core import parse
+
     for service in SERVICES:
         serialize.SERVICE_SPECIFIC_SERIALIZERS[service] = {"json": AttributeValueJSONSerializer}
+    # Keyed by protocol only: the parser itself acts for SERVICES alone.
+    parse.PROTOCOL_PARSERS["json"] = AttributeValueJSONParser
     return True
 
 
 def uninstall() -> None:
-    from moto.core import serialize
+    from moto.core import parse, serialize
+
+    if parse.PROTOCOL_PARSERS.get("json") is AttributeValueJSONParser:
+        parse.PROTOCOL_PARSERS["json"] = JSONParser
 
     for service in SERVICES:
         if serialize.SERVICE_SPECIFIC_SERIALIZERS.get(service) == {

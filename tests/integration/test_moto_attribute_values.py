@@ -376,3 +376,157 @@ def test_error_answers_are_the_same_as_stock_moto_s():
     assert len(answers[0]) == 6
     assert answers[0] == answers[1]
     assert b"ALL_OLD" not in answers[0][0][2] and b"Item" in answers[0][0][2]
+
+
+def _request_bodies() -> list[tuple[str, dict[str, Any]]]:
+    """Requests of every operation the portal sends, as JSON on the wire (binaries base64), with
+    the unusual values moto's own walk must answer mixed in."""
+    import base64
+    import json
+
+    def wire(value: Any) -> Any:
+        if isinstance(value, bytes):
+            return base64.b64encode(value).decode()
+        if isinstance(value, dict):
+            return {k: wire(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [wire(v) for v in value]
+        return value
+
+    key = {"pk": {"S": "p"}, "sk": {"N": "1"}}
+    unusual = {
+        "two": {"S": "a", "N": "1"},
+        "unknown": {"X": "?"},
+        "lower": {"s": "x"},
+        "empty": {},
+        "null_member": {"S": None},
+        "number_as_json": {"N": 5},
+        "set_as_string": {"SS": "abc"},
+        "map_with_null": {"M": {"a": None, "b": {"BOOL": False}}},
+        "list_with_null": {"L": [None, {"NULL": True}, {"L": []}]},
+        "nested_unusual": {"M": {"deep": {"L": [{"S": "x", "BOOL": True}]}}},
+        "strings_in_a_map": {"SS": {"a": "b"}},
+    }
+    requests = [
+        ("PutItem", {"TableName": TABLE, "Item": _item(3)}),
+        ("PutItem", {"TableName": TABLE, "Item": {**key, **unusual}}),
+        ("GetItem", {"TableName": TABLE, "Key": key, "ConsistentRead": True}),
+        (
+            "UpdateItem",
+            {
+                "TableName": TABLE,
+                "Key": key,
+                "UpdateExpression": "SET a = :a ADD n :n",
+                "ExpressionAttributeValues": {":a": {"BS": [b"\x00", b"\xff"]}, ":n": {"N": "1"}},
+                "ConditionExpression": "attribute_exists(pk)",
+                "ReturnValues": "ALL_NEW",
+            },
+        ),
+        (
+            "TransactWriteItems",
+            {
+                "TransactItems": [
+                    {"Put": {"TableName": TABLE, "Item": _item(4)}},
+                    {
+                        "Update": {
+                            "TableName": TABLE,
+                            "Key": key,
+                            "UpdateExpression": "ADD n :n",
+                            "ExpressionAttributeValues": {":n": {"N": "-1"}},
+                        }
+                    },
+                    {
+                        "ConditionCheck": {
+                            "TableName": TABLE,
+                            "Key": key,
+                            "ConditionExpression": "attribute_exists(pk)",
+                        }
+                    },
+                    {"Delete": {"TableName": TABLE, "Key": {"pk": {"S": "q"}, "sk": {"N": "2"}}}},
+                ]
+            },
+        ),
+        (
+            "BatchGetItem",
+            {
+                "RequestItems": {
+                    TABLE: {"Keys": [key, {"pk": {"B": b"\x01"}}], "ConsistentRead": True}
+                }
+            },
+        ),
+        (
+            "BatchWriteItem",
+            {
+                "RequestItems": {
+                    TABLE: [{"PutRequest": {"Item": _item(5)}}, {"DeleteRequest": {"Key": key}}]
+                }
+            },
+        ),
+        (
+            "Query",
+            {
+                "TableName": TABLE,
+                "KeyConditionExpression": "pk = :p",
+                "ExpressionAttributeValues": {
+                    ":p": {"S": "p"},
+                    **{f":{k}": v for k, v in unusual.items()},
+                },
+                "ExclusiveStartKey": key,
+            },
+        ),
+    ]
+    return [(operation, json.loads(json.dumps(wire(body)))) for operation, body in requests]
+
+
+def test_requests_parse_as_moto_parses_them():
+    """AttributeValueJSONParser gives exactly moto's parse of each request (binaries as bytes,
+    numbers and odd values as they came), the unusual values included."""
+    import json
+
+    from moto.core.parse import JSONParser
+    from moto.core.responses import get_service_model
+
+    model = get_service_model("dynamodb")
+    for operation, body in _request_bodies():
+        request = {
+            "method": "POST",
+            "values": {},
+            "headers": {},
+            "body": json.dumps(body).encode(),
+            "url_path": "/",
+            "url_params": {},
+        }
+        operation_model = model.operation_model(operation)
+        stock = JSONParser(operation_model, map_type=dict).parse(request)
+        mine = direct.AttributeValueJSONParser(operation_model, map_type=dict).parse(request)
+        assert repr(mine) == repr(stock), operation
+    # The direct reading really answers, and refuses what is moto's to judge.
+    assert direct.parsed_attribute_value({"B": "AP8="}) == {"B": b"\x00\xff"}
+    for unusual in ({"S": "a", "N": "1"}, {"X": "?"}, {"SS": "abc"}, {"M": []}, ["S"]):
+        with pytest.raises(direct._Unusual):
+            direct.parsed_attribute_value(unusual)
+
+
+def test_a_request_moto_refuses_is_refused_the_same_way():
+    import json
+
+    from moto.core.parse import JSONParser
+    from moto.core.responses import get_service_model
+
+    operation_model = get_service_model("dynamodb").operation_model("PutItem")
+    for item in ({"b": {"B": "not base64!"}}, {"m": {"M": "not a map"}}, {"l": {"L": 7}}):
+        request = {
+            "method": "POST",
+            "values": {},
+            "headers": {},
+            "body": json.dumps({"TableName": TABLE, "Item": item}).encode(),
+            "url_path": "/",
+            "url_params": {},
+        }
+        outcomes = []
+        for parser in (JSONParser, direct.AttributeValueJSONParser):
+            try:
+                outcomes.append(repr(parser(operation_model, map_type=dict).parse(request)))
+            except Exception as err:
+                outcomes.append(f"{type(err).__name__}: {err}")
+        assert outcomes[0] == outcomes[1], item
