@@ -4,7 +4,8 @@ then K confirmed people cancel at once. Checks and prints:
 * confirmed = C, waiting list = N − C with positions 1…N−C (no gaps, no repeats, ticket order);
 * after the cancellations confirmed = C again, the first K of the line promoted in order;
 * the number of 5xx responses (must be 0);
-* requests/s of the rush next to a bare PutItem loop against the same embedded DynamoDB.
+* requests/s of the rush next to a bare PutItem loop against the same embedded DynamoDB, run
+  right before and right after the rush (the baseline is their mean).
 
 Run: `.venv/bin/python bench/registration_rush.py [--people 1000 --seats 100 --cancel 50]`.
 The stack (embedded DynamoDB serialised around moto + the site/API server) starts on ephemeral
@@ -509,6 +510,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"then {args.cancel} cancellations",
                 flush=True,
             )
+            # The baseline brackets the rush it is compared with: the machine is shared, and
+            # a loop minutes away measures another machine.
+            put_before, _, _ = bare_store_rates(stack.dynamodb_url, args.puts)
             result = run_rush(
                 api,
                 people=args.people,
@@ -516,6 +520,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 cancels=args.cancel,
                 threads=args.threads,
             )
+            put_after, tx_rate, put_seconds = bare_store_rates(stack.dynamodb_url, args.puts)
             print("the same through the service in this process (calls counted per request)")
             counted = run_rush(
                 api,
@@ -537,8 +542,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     cancels=args.cancel,
                     threads=args.threads,
                 )
-            put_rate, tx_rate, put_seconds = bare_store_rates(stack.dynamodb_url, args.puts)
             stats = store_stats(stack.dynamodb_url)
+    put_rate = (put_before + put_after) / 2
     before, after = result.before, result.after
     waiting_before = [before.positions[o] for o in before.line]
     waiting_after = [after.positions[o] for o in after.line]
@@ -560,7 +565,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"5xx responses = {server_errors}")
     print(
         f"registration rush: {result.rush_rate:.0f} requests/s ({result.rush_seconds:.1f} s); "
-        f"bare PutItem loop: {put_rate:.0f} /s; ratio rush/PutItem = {result.rush_rate / put_rate:.2f}"
+        f"bare PutItem loop: {put_rate:.0f} /s (right before the rush {put_before:.0f}, right "
+        f"after {put_after:.0f}); ratio rush/PutItem = {result.rush_rate / put_rate:.2f}"
     )
     print(
         f"(same store: bare 2-item TransactWriteItems on a {args.puts}-item table: {tx_rate:.0f} /s; "
