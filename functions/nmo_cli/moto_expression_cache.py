@@ -12,9 +12,11 @@ expression).
   (each node's `expr` reads the item), so one tree serves every request with the same
   expression, names and values. The key is their `repr`: two requests with the same key ask
   exactly the same thing; the same thing asked in another order is merely parsed again.
-- Update expressions (`UpdateExpressionParser.make`): the validator and the executor change the
-  tree they are given, so each caller gets a fresh one — unpickled from the first parse, three to
-  five times faster than parsing (the bytes are our own pickle of our own parse).
+- Update expressions (`UpdateExpressionParser.make`): moto's own callers only read the tree (the
+  response layer lists its clauses, the backend hands it to the validator, which copies it), so
+  they share the first parse. The validator changes its copy: `fresh_update_tree` gives it one
+  unpickled from that parse, three to five times faster than parsing (our own pickle of our own
+  parse; moto_speedups._validator_copy).
 
 Errors are never remembered: an expression that fails to parse fails the same way every time.
 Each cache keeps at most `MAX_ENTRIES` expressions and starts afresh when full.
@@ -28,7 +30,7 @@ from typing import Any
 MAX_ENTRIES = 4096
 
 _conditions: dict[str, tuple[Any, list[str], list[str]]] = {}
-_updates: dict[str, bytes] = {}
+_updates: dict[str, tuple[Any, bytes]] = {}
 
 
 def _remembered_condition(stock: Any) -> Any:
@@ -64,16 +66,32 @@ def _remembered_update(stock: Any) -> Any:
     def make(cls: Any, expression_str: str) -> Any:
         known = _updates.get(expression_str) if isinstance(expression_str, str) else None
         if known is not None:
-            return pickle.loads(known)  # noqa: S301 - our own pickle of our own parse
+            return known[0]
         tree = stock(expression_str)
         if isinstance(expression_str, str):
             if len(_updates) >= MAX_ENTRIES:
                 _updates.clear()
-            _updates[expression_str] = pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL)
+            _updates[expression_str] = (tree, pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL))
         return tree
 
     make.__nmo_remembered__ = True  # type: ignore[attr-defined]
     return classmethod(make)
+
+
+def fresh_update_tree(expression: str) -> Any:
+    """A tree of its own for a caller that changes it (the validator): unpickled from the
+    remembered parse, or parsed now."""
+    from moto.dynamodb.parsing.expressions import (  # type: ignore[attr-defined]
+        UpdateExpressionParser,
+    )
+
+    known = _updates.get(expression)
+    if known is None:
+        UpdateExpressionParser.make(expression)
+        known = _updates.get(expression)
+        if known is None:  # not remembered (moto's own parser is installed)
+            return UpdateExpressionParser.make(expression)
+    return pickle.loads(known[1])  # noqa: S301 - our own pickle of our own parse
 
 
 _stock: dict[str, Any] = {}

@@ -311,13 +311,10 @@ def _validator_copy(value: Any, memo: Any = None) -> Any:
     again gives an equal fresh tree, five times faster than copying it (the copy was 5% of the
     store's time in a rush). Anything else is deep-copied as before."""
     from moto.dynamodb.parsing.ast_nodes import UpdateExpression  # type: ignore[attr-defined]
-    from moto.dynamodb.parsing.expressions import (  # type: ignore[attr-defined]
-        UpdateExpressionParser,
-    )
 
     expression = _updating.expression
     if memo is None and expression is not None and type(value) is UpdateExpression:
-        return UpdateExpressionParser.make(expression)
+        return moto_expression_cache.fresh_update_tree(expression)
     return copy.deepcopy(value, memo)
 
 
@@ -387,46 +384,66 @@ def _reads_nothing_of_the_item(tree: Any) -> bool:
     return paths == targets
 
 
-def _validated_once(stock: Any) -> Any:
-    """`UpdateExpressionValidator.validate`, remembered for expressions that read nothing of the
-    item (`_reads_nothing_of_the_item`): keyed by the expression, its names and values and the
-    table's key definitions, and handed out as a fresh tree each time (the executor moves the
-    tree's values into the item). Validation was a tenth of the store's time in a rush, spent
-    again on the same ticket and seat updates. Refusals are never remembered."""
+def _validated_once(stock_init: Any, stock_validate: Any) -> tuple[Any, Any]:
+    """`UpdateExpressionValidator.__init__` and `validate`, remembered for expressions that read
+    nothing of the item (`_reads_nothing_of_the_item`): keyed by the expression, its names and
+    values and the table's key definitions, and handed out as a fresh tree each time (the
+    executor moves the tree's values into the item). A validator that knows its answer copies
+    and sets up nothing. Validation was a tenth of the store's time in a rush, spent again on
+    the same ticket and seat updates. Refusals are never remembered."""
+
+    def __init__(
+        self: Any,
+        expression: Any,
+        expression_attribute_names: Any,
+        expression_attribute_values: Any,
+        item: Any,
+        table: Any,
+    ) -> None:
+        self._nmo_key = self._nmo_known = None
+        text = _updating.expression
+        if text is not None:
+            independent = _reads_no_item.get(text)
+            if independent is None:
+                independent = _reads_no_item[text] = _reads_nothing_of_the_item(expression)
+            if independent:
+                self._nmo_key = repr(
+                    (
+                        text,
+                        expression_attribute_names,
+                        expression_attribute_values,
+                        table.name,
+                        table.table_key_attrs,
+                        table.attribute_keys,
+                        table.attr,
+                    )
+                )
+                self._nmo_known = _validated.get(self._nmo_key)
+        if self._nmo_known is not None:
+            self.expression_attribute_names = expression_attribute_names
+            self.expression_attribute_values = expression_attribute_values
+            self.item = item
+            self.table = table
+            return
+        stock_init(
+            self, expression, expression_attribute_names, expression_attribute_values, item, table
+        )
 
     def validate(self: Any) -> Any:
-        text = _updating.expression
-        if text is None:
-            return stock(self)
-        independent = _reads_no_item.get(text)
-        if independent is None:
-            independent = _reads_no_item[text] = _reads_nothing_of_the_item(self.node_to_validate)
-        if not independent:
-            return stock(self)
-        table = self.table
-        key = repr(
-            (
-                text,
-                self.expression_attribute_names,
-                self.expression_attribute_values,
-                table.name,
-                table.table_key_attrs,
-                table.attribute_keys,
-                table.attr,
-            )
-        )
-        known = _validated.get(key)
+        known = getattr(self, "_nmo_known", None)
         if known is not None:
             return pickle.loads(known)  # noqa: S301 - our own pickle of our own tree
-        tree = stock(self)
-        if len(_validated) >= moto_expression_cache.MAX_ENTRIES:
-            _validated.clear()
-            _reads_no_item.clear()
-        _validated[key] = pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL)
+        tree = stock_validate(self)
+        key = getattr(self, "_nmo_key", None)
+        if key is not None:
+            if len(_validated) >= moto_expression_cache.MAX_ENTRIES:
+                _validated.clear()
+                _reads_no_item.clear()
+            _validated[key] = pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL)
         return tree
 
     validate.__nmo_validated_once__ = True  # type: ignore[attr-defined]
-    return validate
+    return __init__, validate
 
 
 def install() -> None:
@@ -456,7 +473,8 @@ def install() -> None:
         DynamoDBBackend.update_item = _parsed_again(  # type: ignore[method-assign]
             DynamoDBBackend.update_item
         )
-    if not getattr(validators.UpdateExpressionValidator.validate, "__nmo_validated_once__", False):
-        validators.UpdateExpressionValidator.validate = _validated_once(  # type: ignore[method-assign]
-            validators.UpdateExpressionValidator.validate
+    validator = validators.UpdateExpressionValidator
+    if not getattr(validator.validate, "__nmo_validated_once__", False):
+        validator.__init__, validator.validate = _validated_once(  # type: ignore[method-assign]
+            validator.__init__, validator.validate
         )

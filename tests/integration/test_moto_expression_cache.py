@@ -221,15 +221,20 @@ def test_the_script_answers_the_same_with_and_without_remembered_parses(table, r
     assert parses["update"] < (stock_parses["update"] - parses["update"]) / 2
 
 
-def test_each_update_parse_is_a_fresh_tree(remembered):
+def test_readers_share_one_parse_and_the_validator_gets_a_fresh_tree(remembered):
+    """moto's own callers only read `make`'s tree: they share the first parse. The validator,
+    which changes its tree, gets one of its own each time, equal to a parse of the text."""
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser
     from moto.dynamodb.parsing.tokens import ExpressionTokenizer
 
     text = "SET a = :a, b = if_not_exists(b, :z) + :one ADD c :s REMOVE d"
-    first, second, third = (UpdateExpressionParser.make(text) for _ in range(3))
-    assert len({id(first), id(second), id(third)}) == 3
-    assert second.children[0] is not third.children[0]
-    assert _same(first, second, set()) and _same(second, third, set())
+    shared = UpdateExpressionParser.make(text)
+    assert UpdateExpressionParser.make(text) is shared
+    first, second = (moto_expression_cache.fresh_update_tree(text) for _ in range(2))
+    assert len({id(shared), id(first), id(second)}) == 3
+    assert first.children[0] is not second.children[0]
     stock = UpdateExpressionParser(ExpressionTokenizer.make_list(text)).parse()
-    assert _same(first, stock, set())
+    assert (
+        _same(first, stock, set()) and _same(second, stock, set()) and _same(shared, stock, set())
+    )
     assert remembered["update"] == 1
