@@ -239,3 +239,37 @@ def test_a_new_item_s_size_is_checked_once_as_moto_checks_it_attribute_by_attrib
         except ItemSizeTooLarge:
             outcomes.append("too large")
     assert outcomes == [("too large" if over else sorted(attrs))] * 2
+
+
+def test_response_items_become_the_same_plain_values_as_moto_makes_them():
+    """moto_speedups._plain_results: exact dicts, lists, strings and numbers first, the rest
+    (attribute values, items, binaries, datetimes, dict subclasses) as moto converts them."""
+    import datetime as dt
+    from collections import OrderedDict
+
+    from moto.dynamodb.models import utilities
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+    from nmo_cli import moto_speedups
+
+    # moto's own, also when an embedded store in this process installed the speedups
+    stock = getattr(utilities.dynamo_to_dict, "stock", utilities.dynamo_to_dict)
+    plain = moto_speedups._plain_results(stock)
+    attrs = {
+        "s": {"S": "строка"},
+        "n": {"N": "-1.5"},
+        "b": {"B": b"\x00\xff"},
+        "bs": {"BS": [b"\x01", b"\x02"]},
+        "m": {"M": {"l": {"L": [{"S": "x"}, {"NULL": True}, {"BOOL": False}]}}},
+        "ss": {"SS": ["a", "b"]},
+    }
+    item = Item(DynamoType({"S": "k"}), None, attrs)
+    result = {
+        "Responses": {"t": [item.to_json()["Attributes"], item]},
+        "Item": item,
+        "When": dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC),
+        "Ordered": OrderedDict(a=DynamoType({"N": "1"})),
+        "Plain": [1, 2.5, True, None, "x", {"B": "AP8="}],
+        "Value": DynamoType({"B": "AP8="}),
+    }
+    assert repr(plain(result)) == repr(stock(result))
+    assert plain(result)["Value"] == {"B": b"\x00\xff"}
