@@ -115,16 +115,22 @@ _MEMBER_TYPES = {
 }
 
 
-def attribute_value(value: Any) -> dict[str, Any]:
-    """moto's serialisation of one AttributeValue structure that is a one-key DynamoDB JSON dict.
-    (With one key K, moto's picker finds only member K: no member's aliases name another.)"""
+def _one_member(value: Any, converters: dict[str, Callable[[Any], Any]]) -> dict[str, Any]:
+    """A one-key DynamoDB JSON dict with its member converted (a None member gives {}, as moto
+    skips null members); anything else is _Unusual."""
     if type(value) is not dict or len(value) != 1:
         raise _Unusual
     ((kind, inner),) = value.items()
-    convert = _CONVERTERS.get(kind)
+    convert = converters.get(kind)
     if convert is None:
         raise _Unusual
     return {} if inner is None else {kind: convert(inner)}
+
+
+def attribute_value(value: Any) -> dict[str, Any]:
+    """moto's serialisation of one AttributeValue structure that is a one-key DynamoDB JSON dict.
+    (With one key K, moto's picker finds only member K: no member's aliases name another.)"""
+    return _one_member(value, _CONVERTERS)
 
 
 class AttributeValueJSONSerializer(JSONSerializer):
@@ -238,15 +244,8 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
 
 
 def parsed_attribute_value(value: Any) -> dict[str, Any]:
-    """moto's parse of one AttributeValue that is a one-key DynamoDB JSON dict (a member moto
-    knows; its None is dropped, as moto drops null members)."""
-    if type(value) is not dict or len(value) != 1:
-        raise _Unusual
-    ((kind, inner),) = value.items()
-    convert = _PARSERS.get(kind)
-    if convert is None:
-        raise _Unusual
-    return {} if inner is None else {kind: convert(inner)}
+    """moto's parse of one AttributeValue that is a one-key DynamoDB JSON dict."""
+    return _one_member(value, _PARSERS)
 
 
 class AttributeValueJSONParser(JSONParser):
