@@ -132,8 +132,15 @@ def test_browser_stemmer_gives_the_build_stemmer_stems(page: Any, site_url: str)
     assert page.console_errors == []
 
 
+# The visitor's clock in the filtering tests: the catalog lists what has ended behind a switch
+# (by the visitor's own date), and every sample element is still ahead on this day, whatever day
+# the suite runs on.
+BEFORE_THE_SAMPLES = "2026-11-20T12:00:00+03:00"
+
+
 def test_filtering_by_specialty_shows_only_its_elements(page: Any, site_url: str) -> None:
     FakeApi(page)
+    page.clock.set_fixed_time(BEFORE_THE_SAMPLES)
     page.goto(site_url + "/catalog/")
     page.select_option("select[name=specialty]", label="Кардиология")
     status = page.locator("#nmo-results-status")
@@ -160,7 +167,7 @@ def test_choices_made_while_the_index_loads_render_once_and_nothing_rewrites_lat
     result (a rebuilt list moves the link, and Chromium drops a pending navigation when the page
     rewrites its own address). The clock is fake, so "later" is exact, not a wait."""
     FakeApi(page)
-    page.clock.install()
+    page.clock.install(time=BEFORE_THE_SAMPLES)
     held: list[Any] = []
     page.route("**/catalog/index.json", lambda route: held.append(route))
     page.goto(site_url + "/catalog/")
@@ -195,6 +202,7 @@ def test_choices_made_while_the_index_loads_render_once_and_nothing_rewrites_lat
 
 def test_filters_by_format_city_and_dates(page: Any, site_url: str) -> None:
     FakeApi(page)
+    page.clock.set_fixed_time(BEFORE_THE_SAMPLES)
     page.goto(site_url + "/catalog/?format=online")
     page.locator("#nmo-results-status").filter(has_text="Найдено: 2.").wait_for()
     page.goto(site_url + "/catalog/?city=" + "Ярославль")
