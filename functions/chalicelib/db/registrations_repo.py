@@ -124,20 +124,33 @@ def _insert(
     event_condition: Any,
     done: str,
     refused: str,
+    refused_while_published: str | None = None,
 ) -> str:
     """One transaction: the event's counters move under its condition, the registration is
     written unless the person already holds one, the audit entry goes with them. Returns `done`,
-    'exists' (the registration's condition failed) or `refused` (the event's did)."""
+    'exists' (the registration's condition failed) or `refused` (the event's did) — or, when
+    given, `refused_while_published` if the event's condition failed although the event is
+    still published (the stored event comes back with the failure: no read)."""
     tx = Transaction()
     tx.update(
-        _event_key(registration.event_id), event_actions, condition=event_condition, name="event"
+        _event_key(registration.event_id),
+        event_actions,
+        condition=event_condition,
+        name="event",
+        old_on_failure=refused_while_published is not None,
     )
     tx.put(registration, condition=_may_write_registration(), name="registration")
     tx.put(audit, name="audit")
     try:
         tx.commit()
     except Cancelled as cancelled:
-        return "exists" if "registration" in cancelled.failed else refused
+        if "registration" in cancelled.failed:
+            return "exists"
+        raw = cancelled.old_items.get("event")
+        if refused_while_published and raw:
+            if CatalogElement.from_raw_data(raw).status == "published":
+                return refused_while_published
+        return refused
     return done
 
 
@@ -190,26 +203,17 @@ def join_waitlist(registration: Registration, audit: AuditEntry) -> str:
     The usual join is one transaction whose event condition also says that no seat waits for
     the line, so the caller needs no read afterwards to know it has nothing more to do."""
     actions = [CatalogElement.waitlist_length.add(1), CatalogElement.waitlist_pending.add(-1)]
-    tx = Transaction()
-    tx.update(
-        _event_key(registration.event_id),
-        actions,
-        condition=(CatalogElement.status == "published") & _no_seat_waits_for_the_line(),
-        name="event",
-        old_on_failure=True,
+    outcome = _insert(
+        registration,
+        audit,
+        event_actions=actions,
+        event_condition=(CatalogElement.status == "published") & _no_seat_waits_for_the_line(),
+        done="waitlisted",
+        refused="closed",
+        refused_while_published="promote",
     )
-    tx.put(registration, condition=_may_write_registration(), name="registration")
-    tx.put(audit, name="audit")
-    try:
-        tx.commit()
-    except Cancelled as cancelled:
-        if "registration" in cancelled.failed:
-            return "exists"
-        raw = cancelled.old_items.get("event")
-        if raw is None or CatalogElement.from_raw_data(raw).status != "published":
-            return "closed"
-    else:
-        return "waitlisted"
+    if outcome != "promote":
+        return outcome
     # A seat is free and no other ticket is in flight: join all the same, then promote.
     return _insert(
         registration,
