@@ -139,11 +139,14 @@ def person_in_session(claims: SessionClaims, person: Specialist | None) -> Speci
 
 def require_csrf(method: str, cookie: str | None, sent: str | None) -> None:
     """State-changing requests with a cookie session must echo the session's CSRF token."""
+    claims = session_claims(cookie)
+    if claims is not None:  # no session: the route itself answers 401
+        _check_csrf(method, claims, sent)
+
+
+def _check_csrf(method: str, claims: SessionClaims, sent: str | None) -> None:
     if method.upper() in _SAFE_METHODS:
         return
-    claims = session_claims(cookie)
-    if claims is None:
-        return  # no session: the route itself answers 401
     if not hmac.compare_digest((sent or "").encode(), csrf_token_for(claims.sid).encode()):
         raise Forbidden(
             "Запрос отклонён защитой от подделки (CSRF). Обновите страницу и повторите.",
@@ -155,18 +158,20 @@ def authenticate(
     *, method: str, cookie: str | None, csrf: str | None, role: str | None = None
 ) -> Specialist:
     """The person behind a request, checked for CSRF on writes and, if given, for a role."""
-    require_csrf(method, cookie, csrf)
-    person = current_person(cookie)
+    claims = checked_claims(method=method, cookie=cookie, csrf=csrf)
+    person = person_in_session(claims, people_repo.get_specialist(claims.oid))
     if role is not None and role not in (person.roles or []):
         raise Forbidden("Недостаточно прав для этого действия.", code="forbidden")
     return person
 
 
 def checked_claims(*, method: str, cookie: str | None, csrf: str | None) -> SessionClaims:
-    """`authenticate` up to reading the record: CSRF on writes, then the signed claims (401).
-    The caller reads the record with its own first read and hands it to `person_in_session`."""
-    require_csrf(method, cookie, csrf)
-    return signed_claims(cookie)
+    """`authenticate` up to reading the record: the signed claims (401), then CSRF on writes
+    (403), the cookie checked once. The caller reads the record with its own first read and
+    hands it to `person_in_session`."""
+    claims = signed_claims(cookie)
+    _check_csrf(method, claims, csrf)
+    return claims
 
 
 def end_session(cookie: str | None) -> None:
