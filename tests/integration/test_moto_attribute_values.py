@@ -478,24 +478,30 @@ def _request_bodies() -> list[tuple[str, dict[str, Any]]]:
     return [(operation, json.loads(json.dumps(wire(body)))) for operation, body in requests]
 
 
+def _request_dict(body: dict[str, Any]) -> dict[str, Any]:
+    """A request as moto's parsers take it, with `body` as its JSON."""
+    import json
+
+    return {
+        "method": "POST",
+        "values": {},
+        "headers": {},
+        "body": json.dumps(body).encode(),
+        "url_path": "/",
+        "url_params": {},
+    }
+
+
 def test_requests_parse_as_moto_parses_them():
     """AttributeValueJSONParser gives exactly moto's parse of each request (binaries as bytes,
     numbers and odd values as they came), the unusual values included."""
-    import json
 
     from moto.core.parse import JSONParser
     from moto.core.responses import get_service_model
 
     model = get_service_model("dynamodb")
     for operation, body in _request_bodies():
-        request = {
-            "method": "POST",
-            "values": {},
-            "headers": {},
-            "body": json.dumps(body).encode(),
-            "url_path": "/",
-            "url_params": {},
-        }
+        request = _request_dict(body)
         operation_model = model.operation_model(operation)
         stock = JSONParser(operation_model, map_type=dict).parse(request)
         mine = direct.AttributeValueJSONParser(operation_model, map_type=dict).parse(request)
@@ -508,21 +514,13 @@ def test_requests_parse_as_moto_parses_them():
 
 
 def test_a_request_moto_refuses_is_refused_the_same_way():
-    import json
 
     from moto.core.parse import JSONParser
     from moto.core.responses import get_service_model
 
     operation_model = get_service_model("dynamodb").operation_model("PutItem")
     for item in ({"b": {"B": "not base64!"}}, {"m": {"M": "not a map"}}, {"l": {"L": 7}}):
-        request = {
-            "method": "POST",
-            "values": {},
-            "headers": {},
-            "body": json.dumps({"TableName": TABLE, "Item": item}).encode(),
-            "url_path": "/",
-            "url_params": {},
-        }
+        request = _request_dict({"TableName": TABLE, "Item": item})
         outcomes = []
         for parser in (JSONParser, direct.AttributeValueJSONParser):
             try:

@@ -35,6 +35,25 @@ def _same(a: Any, b: Any, seen: set[tuple[int, int]]) -> bool:
     return bool(a == b)
 
 
+def _table_on_the_embedded_store(name: str) -> tuple[Any, str]:
+    """A client of the embedded store and a fresh table keyed by the string `k`."""
+    from chalicelib.settings import get_settings
+
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=get_settings().dynamodb_endpoint,
+        region_name=get_settings().region,
+    )
+    table = f"{get_settings().table_prefix}{name}"
+    client.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return client, table
+
+
 @pytest.mark.parametrize("expression", EXPRESSIONS)
 def test_a_fresh_parse_equals_the_deep_copy(expression):
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser
@@ -44,23 +63,11 @@ def test_a_fresh_parse_equals_the_deep_copy(expression):
 
 
 def test_updates_on_the_embedded_store_come_out_as_moto_s(embedded_tables):
-    from chalicelib.settings import get_settings
     from moto.dynamodb.parsing import validators
     from nmo_cli import moto_speedups
 
     assert validators.deepcopy is moto_speedups._validator_copy
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=get_settings().dynamodb_endpoint,
-        region_name=get_settings().region,
-    )
-    table = f"{get_settings().table_prefix}parse-check"
-    client.create_table(
-        TableName=table,
-        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    client, table = _table_on_the_embedded_store("parse-check")
     key = {"k": {"S": "x"}}
     # A new item (moto validates twice: against an empty item, then the created one).
     new = client.update_item(
@@ -96,21 +103,9 @@ def test_validated_once_updates_keep_each_item_its_own(embedded_tables):
     """Update expressions that read nothing of the item are validated once
     (moto_speedups._validated_once): each update still gets its own values — other values, other
     items, the same text — and item-dependent ones are never remembered."""
-    from chalicelib.settings import get_settings
     from nmo_cli import moto_speedups
 
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=get_settings().dynamodb_endpoint,
-        region_name=get_settings().region,
-    )
-    table = f"{get_settings().table_prefix}validated-once"
-    client.create_table(
-        TableName=table,
-        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    client, table = _table_on_the_embedded_store("validated-once")
 
     def update(k: str, expression: str, values: dict[str, Any], **extra: Any) -> Any:
         return client.update_item(
