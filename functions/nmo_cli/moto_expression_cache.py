@@ -33,6 +33,14 @@ _conditions: dict[str, tuple[Any, list[str], list[str]]] = {}
 _updates: dict[str, tuple[Any, bytes]] = {}
 
 
+def remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    """Keep `value` under `key`; a cache holding MAX_ENTRIES starts afresh (each of this store's
+    caches, here and in moto_speedups, is bounded this way)."""
+    if len(cache) >= MAX_ENTRIES:
+        cache.clear()
+    cache[key] = value
+
+
 def _remembered_condition(stock: Any) -> Any:
     def parse(self: Any) -> Any:
         key = repr(
@@ -45,13 +53,8 @@ def _remembered_condition(stock: Any) -> Any:
         known = _conditions.get(key)
         if known is None:
             tree = stock(self)
-            if len(_conditions) >= MAX_ENTRIES:
-                _conditions.clear()
-            _conditions[key] = (
-                tree,
-                list(self.expr_attr_names_found),
-                list(self.expr_attr_values_found),
-            )
+            found = (list(self.expr_attr_names_found), list(self.expr_attr_values_found))
+            remember(_conditions, key, (tree, *found))
             return tree
         tree, names, values = known
         self.expr_attr_names_found = list(names)
@@ -69,9 +72,8 @@ def _remembered_update(stock: Any) -> Any:
             return known[0]
         tree = stock(expression_str)
         if isinstance(expression_str, str):
-            if len(_updates) >= MAX_ENTRIES:
-                _updates.clear()
-            _updates[expression_str] = (tree, pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL))
+            blob = pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL)
+            remember(_updates, expression_str, (tree, blob))
         return tree
 
     make.__nmo_remembered__ = True  # type: ignore[attr-defined]

@@ -433,7 +433,8 @@ def _validated_once(stock_init: Any, stock_validate: Any) -> tuple[Any, Any]:
         if text is not None:
             independent = _reads_no_item.get(text)
             if independent is None:
-                independent = _reads_no_item[text] = _reads_nothing_of_the_item(expression)
+                independent = _reads_nothing_of_the_item(expression)
+                moto_expression_cache.remember(_reads_no_item, text, independent)
             if independent:
                 self._nmo_key = repr(
                     (
@@ -464,10 +465,8 @@ def _validated_once(stock_init: Any, stock_validate: Any) -> tuple[Any, Any]:
         tree = stock_validate(self)
         key = getattr(self, "_nmo_key", None)
         if key is not None:
-            if len(_validated) >= moto_expression_cache.MAX_ENTRIES:
-                _validated.clear()
-                _reads_no_item.clear()
-            _validated[key] = pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL)
+            blob = pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL)
+            moto_expression_cache.remember(_validated, key, blob)
         return tree
 
     validate.__nmo_validated_once__ = True  # type: ignore[attr-defined]
