@@ -241,7 +241,7 @@ def read_line(
     """Registrations straight from the table; each waiting person's position as the cabinet API
     reports it (over HTTP), or from the same rank query in this process (faster, for tests)."""
     from chalicelib.db.connection import ensure_bound
-    from chalicelib.db.models import CatalogElement, Registration
+    from chalicelib.db.models import EventSeats, Registration
 
     ensure_bound()
     regs = list(Registration.query(event_id, consistent_read=True))
@@ -262,11 +262,11 @@ def read_line(
     else:
         from chalicelib.db import registrations_repo
 
-        counted = CatalogElement.get(event_id, consistent_read=True)
+        counted = EventSeats.get(event_id, consistent_read=True)
         for reg in waiting:
             positions[reg.oid] = registrations_repo.position(counted, int(reg.wait_seq))
-    event = CatalogElement.get(event_id, consistent_read=True)
-    return LineState(confirmed, line, positions, int(event.seats_taken), int(event.waitlist_length))
+    seats = EventSeats.get(event_id, consistent_read=True)
+    return LineState(confirmed, line, positions, int(seats.seats_taken), int(seats.waitlist_length))
 
 
 def line_problems(state: LineState, seats: int, waiting: int) -> list[str]:

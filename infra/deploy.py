@@ -712,6 +712,8 @@ def deploy(config: StageConfig, *, skip_site: bool = False) -> dict[str, str]:
         or PLACEHOLDER_URL
     )
     api = deploy_api(known_url)
+    # Events stored before their seats had an item of their own get one (idempotent).
+    _nmo(["db", "split-seats"], _cloud_env(config, known_url))
     if skip_site:
         return api
 

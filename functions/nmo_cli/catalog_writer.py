@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from chalicelib.db import catalog_repo
+from chalicelib.db import catalog_repo, registrations_repo
 from chalicelib.db.connection import ensure_bound
-from chalicelib.db.models import CatalogElement, EventDay, SpecialtyListing
+from chalicelib.db.models import CatalogElement, EventDay, EventSeats, SpecialtyListing
 from chalicelib.domain.catalog import catalog_sort_key
 
 # Attributes an import may change on an existing element; seats, registrations and history stay.
@@ -136,9 +136,11 @@ def store_elements(
             if element.status == "published":
                 for specialty in dict.fromkeys(element.specialties):
                     listings.save(catalog_repo.listing_for(element, specialty))
-    with CatalogElement.batch_write() as batch:
+    with CatalogElement.batch_write() as batch, EventSeats.batch_write() as seats:
         for element in fresh:
             batch.save(element)
+            if element.kind == "event":
+                seats.save(registrations_repo.new_seats(element))
     if any(element.status == "published" for element in fresh):
         # Batches are not transactions: the version moves after the last new element is in, so
         # whoever sees it reads the whole import. (Updates below bump it in their transactions.)

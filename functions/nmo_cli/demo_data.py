@@ -468,14 +468,15 @@ def attended_event(today: dt.date) -> dict[str, Any]:
         "organizer_name": org.name,
         "external_id": "DEMO-ATTENDED-01",
         "capacity": 40,
-        "seats_taken": len(DEMO_ATTENDEES),
         "created_by": ORGANIZER_OID,
     }
 
 
 def _seed_attendees(event: dict[str, Any], now: dt.datetime) -> int:
-    """Confirmed registrations of the demo attendees for the past seminar (created once)."""
-    from chalicelib.db.models import Registration
+    """Confirmed registrations of the demo attendees for the past seminar (created once), each
+    with its seat."""
+    from chalicelib.db.models import EventSeats, Registration
+    from chalicelib.db.transactions import Transaction
 
     made = 0
     for oid, last, first, middle in DEMO_ATTENDEES:
@@ -507,7 +508,10 @@ def _seed_attendees(event: dict[str, Any], now: dt.datetime) -> int:
             event_title=event["title"],
             event_starts_at=event["days"][0]["starts_at"],
         )
-        made += _create_once(registration, Registration.oid.does_not_exist())
+        tx = Transaction()
+        tx.put(registration, condition=Registration.oid.does_not_exist())
+        tx.update(EventSeats(element_id=event["element_id"]), [EventSeats.seats_taken.add(1)])
+        made += tx.committed()
     return made
 
 

@@ -148,14 +148,14 @@ def test_cancelling_without_a_waiting_list_frees_the_seat(client):
 
 
 def test_newcomer_does_not_jump_the_line_when_a_seat_is_free_and_someone_waits(client):
-    from chalicelib.db.models import CatalogElement
+    from chalicelib.db.models import EventSeats
 
     event_id = published_event(client, organizer(), moderator(), capacity=1)
     holder, waiting = specialist("s-1"), specialist("s-2")
     _register(client, event_id, holder)
     _register(client, event_id, waiting)
     # A seat freed by a process that died before promoting (the counter says free, one waits).
-    CatalogElement(element_id=event_id).update(actions=[CatalogElement.seats_taken.add(-1)])
+    EventSeats(element_id=event_id).update(actions=[EventSeats.seats_taken.add(-1)])
     newcomer = _register(client, event_id, specialist("s-3"))
     assert (newcomer.json_body["status"], newcomer.json_body["position"]) == ("waitlisted", 1)
     assert _mine(client, waiting)[0]["status"] == "confirmed"

@@ -106,3 +106,40 @@ def test_positions_stay_exact_after_promotions_and_departures_mixed(client):
     ]
     assert told == list(range(1, len(waiting) + 1))
     assert len(waiting) == 10 - 5 - 2
+
+
+def test_registering_waiting_cancelling_and_promoting_never_write_the_catalog_item(client):
+    """The counters move on the event's seats item; the large, streamed, indexed catalog item
+    stays exactly as published (no notification record, no index write per registration)."""
+    from chalicelib.db.connection import ensure_bound
+    from chalicelib.db.models import CatalogElement
+
+    event_id = published_event(client, organizer(), moderator(), capacity=1)
+    raw_client = ensure_bound().client
+    catalog = CatalogElement.Meta.table_name
+    before = raw_client.get_item(TableName=catalog, Key={"element_id": {"S": event_id}})["Item"]
+    written: list[str] = []
+
+    def record(params, **_):
+        tables = [params.get("TableName")] + [
+            next(iter(item.values()))["TableName"] for item in params.get("TransactItems", [])
+        ]
+        written.extend(t for t in tables if t)
+
+    for op in ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"):
+        raw_client.meta.events.register(f"provide-client-params.dynamodb.{op}", record)
+    try:
+        people = [specialist(f"s-{i}") for i in range(3)]
+        for h in people:
+            assert _register(client, event_id, h).status_code == 201
+        assert _cancel(client, event_id, people[0]).json_body["status"] == "cancelled"
+        assert _cancel(client, event_id, people[2]).json_body["status"] == "cancelled"
+    finally:
+        for op in ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"):
+            raw_client.meta.events.unregister(f"provide-client-params.dynamodb.{op}", record)
+    assert written and catalog not in written
+    after = raw_client.get_item(TableName=catalog, Key={"element_id": {"S": event_id}})["Item"]
+    assert after == before
+    mine = client.http.get(f"/api/events/{event_id}/registrations/me", headers=people[1])
+    assert mine.json_body["registration"]["status"] == "confirmed"
+    assert client.http.get(f"/api/events/{event_id}").json_body["seats_left"] == 0

@@ -57,11 +57,11 @@ def test_rush_of_200_for_20_seats_confirms_20_and_numbers_the_line_1_to_180(stac
 def test_without_the_seat_condition_the_same_rush_oversells(stack, monkeypatch):
     """Proof that the rush test can fail: drop `seats_taken < capacity` and seats are oversold."""
     from chalicelib.db import registrations_repo
-    from chalicelib.db.models import CatalogElement
+    from chalicelib.db.models import EventSeats
     from chalicelib.services import registration
 
     monkeypatch.setattr(
-        registrations_repo, "seat_condition", lambda: CatalogElement.status == "published"
+        registrations_repo, "seat_condition", lambda: EventSeats.status == "published"
     )
     with stack.bound_here():
         api = Api(stack.url)

@@ -1,10 +1,10 @@
 """Reusing a line read earlier for a promotion (registrations_repo.still_first): it gives the
 true first N still waiting, or nothing — never someone behind a person who still waits. The line
-is modelled as tickets; the event's counters (promoted, left) as the repository keeps them."""
+is modelled as tickets; the event's seat counters (promoted, left) as the repository keeps them."""
 
 from __future__ import annotations
 
-from chalicelib.db.models import CatalogElement, Registration
+from chalicelib.db.models import EventSeats, Registration
 from chalicelib.db.registrations_repo import still_first
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,8 +22,8 @@ class Line:
         gone = set(self.promoted) | self.left
         return [t for t in range(1, self.issued + 1) if t not in gone]
 
-    def event(self) -> CatalogElement:
-        return CatalogElement(
+    def event(self) -> EventSeats:
+        return EventSeats(
             "ev-line",
             waitlist_promoted=len(self.promoted),
             waitlist_left=set(self.left) or None,

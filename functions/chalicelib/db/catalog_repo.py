@@ -8,7 +8,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from ..domain.catalog import PUBLIC_STATUSES, catalog_sort_key
-from . import cursors
+from . import cursors, registrations_repo
 from .connection import ensure_bound
 from .models import CatalogElement, CatalogVersion, SpecialtyListing
 from .transactions import MAX_ACTIONS, Transaction, Write
@@ -68,7 +68,8 @@ def save_element(
 
     Published elements are listed under each of their specialties; anything else is not listed.
     `condition` guards the element's write (e.g. an unchanged version); `extra` items (audit
-    entries) are saved in the same transaction. A write that touches the published catalog
+    entries) are saved in the same transaction, and so are an event's seats (its status and
+    capacity: registrations_repo.seats_follow). A write that touches the published catalog
     (publishing, editing or withdrawing a published element) bumps the catalog version in the
     same transaction, so a reader never sees the new version without the change.
     """
@@ -96,6 +97,8 @@ def save_element(
         tx.put(item)
     if element.status == "published" or (previous is not None and previous.status == "published"):
         tx.update(CatalogVersion(name=PUBLISHED), [CatalogVersion.version.add(1)])
+    if element.kind == "event":
+        registrations_repo.seats_follow(tx, element)
     first, rest = listing_writes[: tx.room], listing_writes[tx.room :]
     tx.write_all(first)
     tx.commit()

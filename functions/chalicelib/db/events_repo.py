@@ -1,10 +1,9 @@
 """Event storage for organizers and moderators: read, list by organizer or status, and write a
 changed event with its audit entry in one transaction, guarded against concurrent changes.
 
-Whole-item writes go through `catalog_repo.save_element` (it keeps the specialty listings in
-step). The guard compares the version and the live seat counters, so a write prepared from a stale
-read can never roll back seats taken by registrations in the meantime; the caller re-reads and
-retries instead.
+Whole-item writes go through `catalog_repo.save_element` (it keeps the specialty listings and the
+event's seats in step). The guard compares the version, so a write prepared from a stale read
+fails and the caller re-reads and retries; registrations never change the event item itself.
 """
 
 from __future__ import annotations
@@ -13,9 +12,9 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
-from . import catalog_repo
+from . import catalog_repo, reads, registrations_repo
 from .connection import ensure_bound
-from .models import AuditEntry, CatalogElement
+from .models import AuditEntry, CatalogElement, EventSeats
 from .transactions import Cancelled, conflicted
 
 LIST_LIMIT = 100
@@ -41,23 +40,10 @@ def get_event(event_id: str) -> CatalogElement | None:
 
 
 def unchanged_since(previous: CatalogElement) -> Any:
-    """The condition that the stored event is still the one `previous` was read as."""
-    return (
-        (CatalogElement.version == previous.version)
-        & (CatalogElement.seats_taken == previous.seats_taken)
-        & (CatalogElement.waitlist_seq == previous.waitlist_seq)
-        & (CatalogElement.waitlist_length == previous.waitlist_length)
-        # The waiting-list counters behind positions (registrations_repo.position); events
-        # stored before they existed lack them.
-        & _same_count(CatalogElement.waitlist_promoted, previous.waitlist_promoted)
-        & _same_count(CatalogElement.waitlist_pending, previous.waitlist_pending)
-    )
-
-
-def _same_count(attribute: Any, value: Any) -> Any:
-    if not value:
-        return attribute.does_not_exist() | (attribute == 0)
-    return attribute == value
+    """The condition that the stored event is still the one `previous` was read as. (Its seat
+    counters are not in it: they live in the event's seats, which a write of the event never
+    overwrites — registrations_repo.seats_follow.)"""
+    return CatalogElement.version == previous.version
 
 
 def create(element: CatalogElement, audit: AuditEntry) -> None:
@@ -80,7 +66,8 @@ def replace(element: CatalogElement, previous: CatalogElement, audit: AuditEntry
             )
             return
         except Cancelled as err:
-            # Only the element's write carries a condition: a concurrent change of the event.
+            # The element's version changed, or its seats refuse the capacity (fewer than
+            # taken meanwhile): either way the caller decides again on a fresh read.
             raise StaleEvent from err
         except TransactWriteError as err:
             # Two catalog changes at once both bump the one catalog-version item: DynamoDB
@@ -89,6 +76,18 @@ def replace(element: CatalogElement, previous: CatalogElement, audit: AuditEntry
             if conflicted(err) and attempt + 1 < CONFLICT_ATTEMPTS:
                 continue
             raise
+
+
+def get_event_and_seats(event_id: str) -> tuple[CatalogElement | None, EventSeats]:
+    """`get_event` with the event's seats, in one consistent BatchGetItem."""
+    if not event_id or len(event_id) > 64:
+        return None, registrations_repo.no_seats(event_id)
+    event, seats = reads.one_each(
+        [registrations_repo.event_wanted(event_id), registrations_repo.seats_wanted(event_id)]
+    )
+    if event is None or event.kind != "event":
+        return None, registrations_repo.no_seats(event_id)
+    return event, seats or registrations_repo.no_seats(event_id)
 
 
 def copy_of(element: CatalogElement) -> CatalogElement:

@@ -1,13 +1,14 @@
 """Registration storage: seats, the waiting list, promotion, attendance — each change one
-DynamoDB transaction whose conditions carry the invariants:
+DynamoDB transaction whose conditions carry the invariants, on the event's seats item
+(`EventSeats`: the counters, with copies of the event's status and capacity):
 
-* a seat: the event item's `seats_taken < capacity` (and nobody waiting) together with the
-  registration's `attribute_not_exists`, so seats are never oversold and two clicks never make two;
-* the waiting list: a ticket from an atomic ADD on the event's `waitlist_seq` (stable order), the
-  count of waiting people in `waitlist_length`, the line itself in the sparse `waitlist` index;
+* a seat: `seats_taken < capacity` (and nobody waiting) together with the registration's
+  `attribute_not_exists`, so seats are never oversold and two clicks never make two;
+* the waiting list: a ticket from an atomic ADD on `waitlist_seq` (stable order), the count of
+  waiting people in `waitlist_length`, the line itself in the sparse `waitlist` index;
 * promotion: each head's `status = waitlisted` condition, so a person is promoted once, and the
-  event's `waitlist_promoted` counter, so a position is ticket − promoted − left tickets below it
-  (one item read, however long the line).
+  `waitlist_promoted` counter, so a position is ticket − promoted − left tickets below it (one
+  item read, however long the line).
 
 Each transaction goes through `transactions.Transaction`, whose items have names: an outcome
 is the set of names whose condition failed.
@@ -25,7 +26,14 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from ..domain.dates import utcnow
 from . import codes_repo, cursors, dashboard_repo, reads
 from .connection import ensure_bound
-from .models import AuditEntry, CatalogElement, ConfirmationCode, Registration, Specialist
+from .models import (
+    AuditEntry,
+    CatalogElement,
+    ConfirmationCode,
+    EventSeats,
+    Registration,
+    Specialist,
+)
 from .transactions import Cancelled, Transaction
 
 
@@ -33,9 +41,9 @@ def _now() -> dt.datetime:
     return utcnow()  # the one clock (domain/dates)
 
 
-def _event_key(event_id: str) -> CatalogElement:
+def _seats_key(event_id: str) -> EventSeats:
     # Only the key matters to update/condition-check in a transaction.
-    return CatalogElement(element_id=event_id)
+    return EventSeats(element_id=event_id)
 
 
 def as_dict(value: Any) -> dict[str, Any]:
@@ -55,33 +63,57 @@ def get(event_id: str, oid: str) -> Registration | None:
         return None
 
 
+def no_seats(event_id: str) -> EventSeats:
+    """What an event without stored seats has: none taken, no capacity, no status — every
+    write's condition fails on it. (Every event written since seats became their own item has
+    them: `seats_follow`; `nmo db split-seats` gives them to older ones.)"""
+    return EventSeats(element_id=event_id, capacity=0)
+
+
+def get_seats(event_id: str) -> EventSeats:
+    """The event's seats as they stand (one consistent GetItem of a small item)."""
+    ensure_bound()
+    try:
+        return EventSeats.get(event_id, consistent_read=True)
+    except DoesNotExist:
+        return no_seats(event_id)
+
+
 def event_and_registration(
     event_id: str, oid: str
-) -> tuple[CatalogElement | None, Registration | None]:
-    """The event and this person's registration in one consistent BatchGetItem (two tables, one
-    call: registering and cancelling need both before deciding). Non-event ids give no event."""
-    event, reg = reads.one_each([_event_wanted(event_id), _registration_wanted(event_id, oid)])
-    return _only_event(event), reg
+) -> tuple[CatalogElement | None, EventSeats, Registration | None]:
+    """The event, its seats and this person's registration in one consistent BatchGetItem
+    (three tables, one call: registering and cancelling need all three before deciding).
+    Non-event ids give no event."""
+    event, seats, reg = reads.one_each(
+        [event_wanted(event_id), seats_wanted(event_id), _registration_wanted(event_id, oid)]
+    )
+    return _only_event(event), seats or no_seats(event_id), reg
 
 
 def person_event_and_registration(
     oid: str, event_id: str
-) -> tuple[Specialist | None, CatalogElement | None, Registration | None]:
+) -> tuple[Specialist | None, CatalogElement | None, EventSeats, Registration | None]:
     """The same read with the person's own record besides (the session check,
     services/sessions.person_in_session), still one BatchGetItem. The person is read as
     `people_repo.get_specialist` reads it."""
-    person, event, reg = reads.one_each(
+    person, event, seats, reg = reads.one_each(
         [
             (Specialist, {"oid": oid}, False),
-            _event_wanted(event_id),
+            event_wanted(event_id),
+            seats_wanted(event_id),
             _registration_wanted(event_id, oid),
         ]
     )
-    return person, _only_event(event), reg
+    return person, _only_event(event), seats or no_seats(event_id), reg
 
 
-def _event_wanted(event_id: str) -> reads.Wanted:
+def event_wanted(event_id: str) -> reads.Wanted:
     return (CatalogElement, {"element_id": event_id}, True)
+
+
+def seats_wanted(event_id: str) -> reads.Wanted:
+    return (EventSeats, {"element_id": event_id}, True)
 
 
 def _registration_wanted(event_id: str, oid: str) -> reads.Wanted:
@@ -92,6 +124,37 @@ def _only_event(element: CatalogElement | None) -> CatalogElement | None:
     return element if element is not None and element.kind == "event" else None
 
 
+def seats_follow(tx: Transaction, event: CatalogElement) -> None:
+    """The event's seats take its status and capacity, in the transaction that writes the event
+    (catalog_repo.save_element), so the conditions below always see the event as it is. The
+    first write creates them with empty counters; a capacity below the seats already taken
+    fails the transaction (as "seats")."""
+    capacity = int(event.capacity or 0)
+    tx.update(
+        _seats_key(event.element_id),
+        [
+            EventSeats.status.set(event.status),
+            EventSeats.capacity.set(capacity),
+            EventSeats.seats_taken.set(EventSeats.seats_taken | 0),
+            EventSeats.waitlist_length.set(EventSeats.waitlist_length | 0),
+        ],
+        condition=EventSeats.seats_taken.does_not_exist() | (EventSeats.seats_taken <= capacity),
+        name="seats",
+    )
+
+
+def new_seats(event: CatalogElement) -> EventSeats:
+    """The seats of an event stored for the first time by a bulk write (no transaction to join:
+    catalog_writer); the same copy `seats_follow` makes."""
+    return EventSeats(
+        element_id=event.element_id,
+        status=event.status,
+        capacity=int(event.capacity or 0),
+        seats_taken=0,
+        waitlist_length=0,
+    )
+
+
 def _may_write_registration() -> Any:
     # A person re-registering after cancelling reuses their item; anything active is theirs already.
     return Registration.oid.does_not_exist() | Registration.status.is_in(
@@ -100,12 +163,12 @@ def _may_write_registration() -> Any:
 
 
 def seat_condition() -> Any:
-    """The invariant of a confirmed seat, checked on the event item inside the transaction."""
+    """The invariant of a confirmed seat, checked on the event's seats inside the transaction."""
     return (
-        (CatalogElement.status == "published")
-        & (CatalogElement.seats_taken < CatalogElement.capacity)
+        (EventSeats.status == "published")
+        & (EventSeats.seats_taken < EventSeats.capacity)
         # With people in line a freed seat is theirs, not a newcomer's.
-        & (CatalogElement.waitlist_length == 0)
+        & (EventSeats.waitlist_length == 0)
     )
 
 
@@ -113,30 +176,30 @@ def _no_ticket_in_flight() -> Any:
     """No ticket is handed out but not yet in line. Promotion waits for this: otherwise a person
     behind an in-flight ticket could be promoted first and the counters' positions would skip the
     ticket. The joiner, once in line, runs the promotion itself (services.registration)."""
-    return CatalogElement.waitlist_pending.does_not_exist() | (CatalogElement.waitlist_pending <= 0)
+    return EventSeats.waitlist_pending.does_not_exist() | (EventSeats.waitlist_pending <= 0)
 
 
 def _insert(
     registration: Registration,
     audit: AuditEntry,
     *,
-    event_actions: list[Any],
-    event_condition: Any,
+    seats_actions: list[Any],
+    seats_condition: Any,
     done: str,
     refused: str,
     refused_while_published: str | None = None,
 ) -> str:
-    """One transaction: the event's counters move under its condition, the registration is
-    written unless the person already holds one, the audit entry goes with them. Returns `done`,
-    'exists' (the registration's condition failed) or `refused` (the event's did) — or, when
-    given, `refused_while_published` if the event's condition failed although the event is
-    still published (the stored event comes back with the failure: no read)."""
+    """One transaction: the event's seat counters move under their condition, the registration
+    is written unless the person already holds one, the audit entry goes with them. Returns
+    `done`, 'exists' (the registration's condition failed) or `refused` (the seats' did) — or,
+    when given, `refused_while_published` if the seats' condition failed although the event is
+    still published (the stored seats come back with the failure: no read)."""
     tx = Transaction()
     tx.update(
-        _event_key(registration.event_id),
-        event_actions,
-        condition=event_condition,
-        name="event",
+        _seats_key(registration.event_id),
+        seats_actions,
+        condition=seats_condition,
+        name="seats",
         old_on_failure=refused_while_published is not None,
     )
     tx.put(registration, condition=_may_write_registration(), name="registration")
@@ -146,9 +209,9 @@ def _insert(
     except Cancelled as cancelled:
         if "registration" in cancelled.failed:
             return "exists"
-        raw = cancelled.old_items.get("event")
+        raw = cancelled.old_items.get("seats")
         if refused_while_published and raw:
-            if CatalogElement.from_raw_data(raw).status == "published":
+            if EventSeats.from_raw_data(raw).status == "published":
                 return refused_while_published
         return refused
     return done
@@ -160,38 +223,36 @@ def take_seat(registration: Registration, audit: AuditEntry) -> str:
     return _insert(
         registration,
         audit,
-        event_actions=[CatalogElement.seats_taken.add(1)],
-        event_condition=seat_condition(),
+        seats_actions=[EventSeats.seats_taken.add(1)],
+        seats_condition=seat_condition(),
         done="confirmed",
         refused="no_seat",
     )
 
 
-def take_ticket(event_id: str) -> CatalogElement | None:
+def take_ticket(event_id: str) -> EventSeats | None:
     """The next waiting-list ticket: an atomic ADD (numbers only grow, so order is stable) that also
-    marks the ticket in flight. Returns the event as it stands right after (its `waitlist_seq` is
+    marks the ticket in flight. Returns the seats as they stand right after (`waitlist_seq` is
     the ticket), or None when the event is no longer published. The holder must `join_waitlist`
     or `void_ticket` next."""
     ensure_bound()
-    event = _event_key(event_id)
+    seats = _seats_key(event_id)
     try:
-        event.update(
-            actions=[CatalogElement.waitlist_seq.add(1), CatalogElement.waitlist_pending.add(1)],
-            condition=CatalogElement.status == "published",
+        seats.update(
+            actions=[EventSeats.waitlist_seq.add(1), EventSeats.waitlist_pending.add(1)],
+            condition=EventSeats.status == "published",
         )
     except UpdateError as err:
         if err.cause_response_code == "ConditionalCheckFailedException":
             return None
         raise
-    return event
+    return seats
 
 
 def _no_seat_waits_for_the_line() -> Any:
     """Once this ticket is in line, nobody need be promoted: no seat is free, or another ticket
     is still in flight (its holder, joining after us, runs the promotion)."""
-    return (CatalogElement.seats_taken >= CatalogElement.capacity) | (
-        CatalogElement.waitlist_pending > 1
-    )
+    return (EventSeats.seats_taken >= EventSeats.capacity) | (EventSeats.waitlist_pending > 1)
 
 
 def join_waitlist(registration: Registration, audit: AuditEntry) -> str:
@@ -202,12 +263,12 @@ def join_waitlist(registration: Registration, audit: AuditEntry) -> str:
 
     The usual join is one transaction whose event condition also says that no seat waits for
     the line, so the caller needs no read afterwards to know it has nothing more to do."""
-    actions = [CatalogElement.waitlist_length.add(1), CatalogElement.waitlist_pending.add(-1)]
+    actions = [EventSeats.waitlist_length.add(1), EventSeats.waitlist_pending.add(-1)]
     outcome = _insert(
         registration,
         audit,
-        event_actions=actions,
-        event_condition=(CatalogElement.status == "published") & _no_seat_waits_for_the_line(),
+        seats_actions=actions,
+        seats_condition=(EventSeats.status == "published") & _no_seat_waits_for_the_line(),
         done="waitlisted",
         refused="closed",
         refused_while_published="promote",
@@ -218,8 +279,8 @@ def join_waitlist(registration: Registration, audit: AuditEntry) -> str:
     return _insert(
         registration,
         audit,
-        event_actions=actions,
-        event_condition=CatalogElement.status == "published",
+        seats_actions=actions,
+        seats_condition=EventSeats.status == "published",
         done="promote",
         refused="closed",
     )
@@ -228,10 +289,10 @@ def join_waitlist(registration: Registration, audit: AuditEntry) -> str:
 def void_ticket(event_id: str, ticket: int) -> None:
     """A ticket that never made it into line counts as having left it (positions stay exact)."""
     ensure_bound()
-    _event_key(event_id).update(
+    _seats_key(event_id).update(
         actions=[
-            CatalogElement.waitlist_pending.add(-1),
-            CatalogElement.waitlist_left.add({ticket}),
+            EventSeats.waitlist_pending.add(-1),
+            EventSeats.waitlist_left.add({ticket}),
         ]
     )
 
@@ -242,8 +303,8 @@ def waitlist_heads(event_id: str, count: int) -> list[Registration]:
     return list(Registration.waitlist.query(event_id, limit=count))
 
 
-def rank(event: CatalogElement, wait_seq: int) -> int:
-    """The rank of a ticket still in line, from the event item alone (no Query): ≥ 1 for a
+def rank(seats: EventSeats, wait_seq: int) -> int:
+    """The rank of a ticket still in line, from the seats item alone (no Query): ≥ 1 for a
     ticket that waits, ≤ 0 for one already promoted.
 
     Tickets below `wait_seq` were each promoted, left the line, or still wait. Promotion takes
@@ -251,27 +312,27 @@ def rank(event: CatalogElement, wait_seq: int) -> int:
     ticket is below any waiting one: rank = ticket − promoted − (left tickets below it). For a
     promoted ticket everything below it was promoted or left, which makes the same sum ≤ 0.
     """
-    left = event.waitlist_left or set()
+    left = seats.waitlist_left or set()
     below = sum(1 for t in left if int(t) < wait_seq)
-    return int(wait_seq) - int(event.waitlist_promoted or 0) - below
+    return int(wait_seq) - int(seats.waitlist_promoted or 0) - below
 
 
-def position(event: CatalogElement, wait_seq: int) -> int:
+def position(seats: EventSeats, wait_seq: int) -> int:
     """1-based position among those still waiting (`rank`), for a ticket known to wait."""
-    return max(1, rank(event, wait_seq))
+    return max(1, rank(seats, wait_seq))
 
 
-def still_first(line: list[Registration], event: CatalogElement, count: int) -> list[Registration]:
+def still_first(line: list[Registration], seats: EventSeats, count: int) -> list[Registration]:
     """The first `count` still waiting, taken from `line` — the head of the line as queried
-    earlier — when the event's counters show it still covers them (their ranks run 1…count);
+    earlier — when the seats' counters show it still covers them (their ranks run 1…count);
     else [] (query again). A line once read stays a prefix of the waiting: joining adds only
     higher tickets, so nobody who waits below one of these can be missing from it. Any read of
-    the event will do: each head's own condition (still waiting with that ticket) guards the
+    the seats will do: each head's own condition (still waiting with that ticket) guards the
     promotion that uses them."""
-    left = event.waitlist_left or set()
-    waiting = [h for h in line if int(h.wait_seq) not in left and rank(event, int(h.wait_seq)) >= 1]
+    left = seats.waitlist_left or set()
+    waiting = [h for h in line if int(h.wait_seq) not in left and rank(seats, int(h.wait_seq)) >= 1]
     heads = waiting[:count]
-    if len(heads) < count or any(rank(event, int(h.wait_seq)) != i for i, h in enumerate(heads, 1)):
+    if len(heads) < count or any(rank(seats, int(h.wait_seq)) != i for i, h in enumerate(heads, 1)):
         return []
     return heads
 
@@ -308,14 +369,14 @@ def cancel(registration: Registration, audit: AuditEntry) -> str:
     ensure_bound()
     was = registration.status
     if was == "waitlisted":
-        event_actions = [
-            CatalogElement.waitlist_length.add(-1),
-            CatalogElement.waitlist_left.add({int(registration.wait_seq)}),
+        seats_actions = [
+            EventSeats.waitlist_length.add(-1),
+            EventSeats.waitlist_left.add({int(registration.wait_seq)}),
         ]
     else:
-        event_actions = [
-            CatalogElement.seats_taken.add(-1),
-            CatalogElement.seats_released.add(1),
+        seats_actions = [
+            EventSeats.seats_taken.add(-1),
+            EventSeats.seats_released.add(1),
         ]
     tx = Transaction()
     tx.update(
@@ -325,10 +386,10 @@ def cancel(registration: Registration, audit: AuditEntry) -> str:
         name="registration",
     )
     tx.update(
-        _event_key(registration.event_id),
-        event_actions,
-        condition=CatalogElement.status == "published",
-        name="event",
+        _seats_key(registration.event_id),
+        seats_actions,
+        condition=EventSeats.status == "published",
+        name="seats",
     )
     tx.put(audit, name="audit")
     try:
@@ -339,30 +400,31 @@ def cancel(registration: Registration, audit: AuditEntry) -> str:
 
 
 def promote_heads(
-    event: CatalogElement,
+    seats: EventSeats,
     heads: list[Registration],
     audits: list[AuditEntry],
     *,
     answers: int | None = None,
     predicted: bool = False,
-) -> tuple[str, CatalogElement | None]:
-    """Give free seats to the first `len(heads)` in line, all in one transaction (the event, the
+) -> tuple[str, EventSeats | None]:
+    """Give free seats to the first `len(heads)` in line, all in one transaction (the seats, the
     heads and `audits` within MAX_ACTIONS: registration.PROMOTE_BATCH): ('promoted', None), or
-    ('stale', the event as it stands if its own condition failed — else None): a head was promoted or left meanwhile, the seats are gone, a
-    ticket is in flight; decide again on a fresh read. Idempotent: every head's
-    condition is its waiting status, so a person is promoted at most once whoever runs this.
+    ('stale', the seats as they stand if their own condition failed — else None): a head was
+    promoted or left meanwhile, the seats are gone, a ticket is in flight; decide again on a
+    fresh read. Idempotent: every head's condition is its waiting status, so a person is
+    promoted at most once whoever runs this.
 
-    `predicted`: `event` is a prediction (a read before the caller's own cancel, plus that
-    cancel), so the event must still count exactly its releases. `answers`: this promotion fills every seat
-    free in `event`; its releases counter is recorded (only ever upwards) so that cancellers
-    whose release it covered stop."""
+    `predicted`: `seats` is a prediction (a read before the caller's own cancel, plus that
+    cancel), so the seats must still count exactly its releases. `answers`: this promotion
+    fills every seat free in `seats`; its releases counter is recorded (only ever upwards) so
+    that cancellers whose release it covered stop."""
     ensure_bound()
     now = _now()
     count = len(heads)
     actions: list[Any] = [
-        CatalogElement.seats_taken.add(count),
-        CatalogElement.waitlist_length.add(-count),
-        CatalogElement.waitlist_promoted.add(count),
+        EventSeats.seats_taken.add(count),
+        EventSeats.waitlist_length.add(-count),
+        EventSeats.waitlist_promoted.add(count),
     ]
     condition = _no_ticket_in_flight()
     if predicted:
@@ -370,31 +432,27 @@ def promote_heads(
         # read and its cancel. A real read needs no such check: every seat free at that read is
         # filled (each head's condition and the seat count guard the rest), and releases after
         # it have numbers above `answers`, so their cancellers go on promoting.
-        released = int(event.seats_released or 0)
+        released = int(seats.seats_released or 0)
         condition = condition & (
-            (CatalogElement.seats_released == released)
+            (EventSeats.seats_released == released)
             if released
-            else (
-                CatalogElement.seats_released.does_not_exist()
-                | (CatalogElement.seats_released == 0)
-            )
+            else (EventSeats.seats_released.does_not_exist() | (EventSeats.seats_released == 0))
         )
     if answers is not None:
-        actions.append(CatalogElement.releases_answered.set(answers))
+        actions.append(EventSeats.releases_answered.set(answers))
         condition = condition & (
-            CatalogElement.releases_answered.does_not_exist()
-            | (CatalogElement.releases_answered < answers)
+            EventSeats.releases_answered.does_not_exist() | (EventSeats.releases_answered < answers)
         )
     tx = Transaction()
     tx.update(
-        _event_key(event.element_id),
+        _seats_key(seats.element_id),
         actions,
-        condition=(CatalogElement.status == "published")
-        & (CatalogElement.capacity == event.capacity)
-        & (CatalogElement.seats_taken <= int(event.capacity or 0) - count)
+        condition=(EventSeats.status == "published")
+        & (EventSeats.capacity == seats.capacity)
+        & (EventSeats.seats_taken <= int(seats.capacity or 0) - count)
         & condition,
-        name="event",
-        # A failed event condition hands back the event as it stands: a free re-read.
+        name="seats",
+        # A failed condition hands back the seats as they stand: a free re-read.
         old_on_failure=True,
     )
     for i, head in enumerate(heads):
@@ -404,8 +462,8 @@ def promote_heads(
     try:
         tx.commit()
     except Cancelled as cancelled:
-        raw = cancelled.old_items.get("event")
-        return "stale", CatalogElement.from_raw_data(raw) if raw else None
+        raw = cancelled.old_items.get("seats")
+        return "stale", EventSeats.from_raw_data(raw) if raw else None
     return "promoted", None
 
 
@@ -456,11 +514,21 @@ def events_by_id(event_ids: list[str]) -> dict[str, CatalogElement]:
     return {e.element_id: e for e in CatalogElement.batch_get(unique)}
 
 
+def seats_by_id(event_ids: list[str]) -> dict[str, EventSeats]:
+    """The seats of each of several events (positions in line, seat counts of a list): one
+    BatchGetItem per 100 ids."""
+    ensure_bound()
+    unique = list(dict.fromkeys(event_ids))
+    found = {s.element_id: s for s in EventSeats.batch_get(unique)} if unique else {}
+    return {i: found.get(i) or no_seats(i) for i in unique}
+
+
 def mark_event_cancelled(event_id: str, *, limit: int) -> int:
     """Mark up to `limit` active registrations of a cancelled event `event_cancelled`.
 
     Runs after the event's own status changed: every registration transaction is conditioned on
-    the event being published, so these items no longer change under us.
+    the event being published (the seats' copy of its status, written with it), so these items
+    no longer change under us.
     """
     ensure_bound()
     now = _now()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..db import catalog_repo
-from ..db.models import CatalogElement
+from ..db import catalog_repo, events_repo
+from ..db.models import CatalogElement, EventSeats
 from ..domain.catalog import EVENT_PAGE_STATUSES, KINDS
 from ..domain.dates import parse_iso_date, utcnow
 from ..domain.events import event_phase, registration_open
@@ -76,15 +76,17 @@ def day_bounds(event: CatalogElement) -> list[tuple[str, str]]:
     return [(d.starts_at, d.ends_at) for d in event.days or []]
 
 
-def seats_view(event: CatalogElement, now: dt.datetime | None = None) -> dict[str, Any]:
+def seats_view(
+    event: CatalogElement, seats: EventSeats, now: dt.datetime | None = None
+) -> dict[str, Any]:
     capacity = int(event.capacity or 0)
-    taken = int(event.seats_taken or 0)
+    taken = int(seats.seats_taken or 0)
     now = now or utcnow()
     first = event.days[0].starts_at if event.days else None
     return {
         "capacity": capacity,
         "seats_left": max(0, capacity - taken),
-        "waitlist_length": int(event.waitlist_length or 0),
+        "waitlist_length": int(seats.waitlist_length or 0),
         "registration_open": registration_open(event.status, first, now),
         "phase": event_phase(event.status, day_bounds(event), now),
     }
@@ -103,7 +105,7 @@ def event_days(event: CatalogElement) -> list[dict[str, Any]]:
     ]
 
 
-def event_view(event: CatalogElement) -> dict[str, Any]:
+def event_view(event: CatalogElement, seats: EventSeats) -> dict[str, Any]:
     data = element_summary(event)
     data.update(
         {
@@ -117,12 +119,12 @@ def event_view(event: CatalogElement) -> dict[str, Any]:
             "contact": event.contact,
         }
     )
-    data.update(seats_view(event))
+    data.update(seats_view(event, seats))
     return data
 
 
 def get_published_event(event_id: str) -> dict[str, Any]:
-    element = catalog_repo.get_element(event_id) if len(event_id) <= 64 else None
-    if element is None or element.kind != "event" or element.status not in EVENT_PAGE_STATUSES:
+    element, seats = events_repo.get_event_and_seats(event_id)
+    if element is None or element.status not in EVENT_PAGE_STATUSES:
         raise NotFound("Мероприятие не найдено или ещё не опубликовано.", field="id")
-    return event_view(element)
+    return event_view(element, seats)

@@ -3,8 +3,8 @@ registrations, the waiting list, attendance (codes issued per seat and day) and 
 against codes redeemed.
 
 Bounded reads: one page of the by-status index per status (events of the last 12 months and the
-next 6, at most EVENT_LIMIT each) — the event items carry their own seat and waiting-list
-counters — and a BatchGetItem of the per-event code counters kept on write
+next 6, at most EVENT_LIMIT each), BatchGetItems of those events' seats (their seat and
+waiting-list counters) and of the per-event code counters kept on write
 (db/dashboard_repo.count_code_issued / count_code_redeemed). Nothing is read per person.
 """
 
@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..db import dashboard_repo
+from ..db import dashboard_repo, registrations_repo
 from ..db.connection import ensure_bound
-from ..db.models import CatalogElement
+from ..db.models import CatalogElement, EventSeats
 from ..domain.dates import today_msk
 from ..domain.specialties import specialty_name
 
@@ -52,12 +52,17 @@ def _blank(name: str) -> dict[str, Any]:
     }
 
 
-def _add(row: dict[str, Any], event: CatalogElement, stats: dict[str, float]) -> None:
-    seats = int(event.seats_taken or 0)
+def _add(
+    row: dict[str, Any],
+    event: CatalogElement,
+    seats: EventSeats,
+    stats: dict[str, float],
+) -> None:
+    taken = int(seats.seats_taken or 0)
     row["events"] += 1
-    row["registrations"] += seats
-    row["waiting"] += int(event.waitlist_length or 0)
-    row["seat_days"] += seats * max(1, len(event.days or []))
+    row["registrations"] += taken
+    row["waiting"] += int(seats.waitlist_length or 0)
+    row["seat_days"] += taken * max(1, len(event.days or []))
     row["codes_issued"] += int(stats.get("codes_issued", 0))
     row["codes_redeemed"] += int(stats.get("codes_redeemed", 0))
 
@@ -80,15 +85,18 @@ def _finish(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
 def events_view(today: dt.date | None = None) -> dict[str, Any]:
     today = today or today_msk()
     events = _events(today)
-    stats = dashboard_repo.event_stats([str(e.element_id) for e in events])
+    ids = [str(e.element_id) for e in events]
+    stats = dashboard_repo.event_stats(ids)
+    seats = registrations_repo.seats_by_id(ids)
     by_organizer: dict[str, dict[str, Any]] = {}
     by_specialty: dict[str, dict[str, Any]] = {}
     for event in events:
-        own = stats.get(str(event.element_id), {})
+        own, taken = stats.get(str(event.element_id), {}), seats[str(event.element_id)]
         org = str(event.organizer_id)
-        _add(by_organizer.setdefault(org, _blank(event.organizer_name or org)), event, own)
+        _add(by_organizer.setdefault(org, _blank(event.organizer_name or org)), event, taken, own)
         for code in event.specialties or []:
-            _add(by_specialty.setdefault(str(code), _blank(specialty_name(str(code)))), event, own)
+            row = by_specialty.setdefault(str(code), _blank(specialty_name(str(code))))
+            _add(row, event, taken, own)
     return {
         "as_of": today.isoformat(),
         "window": {

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..db import audit_repo, events_repo
+from ..db import audit_repo, events_repo, registrations_repo
 from ..db.models import Specialist
 from ..domain.dates import utcnow
 from ..domain.events import can_move, check_can_submit, validate_reason
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
-from .organizer_events import organizer_view
+from .organizer_events import organizer_view, organizer_views
 
 QUEUE_STATUSES = ("on_review", "published", "rejected")
 
@@ -20,14 +20,14 @@ def queue(params: dict[str, str]) -> dict[str, Any]:
     status = params.get("status", "on_review")
     if status not in QUEUE_STATUSES:
         raise InvalidInput("Статус: on_review, published или rejected.", field="status")
-    return {"items": [organizer_view(e) for e in events_repo.by_status(status)]}
+    return {"items": organizer_views(events_repo.by_status(status))}
 
 
 def get_for_review(event_id: str) -> dict[str, Any]:
-    event = events_repo.get_event(event_id)
+    event, seats = events_repo.get_event_and_seats(event_id)
     if event is None or event.status == "draft":
         raise NotFound("Мероприятие не найдено.", field="id")
-    return organizer_view(event)
+    return organizer_view(event, seats)
 
 
 def decide(person: Specialist, event_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -77,4 +77,5 @@ def decide(person: Specialist, event_id: str, body: dict[str, Any]) -> dict[str,
         raise Conflict(
             "Решение по мероприятию уже принято другим модератором.", code="stale"
         ) from err
-    return organizer_view(event)
+    # Only an event on review is decided: nobody could register for it yet.
+    return organizer_view(event, registrations_repo.no_seats(event_id))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..db import audit_repo, events_repo, people_repo, registrations_repo
-from ..db.models import CatalogElement, EventDay, Specialist
+from ..db.models import CatalogElement, EventDay, EventSeats, Specialist
 from ..domain.catalog import PUBLIC_STATUSES, STATUSES, catalog_sort_key, new_element_id
 from ..domain.dates import utcnow
 from ..domain.events import (
@@ -48,13 +48,29 @@ def organization_of(person: Specialist) -> str:
 
 def own_event(person: Specialist, event_id: str) -> CatalogElement:
     org = organization_of(person)
-    event = events_repo.get_event(event_id)
+    return _owned(org, events_repo.get_event(event_id))
+
+
+def _owned(org: str, event: CatalogElement | None) -> CatalogElement:
     if event is None or event.organizer_id != org:
         raise NotFound("Мероприятие не найдено среди ваших.", field="id")
     return event
 
 
-def organizer_view(event: CatalogElement) -> dict[str, Any]:
+def own_event_and_seats(person: Specialist, event_id: str) -> tuple[CatalogElement, EventSeats]:
+    """`own_event` with the event's seats (one read)."""
+    org = organization_of(person)
+    event, seats = events_repo.get_event_and_seats(event_id)
+    return _owned(org, event), seats
+
+
+def organizer_views(events: list[CatalogElement]) -> list[dict[str, Any]]:
+    """A list of events as `organizer_view` shows them: their seats in one more read."""
+    seats = registrations_repo.seats_by_id([e.element_id for e in events])
+    return [organizer_view(e, seats[e.element_id]) for e in events]
+
+
+def organizer_view(event: CatalogElement, seats: EventSeats) -> dict[str, Any]:
     now = utcnow()
     return {
         "id": event.element_id,
@@ -69,8 +85,8 @@ def organizer_view(event: CatalogElement) -> dict[str, Any]:
         "url": event.url,
         "specialties": [{"code": c, "name": specialty_name(c)} for c in event.specialties],
         "capacity": int(event.capacity or 0),
-        "seats_taken": int(event.seats_taken or 0),
-        "waitlist_length": int(event.waitlist_length or 0),
+        "seats_taken": int(seats.seats_taken or 0),
+        "waitlist_length": int(seats.waitlist_length or 0),
         "program": event.program,
         "description": event.description,
         "contact": event.contact,
@@ -127,14 +143,11 @@ def create_event(person: Specialist, body: dict[str, Any]) -> dict[str, Any]:
         created_by=person.oid,
         created_at=now,
         updated_at=now,
-        seats_taken=0,
-        waitlist_seq=0,
-        waitlist_length=0,
         version=1,
     )
     _apply(event, data)
     events_repo.create(event, _audit(event, person.oid, "create", None, {"status": "draft"}))
-    return organizer_view(event)
+    return organizer_view(event, registrations_repo.no_seats(event.element_id))
 
 
 def _replace(previous: CatalogElement, event: CatalogElement, actor: str, action: str) -> None:
@@ -173,7 +186,7 @@ def update_event(person: Specialist, event_id: str, body: dict[str, Any]) -> dic
     _apply(event, data)
     event.status = "draft"
     _replace(previous, event, person.oid, "edit")
-    return organizer_view(event)
+    return organizer_view(event, registrations_repo.no_seats(event.element_id))
 
 
 def change_capacity(person: Specialist, event_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -187,10 +200,10 @@ def change_capacity(person: Specialist, event_id: str, body: dict[str, Any]) -> 
         )
     capacity = validate_capacity(body.get("capacity"))
     for _ in range(PUBLISHED_CHANGE_ATTEMPTS):
-        previous = own_event(person, event_id)
+        previous, seats = own_event_and_seats(person, event_id)
         if previous.status != "published":
             raise Conflict("Мероприятие больше не опубликовано.", code="not_editable")
-        taken = int(previous.seats_taken or 0)
+        taken = int(seats.seats_taken or 0)
         if capacity < taken:
             raise Conflict(
                 f"Нельзя сделать мест меньше, чем уже подтверждено записей ({taken}).",
@@ -216,7 +229,7 @@ def change_capacity(person: Specialist, event_id: str, body: dict[str, Any]) -> 
         except events_repo.StaleEvent:
             continue
         registration.fill_free_seats(event_id)
-        return organizer_view(own_event(person, event_id))
+        return organizer_view(*own_event_and_seats(person, event_id))
     raise Conflict("Идёт активная запись; повторите через несколько секунд.", code="retry")
 
 
@@ -232,7 +245,7 @@ def submit_event(person: Specialist, event_id: str) -> dict[str, Any]:
     event = events_repo.copy_of(previous)
     event.status = "on_review"
     _replace(previous, event, person.oid, "submit")
-    return organizer_view(event)
+    return organizer_view(event, registrations_repo.no_seats(event.element_id))
 
 
 def cancel_event(person: Specialist, event_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -240,7 +253,7 @@ def cancel_event(person: Specialist, event_id: str, body: dict[str, Any]) -> dic
     sees `event_cancelled` in the cabinet."""
     reason = validate_reason(body.get("reason"))
     for _ in range(PUBLISHED_CHANGE_ATTEMPTS):
-        previous = own_event(person, event_id)
+        previous, seats = own_event_and_seats(person, event_id)
         if previous.status == "finished" or (
             previous.status == "published" and has_ended(day_bounds(previous), utcnow())
         ):
@@ -271,17 +284,17 @@ def cancel_event(person: Specialist, event_id: str, body: dict[str, Any]) -> dic
         except events_repo.StaleEvent:
             continue
         registrations_repo.mark_event_cancelled(event_id, limit=MARK_CANCELLED_LIMIT)
-        return organizer_view(event)
+        return organizer_view(event, seats)
     raise Conflict("Идёт активная запись; повторите через несколько секунд.", code="retry")
 
 
 def list_own(person: Specialist) -> dict[str, Any]:
     org_id = organization_of(person)
-    return {"items": [organizer_view(e) for e in events_repo.by_organizer(org_id)]}
+    return {"items": organizer_views(events_repo.by_organizer(org_id))}
 
 
 def get_own(person: Specialist, event_id: str) -> dict[str, Any]:
-    return organizer_view(own_event(person, event_id))
+    return organizer_view(*own_event_and_seats(person, event_id))
 
 
 def parse_format(params: dict[str, str]) -> str:

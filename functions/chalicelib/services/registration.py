@@ -9,7 +9,7 @@ import secrets
 from typing import Any
 
 from ..db import audit_repo, events_repo, people_repo, registrations_repo
-from ..db.models import CatalogElement, Registration, Specialist
+from ..db.models import CatalogElement, EventSeats, Registration, Specialist
 from ..db.transactions import MAX_ACTIONS
 from ..domain.catalog import EVENT_PAGE_STATUSES
 from ..domain.codes import format_code
@@ -55,15 +55,17 @@ def _shown(event: CatalogElement | None) -> CatalogElement:
 
 def _signed_in_read(
     claims: SessionClaims, event_id: str
-) -> tuple[Specialist, CatalogElement | None, Registration | None]:
-    """The signed-in person (the session's check), the event and the person's registration of
-    it: one call (registrations_repo.person_event_and_registration). No event for ids no
-    event can have."""
+) -> tuple[Specialist, CatalogElement | None, EventSeats, Registration | None]:
+    """The signed-in person (the session's check), the event, its seats and the person's
+    registration of it: one call (registrations_repo.person_event_and_registration). No event
+    for ids no event can have."""
     if len(event_id) > MAX_EVENT_ID:
         signed_in = sessions.person_in_session(claims, people_repo.get_specialist(claims.oid))
-        return signed_in, None, None
-    person, event, reg = registrations_repo.person_event_and_registration(claims.oid, event_id)
-    return sessions.person_in_session(claims, person), event, reg
+        return signed_in, None, registrations_repo.no_seats(event_id), None
+    person, event, seats, reg = registrations_repo.person_event_and_registration(
+        claims.oid, event_id
+    )
+    return sessions.person_in_session(claims, person), event, seats, reg
 
 
 def _refuse_if_closed(event: CatalogElement) -> None:
@@ -110,11 +112,13 @@ def registration_view(
     }
 
 
-def _with_position(reg: Registration, event: CatalogElement | None) -> dict[str, Any]:
-    """The view with the position in line, computed from the event item (no further call)."""
+def _with_position(
+    reg: Registration, event: CatalogElement | None, seats: EventSeats | None
+) -> dict[str, Any]:
+    """The view with the position in line, computed from the event's seats (no further call)."""
     position = None
-    if reg.status == "waitlisted" and reg.wait_seq is not None and event is not None:
-        position = registrations_repo.position(event, int(reg.wait_seq))
+    if reg.status == "waitlisted" and reg.wait_seq is not None and seats is not None:
+        position = registrations_repo.position(seats, int(reg.wait_seq))
     return registration_view(reg, event, position)
 
 
@@ -182,8 +186,8 @@ def _promotion_audit(event_id: str, heads: list[Registration]) -> Any:
     )
 
 
-def _seats_free(event: CatalogElement) -> int:
-    return int(event.capacity or 0) - int(event.seats_taken or 0)
+def _seats_free(seats: EventSeats) -> int:
+    return int(seats.capacity or 0) - int(seats.seats_taken or 0)
 
 
 def register(
@@ -191,37 +195,40 @@ def register(
 ) -> tuple[dict[str, Any], int]:
     """A seat (201 confirmed), a place in line (201 waitlisted with position), or the person's
     existing registration (200). Calls: one read of the person (the session), the event and the
-    registration, then the seat transaction — or, for the line, a ticket and the joining
-    transaction."""
-    person, found, existing = _signed_in_read(claims, event_id)
+    registration (and the event's seats), then the seat transaction — or, for the line, a ticket
+    and the joining transaction."""
+    person, found, seats, existing = _signed_in_read(claims, event_id)
     event = _shown(found)
     _refuse_if_closed(event)
     specialty = _choose_specialty(person, event, body.get("specialty"))
     for _ in range(REGISTER_ATTEMPTS):
         if existing is not None and existing.status in ACTIVE_REGISTRATION:
-            return _with_position(existing, event), 200
+            return _with_position(existing, event, seats), 200
         now = utcnow()
         reg = _new_registration(person, event, specialty, now)
         before = existing.status if existing is not None else None
-        if _seats_free(event) > 0 and int(event.waitlist_length or 0) == 0:
+        if _seats_free(seats) > 0 and int(seats.waitlist_length or 0) == 0:
             outcome = registrations_repo.take_seat(
                 reg, _audit(reg, person.oid, before, "confirmed")
             )
             if outcome == "confirmed":
                 return registration_view(reg, event), 201
         else:
-            joined = _join_line(event_id, reg, _audit(reg, person.oid, before, "waitlisted"))
+            joined = _join_line(event, reg, _audit(reg, person.oid, before, "waitlisted"))
             if isinstance(joined, tuple):
                 return joined
         # 'no_seat' (taken meanwhile) or 'exists' (a parallel click won): read again, decide again.
-        fresh, existing = registrations_repo.event_and_registration(event_id, person.oid)
+        fresh, seats, existing = registrations_repo.event_and_registration(event_id, person.oid)
         event = _shown(fresh)
         _refuse_if_closed(event)
     raise Conflict("Запись изменилась одновременно в другом окне. Повторите.", code="retry")
 
 
-def _join_line(event_id: str, reg: Registration, audit: Any) -> tuple[dict[str, Any], int] | str:
+def _join_line(
+    event: CatalogElement, reg: Registration, audit: Any
+) -> tuple[dict[str, Any], int] | str:
     """Take a ticket and stand in line: the answer (201 with the position), or 'exists'."""
+    event_id = event.element_id
     ticketed = registrations_repo.take_ticket(event_id)
     if ticketed is None:
         raise Conflict(
@@ -232,14 +239,14 @@ def _join_line(event_id: str, reg: Registration, audit: Any) -> tuple[dict[str, 
     reg.wait_seq = ticket
     outcome = registrations_repo.join_waitlist(reg, audit)
     if outcome == "waitlisted":
-        # Nobody is promoted while a ticket is in flight, so the event as the ticket left it
-        # gives the position (ticket − promoted − left below), with no read after joining.
-        return _with_position(reg, ticketed), 201
+        # Nobody is promoted while a ticket is in flight, so the seats as the ticket left them
+        # give the position (ticket − promoted − left below), with no read after joining.
+        return _with_position(reg, event, ticketed), 201
     if outcome == "promote":
         # A seat freed while we took the ticket, and promotion waited for us.
         fill_free_seats(event_id)
         mine = registrations_repo.get(event_id, reg.oid) or reg
-        return _with_position(mine, events_repo.get_event(event_id)), 201
+        return _with_position(mine, event, registrations_repo.get_seats(event_id)), 201
     registrations_repo.void_ticket(event_id, ticket)
     if outcome == "closed":
         raise Conflict(
@@ -249,19 +256,19 @@ def _join_line(event_id: str, reg: Registration, audit: Any) -> tuple[dict[str, 
     return outcome
 
 
-def _needs_promotion(event: CatalogElement) -> bool:
+def _needs_promotion(seats: EventSeats) -> bool:
     return (
-        event.status == "published"
-        and int(event.waitlist_length or 0) > 0
-        and _seats_free(event) > 0
-        and int(event.waitlist_pending or 0) <= 0
+        seats.status == "published"
+        and int(seats.waitlist_length or 0) > 0
+        and _seats_free(seats) > 0
+        and int(seats.waitlist_pending or 0) <= 0
     )
 
 
 def fill_free_seats(
     event_id: str,
     budget: int = FILL_BUDGET,
-    event: CatalogElement | None = None,
+    seats: EventSeats | None = None,
     release: int | None = None,
 ) -> int:
     """Promote the heads of the line, in batches, while seats are free; returns how many.
@@ -269,39 +276,39 @@ def fill_free_seats(
     The one place a seat passes to the line: every cancel, joining and capacity change calls it
     after its own write, so whoever changed the line last sees its effect. Concurrent callers
     promote the same heads at most once (each head's condition), and one batch fills every seat
-    free at the time. `event`, when given, is a read (or prediction) taken after the caller's
-    write. `release`: the caller's own release number (the event's `seats_released` counter
+    free at the time. `seats`, when given, is a read (or prediction) taken after the caller's
+    write. `release`: the caller's own release number (the seats' `seats_released` counter
     after its cancel); a promotion that filled every seat free at a read counting that release
     answered it, and the caller stops — so a burst of cancels does not race round after round.
     A predicted `release` is checked by the promotion's condition; once that fails, the counter
     at the next read (at least our own number) stands in for it."""
     promoted = 0
-    # Our `release` number: "predicted" (with `event`), "unsure" once a prediction failed (the
+    # Our `release` number: "predicted" (with `seats`), "unsure" once a prediction failed (the
     # next real read's counter, at least our number, stands in), or "known".
-    release_is = "predicted" if release is not None and event is not None else "known"
+    release_is = "predicted" if release is not None and seats is not None else "known"
     line: list[Registration] = []  # the head of the line as last queried
     for _ in range(budget):
-        if event is None:
-            event = events_repo.get_event(event_id)
-        if event is None or not _needs_promotion(event):
+        if seats is None:
+            seats = registrations_repo.get_seats(event_id)
+        if not _needs_promotion(seats):
             break
         if release_is == "unsure":
-            release, release_is = int(event.seats_released or 0), "known"
-        seen = int(event.seats_released or 0)
-        if release is not None and int(event.releases_answered or 0) >= release:
+            release, release_is = int(seats.seats_released or 0), "known"
+        seen = int(seats.seats_released or 0)
+        if release is not None and int(seats.releases_answered or 0) >= release:
             break  # a promotion that saw our freed seat filled every free seat
-        count = min(_seats_free(event), int(event.waitlist_length or 0), PROMOTE_BATCH)
-        heads = registrations_repo.still_first(line, event, count)
+        count = min(_seats_free(seats), int(seats.waitlist_length or 0), PROMOTE_BATCH)
+        heads = registrations_repo.still_first(line, seats, count)
         if not heads:
             line = registrations_repo.waitlist_heads(event_id, count + SPARE_HEADS)
             heads = line[:count]
         if not heads:
             break  # the index lags the counter; the next trigger finishes the job
         audits = [_promotion_audit(event_id, heads)]
-        fills_all = len(heads) == min(_seats_free(event), int(event.waitlist_length or 0))
-        answers = seen if fills_all and seen > int(event.releases_answered or 0) else None
-        outcome, event = registrations_repo.promote_heads(
-            event, heads, audits, answers=answers, predicted=release_is == "predicted"
+        fills_all = len(heads) == min(_seats_free(seats), int(seats.waitlist_length or 0))
+        answers = seen if fills_all and seen > int(seats.releases_answered or 0) else None
+        outcome, seats = registrations_repo.promote_heads(
+            seats, heads, audits, answers=answers, predicted=release_is == "predicted"
         )
         if outcome == "promoted":
             promoted += len(heads)
@@ -316,7 +323,7 @@ def cancel(claims: SessionClaims, event_id: str) -> dict[str, Any]:
     """Cancel one's own registration; a confirmed seat passes to the first in line. Calls: one
     read (the session's person, the event, the registration), the cancel transaction, then — if
     people wait — the heads and one promotion transaction."""
-    person, found, reg = _signed_in_read(claims, event_id)
+    person, found, seats, reg = _signed_in_read(claims, event_id)
     event = _shown(found)
     if reg is None or reg.status not in ACTIVE_REGISTRATION:
         raise NotFound("Вы не записаны на это мероприятие.", field="id")
@@ -335,9 +342,9 @@ def cancel(claims: SessionClaims, event_id: str) -> dict[str, Any]:
             if was == "confirmed":
                 # Predicted from our read and our own release; a stale prediction only costs
                 # a failed promotion and one re-read.
-                event.seats_taken = int(event.seats_taken or 0) - 1
-                event.seats_released = int(event.seats_released or 0) + 1
-                fill_free_seats(event_id, event=event, release=int(event.seats_released))
+                seats.seats_taken = int(seats.seats_taken or 0) - 1
+                seats.seats_released = int(seats.seats_released or 0) + 1
+                fill_free_seats(event_id, seats=seats, release=int(seats.seats_released))
             break
         # 'changed': promoted meanwhile, or a parallel cancel of the same person did it.
         fresh = registrations_repo.get(event_id, person.oid)
@@ -353,10 +360,10 @@ def cancel(claims: SessionClaims, event_id: str) -> dict[str, Any]:
 def my_registration(claims: SessionClaims, event_id: str) -> dict[str, Any]:
     """`{"registration": …}`: the person's own registration for one event, live (status,
     position), or null — an ordinary answer for a page that asks on every visit. One call."""
-    _, event, reg = _signed_in_read(claims, event_id)
+    _, event, seats, reg = _signed_in_read(claims, event_id)
     if reg is None:
         return {"registration": None}
-    return {"registration": _with_position(reg, event)}
+    return {"registration": _with_position(reg, event, seats)}
 
 
 def my_registrations(person: Specialist, params: dict[str, str]) -> dict[str, Any]:
@@ -370,7 +377,9 @@ def my_registrations(person: Specialist, params: dict[str, str]) -> dict[str, An
     except ValueError as exc:
         raise InvalidInput("Неверный курсор страницы.", field="cursor") from exc
     events = registrations_repo.events_by_id([r.event_id for r in regs])
+    # Positions need the seats only of events someone here waits for (usually none).
+    seats = registrations_repo.seats_by_id([r.event_id for r in regs if r.status == "waitlisted"])
     return {
-        "items": [_with_position(r, events.get(r.event_id)) for r in regs],
+        "items": [_with_position(r, events.get(r.event_id), seats.get(r.event_id)) for r in regs],
         "cursor": registrations_repo.encode_cursor(last),
     }

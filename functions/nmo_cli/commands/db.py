@@ -1,4 +1,5 @@
-"""`nmo db init | backup FILE | restore FILE | restore-drill`: tables of the configured endpoint."""
+"""`nmo db init | backup FILE | restore FILE | restore-drill | split-seats`: tables of the
+configured endpoint."""
 
 from __future__ import annotations
 
@@ -126,6 +127,14 @@ def _restore_drill(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _split_seats(args: argparse.Namespace) -> int:
+    from ..seats_split import split_seats
+
+    result = split_seats()
+    print(f"места мероприятий: перенесено {result.created}, уже были {result.present}")
+    return 0
+
+
 def _per_table(counts: dict[str, int]) -> str:
     return ", ".join(f"{t}: {n}" for t, n in counts.items() if n) or "таблицы пусты"
 
@@ -164,3 +173,8 @@ def register(subparsers: Any) -> None:
         "--timeout-minutes", type=float, default=240, help="сколько ждать восстановления"
     )
     d.set_defaults(func=_restore_drill)
+    s = sub.add_parser(
+        "split-seats",
+        help="перенести счётчики мест мероприятий в отдельные записи (повторный запуск безопасен)",
+    )
+    s.set_defaults(func=_split_seats)

@@ -10,7 +10,7 @@ from .dashboard import DashboardCounter, StaffMember
 from .housekeeping import AttemptCounter, AuditEntry, LoginState
 from .notifications import Contact, Notification, Reminder
 from .people import Organization, SnilsOwner, Specialist, SpecialtyRecord
-from .registrations import Registration
+from .registrations import EventSeats, Registration
 
 ALL_MODELS: tuple[type[PortalModel], ...] = (
     Specialist,
@@ -20,6 +20,7 @@ ALL_MODELS: tuple[type[PortalModel], ...] = (
     SpecialtyListing,
     CatalogVersion,
     Registration,
+    EventSeats,
     CreditRecord,
     ConfirmationCode,
     PendingCredit,
@@ -48,6 +49,7 @@ __all__ = [
     "CreditTotal",
     "DashboardCounter",
     "EventDay",
+    "EventSeats",
     "LoginState",
     "Notification",
     "Organization",

@@ -6,7 +6,6 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
-    NumberSetAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
@@ -43,8 +42,8 @@ class ByOrganizerIndex(GlobalSecondaryIndex):  # type: ignore[type-arg]
 
 
 class CatalogElement(PortalModel):
-    """A program, module or event. Events also carry their own seat counter (the only hot item
-    a popular event creates)."""
+    """A program, module or event. An event's seat counters live in its `EventSeats` item
+    (models/registrations): registrations never rewrite this one."""
 
     table = "catalog"
 
@@ -74,18 +73,6 @@ class CatalogElement(PortalModel):
     organizer_name = UnicodeAttribute(default="")
     external_id = UnicodeAttribute(null=True)  # provider's own code (imports are idempotent on it)
     capacity = NumberAttribute(null=True)
-    seats_taken = NumberAttribute(default=0)
-    waitlist_seq = NumberAttribute(default=0)  # tickets handed out to the waiting list so far
-    waitlist_length = NumberAttribute(default=0)
-    # Position in line from counters (registrations_repo.position): people promoted so far, tickets
-    # handed out but not yet in line, tickets that left the line (or were never used).
-    waitlist_promoted = NumberAttribute(default=0)
-    waitlist_pending = NumberAttribute(default=0)
-    waitlist_left = NumberSetAttribute(null=True)
-    # Seats released by cancels so far, and how many of those releases a promotion has already
-    # answered: a canceller whose release is answered stops (services.registration.fill_free_seats).
-    seats_released = NumberAttribute(default=0)
-    releases_answered = NumberAttribute(default=0)
     rejection_reason = UnicodeAttribute(null=True)
     created_by = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()

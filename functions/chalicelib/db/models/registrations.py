@@ -1,10 +1,12 @@
-"""Registrations for events: by event (organizer's list), by person (cabinet), the waiting list."""
+"""Registrations for events: by event (organizer's list), by person (cabinet), the waiting list;
+and each event's seats — the counters every registration moves."""
 
 from __future__ import annotations
 
 from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
+    NumberSetAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
@@ -66,3 +68,37 @@ class Registration(PortalModel):
 
     by_person = ByPersonIndex()
     waitlist = WaitlistIndex()
+
+
+class EventSeats(PortalModel):
+    """An event's seats and waiting list: the one item a registration, a cancel or a promotion
+    writes besides the person's own (db/registrations_repo, whose transactions' conditions are on
+    it). It also carries copies of the event's `status` and `capacity` — the facts those
+    conditions need — written in the same transaction as every write of the event
+    (catalog_repo.save_element), so they never disagree with it.
+
+    Kept apart from the catalog item on purpose: that item is large, streamed (notifications)
+    and projected into two indexes, and DynamoDB charges a write by the size of the whole item
+    and again for each index it changes. A registration rewrites only this small item, and the
+    catalog changes only when its content does."""
+
+    table = "event-seats"
+
+    class Meta(PortalModel.Meta):
+        pass
+
+    element_id = UnicodeAttribute(hash_key=True)  # the event's id
+    status = UnicodeAttribute(null=True)  # the event's status (copy)
+    capacity = NumberAttribute(null=True)  # the event's capacity (copy)
+    seats_taken = NumberAttribute(default=0)
+    waitlist_seq = NumberAttribute(default=0)  # tickets handed out to the waiting list so far
+    waitlist_length = NumberAttribute(default=0)
+    # Position in line from counters (registrations_repo.position): people promoted so far, tickets
+    # handed out but not yet in line, tickets that left the line (or were never used).
+    waitlist_promoted = NumberAttribute(default=0)
+    waitlist_pending = NumberAttribute(default=0)
+    waitlist_left = NumberSetAttribute(null=True)
+    # Seats released by cancels so far, and how many of those releases a promotion has already
+    # answered: a canceller whose release is answered stops (services.registration.fill_free_seats).
+    seats_released = NumberAttribute(default=0)
+    releases_answered = NumberAttribute(default=0)
