@@ -7,8 +7,12 @@ on DynamoDB's guarantees, and this stand-in honours them.
 
 Persistence: after any write, the tables are snapshotted to `<data_dir>/snapshot.jsonl` at most
 every `interval` seconds (write to a temp file, fsync, atomic rename) and once more at a clean stop.
-A crash loses at most the last interval. On start the snapshot is loaded back. A snapshot holds the
-lock only to take references to the items; it writes them out while requests go on.
+A snapshot holds the lock only to take references to the items; it writes them out while requests
+go on — but in the same process, so its work slows them: snapshots are spaced by at least
+SNAPSHOT_SPACING times the last one's duration as well (at 20,000 items under load, every few
+seconds instead of every 2; measured: a rush at 20,000 items went from 43 to 58 registrations/s
+without snapshots). A crash loses at most the time since the last snapshot. On start the snapshot
+is loaded back.
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ from nmo_cli.keepalive_http import KeepAliveServer
 log = logging.getLogger("nmo.dynamodb")
 
 SNAPSHOT_NAME = "snapshot.jsonl"
+# Between two snapshots at least this many times the last one's duration: snapshotting takes at
+# most ~1/20 of the store's time, however large the tables and however busy the machine.
+SNAPSHOT_SPACING = 20
 _READ_ONLY_TARGETS = (
     "GetItem",
     "BatchGetItem",
@@ -246,9 +253,13 @@ class EmbeddedDynamoDB:
     # Persistence ---------------------------------------------------------------------------
 
     def _snapshot_loop(self) -> None:
+        next_at = 0.0
         while not self._stop.wait(self.interval):
-            if self.app.dirty.is_set():
+            if self.app.dirty.is_set() and time.monotonic() >= next_at:
+                started = time.monotonic()
                 self.snapshot()
+                ended = time.monotonic()
+                next_at = ended + SNAPSHOT_SPACING * (ended - started)
 
     def snapshot(self) -> int:
         """Write a consistent snapshot (taken under the request lock). Returns the item count."""
