@@ -6,24 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
-
-
-def _client_and_table(name: str) -> tuple[Any, str]:
-    from chalicelib.settings import get_settings
-
-    settings = get_settings()
-    client = boto3.client(
-        "dynamodb", endpoint_url=settings.dynamodb_endpoint, region_name=settings.region
-    )
-    table = f"{settings.table_prefix}{name}"
-    client.create_table(
-        TableName=table,
-        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    return client, table
+from tests.embedded_support import string_keyed_table
 
 
 def _stored(table: str, k: str) -> Any:
@@ -43,7 +26,7 @@ def _moto_size(item: Any) -> int:
 
 
 def test_the_remembered_size_follows_every_change(embedded_tables):
-    client, table = _client_and_table("sizes")
+    client, table = string_keyed_table("sizes")
     client.put_item(
         TableName=table,
         Item={"k": {"S": "a"}, "m": {"M": {"x": {"S": "1"}}}, "l": {"L": [{"S": "p"}]}},

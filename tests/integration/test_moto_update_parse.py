@@ -7,8 +7,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import boto3
 import pytest
+
+from tests.embedded_support import string_keyed_table
 
 EXPRESSIONS = [
     "SET a = :a, b = if_not_exists(b, :z) + :one ADD c :s REMOVE d, e.f[1] DELETE g :h",
@@ -35,25 +36,6 @@ def _same(a: Any, b: Any, seen: set[tuple[int, int]]) -> bool:
     return bool(a == b)
 
 
-def _table_on_the_embedded_store(name: str) -> tuple[Any, str]:
-    """A client of the embedded store and a fresh table keyed by the string `k`."""
-    from chalicelib.settings import get_settings
-
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=get_settings().dynamodb_endpoint,
-        region_name=get_settings().region,
-    )
-    table = f"{get_settings().table_prefix}{name}"
-    client.create_table(
-        TableName=table,
-        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    return client, table
-
-
 @pytest.mark.parametrize("expression", EXPRESSIONS)
 def test_a_fresh_parse_equals_the_deep_copy(expression):
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser
@@ -67,7 +49,7 @@ def test_updates_on_the_embedded_store_come_out_as_moto_s(embedded_tables):
     from nmo_cli import moto_speedups
 
     assert validators.deepcopy is moto_speedups._validator_copy
-    client, table = _table_on_the_embedded_store("parse-check")
+    client, table = string_keyed_table("parse-check")
     key = {"k": {"S": "x"}}
     # A new item (moto validates twice: against an empty item, then the created one).
     new = client.update_item(
@@ -105,7 +87,7 @@ def test_validated_once_updates_keep_each_item_its_own(embedded_tables):
     items, the same text — and item-dependent ones are never remembered."""
     from nmo_cli import moto_speedups
 
-    client, table = _table_on_the_embedded_store("validated-once")
+    client, table = string_keyed_table("validated-once")
 
     def update(k: str, expression: str, values: dict[str, Any], **extra: Any) -> Any:
         return client.update_item(
