@@ -27,16 +27,21 @@ class StaleEvent(Exception):
     """The event changed between the read and the write: re-read and decide again."""
 
 
+def _may_name_an_event(event_id: str) -> bool:
+    # Event ids are short: a longer one names nothing and is not looked up.
+    return bool(event_id) and len(event_id) <= 64
+
+
 def get_event(event_id: str) -> CatalogElement | None:
     """A consistent read (decisions are made on it); None for unknown or non-event ids."""
     ensure_bound()
-    if not event_id or len(event_id) > 64:
+    if not _may_name_an_event(event_id):
         return None
     try:
         element = CatalogElement.get(event_id, consistent_read=True)
     except DoesNotExist:
         return None
-    return element if element.kind == "event" else None
+    return registrations_repo.only_event(element)
 
 
 def unchanged_since(previous: CatalogElement) -> Any:
@@ -80,14 +85,13 @@ def replace(element: CatalogElement, previous: CatalogElement, audit: AuditEntry
 
 def get_event_and_seats(event_id: str) -> tuple[CatalogElement | None, EventSeats]:
     """`get_event` with the event's seats, in one consistent BatchGetItem."""
-    if not event_id or len(event_id) > 64:
+    if not _may_name_an_event(event_id):
         return None, registrations_repo.no_seats(event_id)
-    event, seats = reads.one_each(
+    element, seats = reads.one_each(
         [registrations_repo.event_wanted(event_id), registrations_repo.seats_wanted(event_id)]
     )
-    if event is None or event.kind != "event":
-        return None, registrations_repo.no_seats(event_id)
-    return event, seats or registrations_repo.no_seats(event_id)
+    # Only events have seats: a program's id finds none.
+    return registrations_repo.only_event(element), seats or registrations_repo.no_seats(event_id)
 
 
 def copy_of(element: CatalogElement) -> CatalogElement:

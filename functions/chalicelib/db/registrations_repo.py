@@ -88,7 +88,7 @@ def event_and_registration(
     event, seats, reg = reads.one_each(
         [event_wanted(event_id), seats_wanted(event_id), _registration_wanted(event_id, oid)]
     )
-    return _only_event(event), seats or no_seats(event_id), reg
+    return only_event(event), seats or no_seats(event_id), reg
 
 
 def person_event_and_registration(
@@ -105,7 +105,7 @@ def person_event_and_registration(
             _registration_wanted(event_id, oid),
         ]
     )
-    return person, _only_event(event), seats or no_seats(event_id), reg
+    return person, only_event(event), seats or no_seats(event_id), reg
 
 
 def event_wanted(event_id: str) -> reads.Wanted:
@@ -120,7 +120,8 @@ def _registration_wanted(event_id: str, oid: str) -> reads.Wanted:
     return (Registration, {"event_id": event_id, "oid": oid}, True)
 
 
-def _only_event(element: CatalogElement | None) -> CatalogElement | None:
+def only_event(element: CatalogElement | None) -> CatalogElement | None:
+    """The element if it is an event (catalog ids also name programs and modules)."""
     return element if element is not None and element.kind == "event" else None
 
 
