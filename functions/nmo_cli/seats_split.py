@@ -17,19 +17,8 @@ from botocore.exceptions import ClientError
 from chalicelib.db.connection import ensure_bound
 from chalicelib.db.models import CatalogElement, EventSeats
 
-# The seats' attributes, as the catalog item stored them before (the same names).
-COPIED = (
-    "status",
-    "capacity",
-    "seats_taken",
-    "waitlist_seq",
-    "waitlist_length",
-    "waitlist_promoted",
-    "waitlist_pending",
-    "waitlist_left",
-    "seats_released",
-    "releases_answered",
-)
+# The seats' attributes, which the catalog item stored before under the same names.
+COPIED = tuple(name for name in EventSeats.get_attributes() if name != "element_id")
 _ZERO = {"N": "0"}
 
 
