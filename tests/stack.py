@@ -30,6 +30,8 @@ class Stack:
     var_dir: Path
     site_dir: Path
     mail_url: str = ""  # the local mail page (nmo_cli/mail_catcher.py)
+    origin_pids: tuple[int, ...] = ()  # the origin's worker processes at start (origin_workers)
+    pid: int = 0  # `nmo serve` itself
 
     @contextlib.contextmanager
     def bound_here(self) -> Iterator[None]:
@@ -127,6 +129,8 @@ def running_stack(
                 var_dir,
                 site_dir,
                 info.get("mail_url", ""),
+                tuple(info.get("origin_pids", ())),
+                proc.pid,
             )
         finally:
             proc.send_signal(signal.SIGTERM)

@@ -4,7 +4,8 @@ publishing job a deployment runs after moderation).
 Every few seconds it reads the published catalog's version counter (one small item; seat counters
 do not move it, pages read those live from the API). When it changes, the site is built
 into a fresh directory and the origin switches to it in one step, so a moderator's decision shows
-in the static catalog within seconds and a half-built site is never served.
+in the static catalog within seconds and a half-built site is never served. The build it replaced
+is removed at the next check.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class SiteRefresher:
         self._seen = ""
         self._stop = threading.Event()
         self._current: Path | None = None
+        self._retired: Path | None = None
 
     def start(self, seen: str) -> threading.Thread:
         """`seen` is the fingerprint the site being served was built from."""
@@ -83,6 +85,7 @@ class SiteRefresher:
 
     def refresh_once(self) -> bool:
         """Rebuild if the published catalog changed; True when a new build went live."""
+        self._remove_retired()
         current = self.fingerprint()
         if current == self._seen:
             return False
@@ -91,8 +94,15 @@ class SiteRefresher:
         shutil.rmtree(out, ignore_errors=True)
         self.build(out, self.env)
         self.switch(out)
-        previous, self._current, self._seen = self._current, out, current
-        if previous is not None:
-            shutil.rmtree(previous, ignore_errors=True)
+        self._remove_retired()  # a build two switches old, if the last check did not get to it
+        self._retired, self._current, self._seen = self._current, out, current
         log.info("published catalog changed: site rebuilt")
         return True
+
+    def _remove_retired(self) -> None:
+        """The superseded build goes one check after the switch, not at it: the origin's workers
+        move to the new build at their next request, and one already under way may still be
+        reading a file of the old one."""
+        if self._retired is not None:
+            shutil.rmtree(self._retired, ignore_errors=True)
+            self._retired = None

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +63,23 @@ def register(sub: Any) -> None:
         default="RS256",
         help="чем эмулятор подписывает маркеры (настройка системы в ЕСИА)",
     )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="сколько процессов обслуживают сайт и API (как параллельные среды Lambda); "
+        "по умолчанию по числу ядер, от 2 до 4",
+    )
     serve.set_defaults(func=run_serve)
+
+    worker = sub.add_parser(
+        "origin-worker", help="служебная: один процесс сайта и API внутри `nmo serve`"
+    )
+    worker.add_argument("--fd", type=int, required=True, help="унаследованный сокет")
+    worker.add_argument("--host", default="127.0.0.1")
+    worker.add_argument("--site-pointer", required=True, help="файл с адресом текущей сборки")
+    worker.add_argument("--ready-file", default=None)
+    worker.set_defaults(func=run_origin_worker)
 
     ddb = sub.add_parser(
         "dynamodb-local", help="встроенная DynamoDB (moto, с блокировкой и снимками)"
@@ -85,17 +100,21 @@ def _write_ready(path: str | None, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def run_origin_worker(args: argparse.Namespace) -> int:
+    from nmo_cli.origin_workers import SitePointer, serve_worker
+
+    _logging()
+    ready = Path(args.ready_file) if args.ready_file else None
+    return serve_worker(args.fd, args.host, SitePointer(Path(args.site_pointer)), ready)
+
+
 def _wait_for_ready(
     path: Path, proc: subprocess.Popen[bytes], timeout: float = 60
 ) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists():
-            return dict(json.loads(path.read_text(encoding="utf-8")))
-        if proc.poll() is not None:
-            raise SystemExit(f"embedded DynamoDB exited with code {proc.returncode}")
-        time.sleep(0.05)
-    raise SystemExit("embedded DynamoDB did not start in time")
+    from nmo_cli.child_processes import wait_until_ready
+
+    wait_until_ready(path, proc, "embedded DynamoDB", timeout)
+    return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
 def _logging() -> None:
@@ -118,6 +137,9 @@ def run_dynamodb(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     db.start()
+    from nmo_cli.child_processes import stop_with_parent
+
+    stop_with_parent("embedded DynamoDB", stop.set)  # a clean stop: the snapshot is written
     _write_ready(args.ready_file, {"url": db.url})
     log.info("embedded DynamoDB on %s (requests serialised; snapshots in %s)", db.url, data_dir)
     stop.wait()
@@ -209,8 +231,15 @@ def run_serve(args: argparse.Namespace) -> int:
         # 2. The origin's socket first, so the ЕСИА emulator knows the redirect URI.
         site_dir = Path(args.site_dir).resolve()
         site_dir.mkdir(parents=True, exist_ok=True)
-        origin_socket_server = _bind_origin(args.host, args.port)
-        public_url = f"http://{args.host}:{origin_socket_server.server_address[1]}"
+        from nmo_cli.origin_workers import (
+            OriginWorkers,
+            SitePointer,
+            default_worker_count,
+            listening_socket,
+        )
+
+        origin_socket = listening_socket(args.host, args.port)
+        public_url = f"http://{args.host}:{origin_socket.getsockname()[1]}"
 
         # 3. ЕСИА: the emulator (a separate server on its own port, in a thread here), or an
         #    external one (the test contour) configured by NMO_ESIA_* as a deployment is.
@@ -253,7 +282,7 @@ def run_serve(args: argparse.Namespace) -> int:
         }
         os.environ.update(env)
         from chalicelib.db.connection import create_tables, unbind
-        from chalicelib.settings import get_settings, reset_settings
+        from chalicelib.settings import reset_settings
 
         reset_settings()
         unbind()
@@ -273,19 +302,20 @@ def run_serve(args: argparse.Namespace) -> int:
             log.info("building the site into %s", site_dir)
             _run_cli(["site", "build", "--out", str(site_dir)], env)
 
-        # 6. Site + API on one origin.
-        from app import app as chalice_app
-
-        from nmo_cli.devserver import PortalOrigin
+        # 6. Site + API on one origin, served by worker processes (origin_workers).
         from nmo_cli.site_build import DEFAULT_CSP
 
-        origin_socket_server.app = PortalOrigin(
-            site_dir,
-            chalice_app,
-            max_body=get_settings().max_body_bytes,
-            csp=_csp(site_dir, s3_url) or DEFAULT_CSP,
+        pointer = SitePointer(var_dir / "origin-site.json")
+        pointer.publish(site_dir, _csp(site_dir, s3_url) or DEFAULT_CSP)
+        workers = OriginWorkers(
+            origin_socket,
+            args.host,
+            args.workers or default_worker_count(),
+            pointer,
+            var_dir,
         )
-        servers.append(origin_socket_server)
+        servers.append(workers)
+        workers.start()
         # The cloud's schedules and stream consumers, as background timers (local_schedule).
         from nmo_cli import local_schedule
 
@@ -301,17 +331,13 @@ def run_serve(args: argparse.Namespace) -> int:
             # job does in a deployment.
             from nmo_cli.site_refresh import SiteRefresher
 
-            origin = origin_socket_server.app
             refresher = SiteRefresher(
                 site_dir,
                 env,
-                lambda out: origin.serve_site(out, _csp(out, s3_url) or DEFAULT_CSP),
+                lambda out: pointer.publish(out, _csp(out, s3_url) or DEFAULT_CSP),
             )
             refresher.start(built_from)
             servers.append(_Stoppable(refresher.stop))
-        threading.Thread(
-            target=origin_socket_server.serve_forever, name="origin", daemon=True
-        ).start()
         _write_ready(
             args.ready_file,
             {
@@ -323,6 +349,7 @@ def run_serve(args: argparse.Namespace) -> int:
                 "table_prefix": LOCAL_TABLE_PREFIX,
                 "mail_url": mail.page_url,
                 "smtp_port": mail.smtp_port,
+                "origin_pids": workers.pids(),
             },
         )
         esia_label = (
@@ -340,6 +367,8 @@ def run_serve(args: argparse.Namespace) -> int:
         while not stop.is_set():
             if ddb.poll() is not None:
                 log.error("embedded DynamoDB exited (code %s); stopping", ddb.returncode)
+                return 1
+            if not workers.keep_running():
                 return 1
             stop.wait(0.5)
         return 0
@@ -380,18 +409,6 @@ class _Stoppable:
 
     def __init__(self, stop: Any) -> None:
         self.shutdown = stop
-
-
-def _bind_origin(host: str, port: int) -> Any:
-    from werkzeug.serving import make_server
-
-    from nmo_cli.devserver import QuietHandler
-
-    def not_ready(environ: Any, start_response: Any) -> list[bytes]:
-        start_response("503 Service Unavailable", [("Content-Type", "text/plain; charset=utf-8")])
-        return ["Портал запускается…".encode()]
-
-    return make_server(host, port, not_ready, threaded=True, request_handler=QuietHandler)
 
 
 def _csp(site_dir: Path, s3_url: str) -> str | None:
