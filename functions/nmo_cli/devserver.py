@@ -1,8 +1,9 @@
 """The local origin: the built static site at `/` and the Chalice app at `/api/*`, one server.
 
-This is the CDN's routing (architecture.md) in one process: same origin, first-party cookies,
-the same security headers the CDN adds, text compressed as the CDN compresses it, and the same
-cache lifetimes (hashed assets for a year, everything else revalidated, the API never stored).
+This is the CDN's routing (architecture.md) in one WSGI app, which each of `nmo serve`'s worker
+processes runs (origin_workers.py): same origin, first-party cookies, the same security headers
+the CDN adds, text compressed as the CDN compresses it, and the same cache lifetimes (hashed
+assets for a year, everything else revalidated, the API never stored).
 Requests to the API go through Chalice's LocalGateway, i.e. the same API Gateway event shape the
 Lambda sees.
 """
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import WSGIRequestHandler
 
 from nmo_cli.http_compression import (
     CompressedFiles,
@@ -379,10 +380,3 @@ class QuietHandler(WSGIRequestHandler):
     def log(self, type: str, message: str, *args: Any) -> None:
         if type == "error":
             log.warning(message.split("?", 1)[0], *args)
-
-
-def make_origin_server(
-    host: str, port: int, site_dir: Path, chalice_app: Any, *, max_body: int, csp: str
-) -> BaseWSGIServer:
-    origin = PortalOrigin(site_dir, chalice_app, max_body=max_body, csp=csp)
-    return make_server(host, port, origin, threaded=True, request_handler=QuietHandler)

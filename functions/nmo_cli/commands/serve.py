@@ -65,7 +65,7 @@ def register(sub: Any) -> None:
     )
     serve.add_argument(
         "--workers",
-        type=int,
+        type=_worker_count,
         default=None,
         help="сколько процессов обслуживают сайт и API (как параллельные среды Lambda); "
         "по умолчанию по числу ядер, от 2 до 4",
@@ -90,6 +90,16 @@ def register(sub: Any) -> None:
     ddb.add_argument("--interval", type=float, default=2.0, help="секунд между снимками")
     ddb.add_argument("--ready-file", default=None)
     ddb.set_defaults(func=run_dynamodb)
+
+
+def _worker_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= 32:
+        raise argparse.ArgumentTypeError(f"нужно целое число от 1 до 32, а не «{text}»")
+    return count
 
 
 def _write_ready(path: str | None, data: dict[str, Any]) -> None:
