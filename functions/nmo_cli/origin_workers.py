@@ -179,6 +179,7 @@ class OriginWorkers:
                 str(ready),
             ],
             pass_fds=(fd,),
+            process_group=0,  # Ctrl-C reaches `nmo serve`, which stops us with SIGTERM
         )
         return _Worker(number, proc, ready)
 
@@ -218,8 +219,6 @@ def serve_worker(fd: int, host: str, pointer: SitePointer, ready_file: Path | No
     ensure_bound()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
-    # Ctrl-C reaches the whole process group: `nmo serve` decides, and stops us with SIGTERM.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=server.serve_forever, name="origin", daemon=True).start()
     if ready_file is not None:
         ready_file.write_text(str(os.getpid()), encoding="utf-8")

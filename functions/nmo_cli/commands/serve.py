@@ -229,7 +229,10 @@ def run_serve(args: argparse.Namespace) -> int:
                 "--ready-file",
                 str(ready),
             ],
-            start_new_session=False,
+            # Its own process group: Ctrl-C in the terminal reaches `nmo serve` alone, which
+            # stops the timers first and the store last (a timer polling a store that had
+            # already stopped printed a traceback at every Ctrl-C).
+            process_group=0,
         )
         children.append(ddb)
         ddb_url = _wait_for_ready(ready, ddb)["url"]
