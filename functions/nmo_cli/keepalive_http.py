@@ -28,6 +28,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from nmo_cli.ports import listen
+
 log = logging.getLogger("nmo.dynamodb")
 
 IDLE_SECONDS = 120
@@ -69,8 +71,7 @@ class KeepAliveServer:
     def __init__(self, host: str, port: int, app: Callable[..., Any]) -> None:
         self.app = app
         self.connections_opened = 0  # benchmarks and tests read it
-        self._listener = socket.create_server((host, port), backlog=128)
-        self._listener.setblocking(False)
+        self._listener = listen(host, port, "встроенная DynamoDB")
         self.server_address = self._listener.getsockname()
         self._selector = selectors.DefaultSelector()
         self._selector.register(self._listener, selectors.EVENT_READ, None)

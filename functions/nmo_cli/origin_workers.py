@@ -94,10 +94,9 @@ def listening_socket(host: str, port: int) -> socket.socket:
     """The origin's socket, bound before anything else starts so the ЕСИА emulator knows the
     redirect address. Non-blocking: of the workers woken by one connection, those that lose the
     race to accept it go back to waiting instead of blocking in accept()."""
-    from werkzeug.serving import select_address_family
+    from nmo_cli.ports import listen
 
-    sock = socket.create_server((host, port), family=select_address_family(host, port), backlog=128)
-    sock.setblocking(False)
+    sock = listen(host, port, "сайт и API")
     sock.set_inheritable(True)
     return sock
 

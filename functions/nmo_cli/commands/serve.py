@@ -196,10 +196,26 @@ def run_serve(args: argparse.Namespace) -> int:
     esia_port = args.port + 1 if args.esia_port is None else args.esia_port
     ddb_port = args.port + 2 if args.dynamodb_port is None else args.dynamodb_port
     s3_port = args.port + 5 if args.s3_port is None else args.s3_port  # +3, +4: the local mail
+    smtp_port = args.port + 3 if args.smtp_port is None else args.smtp_port
     if args.port == 0:
         esia_port = 0 if args.esia_port is None else esia_port
         ddb_port = 0 if args.dynamodb_port is None else ddb_port
         s3_port = 0 if args.s3_port is None else s3_port
+        smtp_port = 0 if args.smtp_port is None else smtp_port
+    mail_page_port = 0 if smtp_port == 0 else smtp_port + 1
+    from nmo_cli.ports import require_free
+
+    require_free(
+        args.host,
+        [
+            (args.port, "сайт и API"),
+            (esia_port if args.esia == "emulator" else 0, "эмулятор ЕСИА"),
+            (ddb_port, "встроенная DynamoDB"),
+            (smtp_port, "локальная почта, SMTP"),
+            (mail_page_port, "страница писем"),
+            (s3_port, "хранилище документов, S3"),
+        ],
+    )
 
     children: list[subprocess.Popen[bytes]] = []
     servers: list[Any] = []
@@ -266,12 +282,7 @@ def run_serve(args: argparse.Namespace) -> int:
         # 3b. A real SMTP server that keeps every message, and its local page (issue 16).
         from nmo_cli.mail_catcher import MailCatcher
 
-        smtp_port = args.port + 3 if args.smtp_port is None else args.smtp_port
-        if args.port == 0 and args.smtp_port is None:
-            smtp_port = 0
-        mail = MailCatcher(
-            args.host, smtp_port, 0 if smtp_port == 0 else smtp_port + 1, var_dir / "mail"
-        )
+        mail = MailCatcher(args.host, smtp_port, mail_page_port, var_dir / "mail")
         mail.start()
         servers.append(mail)
 
