@@ -94,7 +94,6 @@ class SiteRefresher:
         shutil.rmtree(out, ignore_errors=True)
         self.build(out, self.env)
         self.switch(out)
-        self._remove_retired()  # a build two switches old, if the last check did not get to it
         self._retired, self._current, self._seen = self._current, out, current
         log.info("published catalog changed: site rebuilt")
         return True
