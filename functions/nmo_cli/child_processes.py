@@ -1,7 +1,9 @@
-"""What `nmo serve`'s child processes share: telling the parent they are up, and ending with it."""
+"""What `nmo serve` and its child processes share: the small files they hand each other (written
+whole), telling the parent they are up, and ending with it."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -9,8 +11,17 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("nmo.serve")
+
+
+def write_whole(path: Path, data: Any) -> None:
+    """`data` as JSON, written aside and renamed over: a reader polling `path` sees nothing or
+    all of it, never a half-written file."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def wait_until_ready(

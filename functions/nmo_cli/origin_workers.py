@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from nmo_cli.child_processes import stop_with_parent, wait_until_ready
+from nmo_cli.child_processes import stop_with_parent, wait_until_ready, write_whole
 
 log = logging.getLogger("nmo.origin")
 
@@ -49,9 +49,7 @@ class SitePointer:
     def publish(self, site_dir: Path, csp: str) -> None:
         """Point every worker at another build: written aside and renamed over, so a reader sees
         the old pointer or the new one, never half of either."""
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps({"site_dir": str(site_dir), "csp": csp}), encoding="utf-8")
-        os.replace(tmp, self.path)
+        write_whole(self.path, {"site_dir": str(site_dir), "csp": csp})
 
     def read(self) -> bytes | None:
         """The pointer as published (None before the first publish). Read whole on every
@@ -220,7 +218,7 @@ def serve_worker(fd: int, host: str, pointer: SitePointer, ready_file: Path | No
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     threading.Thread(target=server.serve_forever, name="origin", daemon=True).start()
     if ready_file is not None:
-        ready_file.write_text(str(os.getpid()), encoding="utf-8")
+        write_whole(ready_file, os.getpid())
     stop.wait()
     server.shutdown()
     server.server_close()

@@ -103,11 +103,10 @@ def _worker_count(text: str) -> int:
 
 
 def _write_ready(path: str | None, data: dict[str, Any]) -> None:
-    if not path:
-        return
-    tmp = Path(path + ".tmp")
-    tmp.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(tmp, path)
+    from nmo_cli.child_processes import write_whole
+
+    if path:
+        write_whole(Path(path), data)
 
 
 def run_origin_worker(args: argparse.Namespace) -> int:
