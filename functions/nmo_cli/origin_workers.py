@@ -24,14 +24,13 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from nmo_cli.child_processes import stop_with_parent, wait_until_ready, write_whole
 
 log = logging.getLogger("nmo.origin")
-
-READY_TIMEOUT_SECONDS = 60.0
 
 
 def default_worker_count() -> int:
@@ -99,11 +98,11 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+@dataclass(frozen=True)
 class _Worker:
-    def __init__(self, number: int, proc: subprocess.Popen[bytes], ready: Path) -> None:
-        self.number = number
-        self.proc = proc
-        self.ready = ready
+    number: int
+    proc: subprocess.Popen[bytes]
+    ready: Path
 
 
 class OriginWorkers:
@@ -181,9 +180,7 @@ class OriginWorkers:
         return _Worker(number, proc, ready)
 
     def _wait_ready(self, worker: _Worker) -> None:
-        wait_until_ready(
-            worker.ready, worker.proc, f"origin worker {worker.number}", READY_TIMEOUT_SECONDS
-        )
+        wait_until_ready(worker.ready, worker.proc, f"origin worker {worker.number}")
 
 
 def serve_worker(fd: int, host: str, pointer: SitePointer, ready_file: Path | None) -> int:
